@@ -1,0 +1,126 @@
+/**
+ * The Arazzo 1.0.x document model, as far as this project reads it.
+ * Field names follow the specification; `x-` extensions are kept as unknown.
+ */
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/** A JSON Schema object as written in a document (draft 2020-12 in Arazzo 1.0). */
+export type JsonSchema = { [key: string]: unknown };
+
+export interface ArazzoDocument {
+  arazzo: string;
+  info: { title: string; version: string; summary?: string; description?: string };
+  sourceDescriptions: SourceDescription[];
+  workflows: Workflow[];
+  components?: Components;
+}
+
+export interface SourceDescription {
+  name: string;
+  url: string;
+  type?: 'openapi' | 'arazzo';
+}
+
+export interface Components {
+  inputs?: Record<string, JsonSchema>;
+  parameters?: Record<string, Parameter>;
+  successActions?: Record<string, SuccessAction>;
+  failureActions?: Record<string, FailureAction>;
+}
+
+export interface Workflow {
+  workflowId: string;
+  summary?: string;
+  description?: string;
+  inputs?: JsonSchema;
+  dependsOn?: string[];
+  steps: Step[];
+  successActions?: Array<SuccessAction | ReusableObject>;
+  failureActions?: Array<FailureAction | ReusableObject>;
+  outputs?: Record<string, string>;
+  parameters?: Array<Parameter | ReusableObject>;
+}
+
+export interface Step {
+  stepId: string;
+  description?: string;
+  operationId?: string;
+  operationPath?: string;
+  workflowId?: string;
+  parameters?: Array<Parameter | ReusableObject>;
+  requestBody?: RequestBody;
+  successCriteria?: Criterion[];
+  onSuccess?: Array<SuccessAction | ReusableObject>;
+  onFailure?: Array<FailureAction | ReusableObject>;
+  outputs?: Record<string, string>;
+}
+
+export type ParameterLocation = 'path' | 'query' | 'header' | 'cookie';
+
+export interface Parameter {
+  name: string;
+  in?: ParameterLocation;
+  /** A literal, a runtime expression, or a string with `{$...}` expressions embedded. */
+  value: unknown;
+}
+
+export interface ReusableObject {
+  reference: string;
+  value?: unknown;
+}
+
+export interface RequestBody {
+  contentType?: string;
+  payload?: unknown;
+  replacements?: PayloadReplacement[];
+}
+
+export interface PayloadReplacement {
+  /** A JSON Pointer (or XPath, refused) into the payload. */
+  target: string;
+  value: unknown;
+}
+
+export type CriterionType = 'simple' | 'regex' | 'jsonpath' | 'xpath';
+
+export interface CriterionExpressionType {
+  type: 'jsonpath' | 'xpath';
+  version: string;
+}
+
+export interface Criterion {
+  context?: string;
+  condition: string;
+  type?: CriterionType | CriterionExpressionType;
+}
+
+export interface SuccessAction {
+  name: string;
+  type: 'end' | 'goto';
+  workflowId?: string;
+  stepId?: string;
+  criteria?: Criterion[];
+}
+
+export interface FailureAction {
+  name: string;
+  type: 'end' | 'goto' | 'retry';
+  workflowId?: string;
+  stepId?: string;
+  retryAfter?: number;
+  retryLimit?: number;
+  criteria?: Criterion[];
+}
+
+/** An operation found in a source description: enough to build the HTTP request. */
+export interface ResolvedOperation {
+  sourceDescription: string;
+  operationId?: string;
+  method: string;
+  /** The path template, e.g. `/v2/consumer/workflows/{workflowId}`. */
+  path: string;
+  /** Server base URL from the OpenAPI description (first server), before deploy-time overrides. */
+  serverUrl: string;
+}

@@ -1,0 +1,157 @@
+/**
+ * The contract between the compiler and the step runner.
+ *
+ * The compiler turns each Arazzo step into a `StepPlan` (everything the step runner needs to run that
+ * step, with components, workflow-level parameters and actions already merged and the operation resolved
+ * to a method and URL) and embeds it, as a JSON string, in the Task state's Payload. The state machine
+ * definition is therefore the whole program: the step runner knows Arazzo, never a particular document.
+ *
+ * The run's state (`RunState`) is small: inputs, step outputs, workflow outputs so far, and `control`,
+ * which the step runner always fills completely so the definition never reads a path that can be absent.
+ */
+import type { Criterion, JsonSchema, ParameterLocation } from '../arazzo/types.ts';
+
+/** Bump when the shape below changes incompatibly. */
+export const PLAN_VERSION = 1;
+
+/** Routes that do not come from a document action. The Choice after each step matches them too. */
+export const Route = {
+  /** Success criteria met and no success action matched: go to the next step, or end after the last. */
+  next: 'next',
+  /** Transient trouble (network, timeout, 429, 5xx): wait `control.waitSeconds`, then run the step again. */
+  transientRetry: 'transientRetry',
+  /** Fails the run with `Errors.stepFailed`. */
+  stepFailed: 'stepFailed',
+  /** Fails the run with `Errors.loopLimitExceeded`. */
+  loopLimitExceeded: 'loopLimitExceeded',
+  /** Fails the run with `Errors.invalidInputs`. */
+  invalidInputs: 'invalidInputs',
+} as const;
+
+/** Error names of the Fail states the compiler adds (failure `end` actions use the action's own name). */
+export const Errors = {
+  stepFailed: 'Arazzo.StepFailed',
+  loopLimitExceeded: 'Arazzo.LoopLimitExceeded',
+  invalidInputs: 'Arazzo.InvalidInputs',
+} as const;
+
+export interface PlannedAction {
+  /** The value the step runner puts in `control.route` when this action is chosen; unique within the step. */
+  route: string;
+  name: string;
+  type: 'end' | 'goto' | 'retry';
+  /** Empty means the action always applies. */
+  criteria: Criterion[];
+  /** goto: the target step. */
+  stepId?: string;
+  /** goto to this step or an earlier one, or retry: the run passes through a Wait whose seconds the runner supplies. */
+  loopsBack: boolean;
+  /** retry: seconds to wait (Arazzo `retryAfter`), and how many times (Arazzo `retryLimit`, default 1). */
+  retryAfter?: number;
+  retryLimit?: number;
+  /** end that the deployment declares a failure: the run ends in a Fail named after the action. */
+  endsInFailure?: boolean;
+}
+
+export interface PlannedParameter {
+  name: string;
+  in: ParameterLocation;
+  /** Literal, runtime expression, or string with embedded `{$...}` expressions. */
+  value: unknown;
+}
+
+export interface WaitPolicy {
+  /** fixed: always `seconds`. exponential: initialSeconds * factor^n, capped at maxSeconds, with jitter. */
+  kind: 'fixed' | 'exponential';
+  seconds?: number;
+  initialSeconds?: number;
+  factor?: number;
+  maxSeconds?: number;
+  /** Fraction of the wait that is randomised (0 = none, 1 = full jitter). */
+  jitter?: number;
+  /** Use a progress estimate from the response when the API reports one. */
+  useProgress?: boolean;
+}
+
+export interface TransientRetryPolicy {
+  /** Attempts of one step visit (the first call counts) before the step fails. */
+  maxAttempts: number;
+  baseSeconds: number;
+  maxSeconds: number;
+}
+
+export interface IdempotencyPlan {
+  /** Where the execution-derived key goes: a header name, a query parameter name, or a JSON Pointer into the body. */
+  in: 'header' | 'query' | 'body';
+  name: string;
+}
+
+export interface StepPlan {
+  version: typeof PLAN_VERSION;
+  workflowId: string;
+  stepId: string;
+  /** Index of the step in the workflow; the first step checks the inputs. */
+  index: number;
+  request: {
+    method: string;
+    /** Absolute URL template: deploy-time server base URL + path, with `{name}` path placeholders. */
+    url: string;
+    parameters: PlannedParameter[];
+    body?: {
+      contentType?: string;
+      payload?: unknown;
+      replacements?: Array<{ target: string; value: unknown }>;
+    };
+    timeoutMs: number;
+  };
+  successCriteria: Criterion[];
+  outputs: Record<string, string>;
+  /** Step actions, then the workflow's, in the order Arazzo evaluates them (first match wins). */
+  onSuccess: PlannedAction[];
+  onFailure: PlannedAction[];
+  /** The workflow's outputs, resolved after every step into `RunState.outputs`. */
+  workflowOutputs: Record<string, string>;
+  /** Public input schema (secret inputs removed). Checked when `index === 0`. */
+  inputSchema?: JsonSchema;
+  /** Input names whose values come from the secret store, never from the state. */
+  secretInputs: string[];
+  idempotency?: IdempotencyPlan;
+  transientRetry: TransientRetryPolicy;
+  waitPolicy: WaitPolicy;
+  loopLimit: { maxIterations: number; maxTotalWaitSeconds: number };
+}
+
+export interface RunControl {
+  /** What the Choice after the step routes on: a `PlannedAction.route` or a `Route` value. */
+  route: string;
+  /** Whole seconds for the Wait the route passes through (0 when it passes none). */
+  waitSeconds: number;
+  /** Loop-backs, retries and transient retries taken so far in this run. */
+  iterations: number;
+  totalWaitSeconds: number;
+  /** Per step: consecutive visits of the current poll/retry streak, transient attempts, Arazzo retries. */
+  attempts: Record<string, { transient: number; retries: number; loops: number }>;
+  /** The step that ran last and what it saw (status code, remote outputs), for failure causes and progress lines. */
+  lastStep: { stepId: string; statusCode: number | null; outputs: Record<string, unknown> };
+  /** JSON text: the workflow outputs so far and the last step's outputs, with a message; read by Fail states. */
+  cause: string;
+}
+
+export interface RunState {
+  inputs: Record<string, unknown>;
+  steps: Record<string, Record<string, unknown>>;
+  outputs: Record<string, unknown>;
+  control: RunControl;
+}
+
+/** The Lambda payload the compiled Task state sends. */
+export interface StepRunnerEvent {
+  /** `StepPlan` as JSON text, so no key in a document can be read as a `.$` path by Step Functions. */
+  plan: string;
+  state: RunState;
+  /** `$$.Execution.Id`: the idempotency key is derived from it, so every retry of the run reuses it. */
+  executionId: string;
+}
+
+/** The step runner returns the next state; the Task's OutputPath selects it. */
+export type StepRunnerResult = RunState;
