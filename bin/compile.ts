@@ -1,0 +1,65 @@
+/**
+ * `npm run compile -- <document> [--workflow <id>] [--overlay <file>] [--secret <input>]... [--format asl|mermaid]`
+ * Prints the compiled definition on stdout; a message naming the document path on stderr and exit 1 otherwise.
+ * `--config` takes the deployment settings (secret inputs, failure ends, idempotency, overlay) from cdk.json.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { readAppConfig } from '../lib/app-config.ts';
+import { loadArazzo } from '../lib/arazzo/load.ts';
+import type { CompileOptions } from '../lib/compile/compile-options.ts';
+import { compileWorkflow } from '../lib/compile/compile-workflow.ts';
+import { aslToMermaid } from '../lib/compile/mermaid.ts';
+
+const usage = 'usage: npm run compile -- <document.yml> [--workflow <id>] [--overlay <file>] [--secret <input>]... [--config] [--format asl|mermaid]';
+
+function main(): number {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      workflow: { type: 'string' },
+      overlay: { type: 'string' },
+      secret: { type: 'string', multiple: true },
+      config: { type: 'boolean' },
+      format: { type: 'string', default: 'asl' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  const document = positionals[0];
+  if (!document || positionals.length > 1) {
+    process.stderr.write(`${usage}\n`);
+    return 2;
+  }
+  if (values.format !== 'asl' && values.format !== 'mermaid') {
+    process.stderr.write(`--format must be asl or mermaid, not '${values.format}'\n`);
+    return 2;
+  }
+  let options: CompileOptions = {};
+  let overlay = values.overlay;
+  if (values.config) {
+    const cdkJson = JSON.parse(readFileSync('cdk.json', 'utf8')) as { context?: Record<string, unknown> };
+    const { stackName: _s, document: _d, overlay: configOverlay, existingSecret: _e, stateMachineName: _n, ...compile } =
+      readAppConfig((key) => cdkJson.context?.[key]);
+    options = compile;
+    overlay ??= configOverlay;
+  }
+  if (values.workflow) options.workflowId = values.workflow;
+  if (values.secret) options.secretInputs = values.secret;
+  const loaded = loadArazzo(document, overlay && overlay !== 'none' ? { overlay } : {});
+  const compiled = compileWorkflow(loaded, options);
+  process.stdout.write(
+    values.format === 'mermaid' ? `${aslToMermaid(compiled.definition)}\n` : `${JSON.stringify(compiled.definition, null, 2)}\n`,
+  );
+  return 0;
+}
+
+try {
+  process.exitCode = main();
+} catch (error) {
+  process.stderr.write(`compile failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,58 @@
+/**
+ * The deployment configuration of the CDK app: cdk.json context key `arazzo`, overridable per command
+ * (`cdk synth -c overlay=none`, `-c document=...`). Checked here so a typo fails synth with the key's name.
+ */
+import type { IdempotencyPlan, TransientRetryPolicy, WaitPolicy } from './compile/step-plan.ts';
+import type { ArazzoWorkflowStackProps } from './arazzo-workflow-stack.ts';
+
+export interface ArazzoAppConfig {
+  stackName: string;
+  document: string;
+  /** Overlay file, or undefined for the document as written. */
+  overlay?: string;
+  workflowId?: string;
+  serverUrls?: Record<string, string>;
+  secretInputs?: string[];
+  existingSecret?: string;
+  failureEnds?: Record<string, string[]>;
+  idempotency?: Record<string, IdempotencyPlan>;
+  waitPolicy?: WaitPolicy;
+  stepWaitPolicies?: Record<string, WaitPolicy>;
+  transientRetry?: TransientRetryPolicy;
+  loopLimit?: { maxIterations?: number; maxTotalWaitSeconds?: number };
+  requestTimeoutMs?: number;
+  stateMachineName?: string;
+}
+
+const KNOWN_KEYS = new Set([
+  'stackName', 'document', 'overlay', 'workflowId', 'serverUrls', 'secretInputs', 'existingSecret', 'failureEnds',
+  'idempotency', 'waitPolicy', 'stepWaitPolicies', 'transientRetry', 'loopLimit', 'requestTimeoutMs', 'stateMachineName',
+]);
+
+/** Reads the `arazzo` context object, then the flat overrides (`-c document=…`, `-c overlay=none`, `-c serverUrl.<name>=…`). */
+export function readAppConfig(getContext: (key: string) => unknown): ArazzoAppConfig {
+  const base = getContext('arazzo');
+  if (base === undefined || typeof base !== 'object' || base === null || Array.isArray(base)) {
+    throw new Error('cdk.json: context.arazzo must be an object with at least "document" (path of the Arazzo document)');
+  }
+  const config = { ...(base as Record<string, unknown>) };
+  for (const key of Object.keys(config)) {
+    if (!KNOWN_KEYS.has(key)) throw new Error(`cdk.json: context.arazzo.${key} is not a known setting; known: ${[...KNOWN_KEYS].join(', ')}`);
+  }
+  for (const key of ['document', 'overlay', 'workflowId', 'existingSecret', 'stackName']) {
+    const override = getContext(key);
+    if (typeof override === 'string') config[key] = override;
+  }
+  if (config.overlay === 'none' || config.overlay === '') delete config.overlay;
+  if (typeof config.document !== 'string') throw new Error('cdk.json: context.arazzo.document must be the path of an Arazzo document');
+  return { stackName: 'ArazzoWorkflow', ...config } as unknown as ArazzoAppConfig;
+}
+
+export function stackPropsFromConfig(config: ArazzoAppConfig): ArazzoWorkflowStackProps {
+  const { stackName, document, overlay, existingSecret, ...compile } = config;
+  return {
+    stackName,
+    ...(existingSecret ? { existingSecret } : {}),
+    workflow: { documentPath: document, ...(overlay ? { overlayPath: overlay } : {}), ...compile },
+  };
+}

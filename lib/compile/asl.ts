@@ -1,0 +1,47 @@
+/**
+ * The slice of the Amazon States Language (JSONPath query language) the compiler emits.
+ * Kept as plain types so the definition can be printed, validated and run locally as it is deployed.
+ */
+
+export interface AslRetrier {
+  ErrorEquals: string[];
+  IntervalSeconds?: number;
+  MaxAttempts?: number;
+  BackoffRate?: number;
+  MaxDelaySeconds?: number;
+  JitterStrategy?: 'FULL' | 'NONE';
+}
+
+export interface AslChoiceRule {
+  Variable: string;
+  StringEquals: string;
+  Next: string;
+  Comment?: string;
+}
+
+export type AslState =
+  | { Type: 'Pass'; Comment?: string; Parameters?: Record<string, unknown>; Next?: string; End?: boolean }
+  | {
+      Type: 'Task';
+      Comment?: string;
+      Resource: string;
+      Parameters: Record<string, unknown>;
+      OutputPath?: string;
+      TimeoutSeconds?: number;
+      Retry?: AslRetrier[];
+      Next: string;
+    }
+  | { Type: 'Choice'; Comment?: string; Choices: AslChoiceRule[]; Default: string }
+  | { Type: 'Wait'; Comment?: string; SecondsPath: string; Next: string }
+  | { Type: 'Succeed'; Comment?: string; OutputPath?: string }
+  | { Type: 'Fail'; Comment?: string; Error?: string; ErrorPath?: string; Cause?: string; CausePath?: string };
+
+export interface AslDefinition {
+  Comment?: string;
+  StartAt: string;
+  TimeoutSeconds?: number;
+  States: Record<string, AslState>;
+}
+
+/** Step Functions rejects state names longer than 80 characters. */
+export const MAX_STATE_NAME_LENGTH = 80;

@@ -1,0 +1,58 @@
+import type { IdempotencyPlan, TransientRetryPolicy, WaitPolicy } from './step-plan.ts';
+
+/** How a workflow is compiled: everything here is a deployment choice, not part of the document. */
+export interface CompileOptions {
+  /** Which workflow of the document. @default the first one */
+  workflowId?: string;
+  /** Base URL per source description name, overriding the OpenAPI `servers`. @default the description's first server */
+  serverUrls?: Record<string, string>;
+  /** Inputs resolved inside the step runner from the secret store, never carried in the state. @default [] */
+  secretInputs?: string[];
+  /**
+   * `end` success actions that mean the run failed, by stepId (`'*'` for the workflow's own successActions).
+   * They end in a Fail state whose Error is the action's name. Failure actions that `end` always fail the run.
+   * @default {}
+   */
+  failureEnds?: Record<string, string[]>;
+  /** Per stepId: where the step runner puts a key derived from the execution, so a retried call is not repeated remotely. @default {} */
+  idempotency?: Record<string, IdempotencyPlan>;
+  /** Waits on loop-backs. @default DEFAULT_WAIT_POLICY */
+  waitPolicy?: WaitPolicy;
+  /** Per stepId (the loop's target) overrides of `waitPolicy`. @default {} */
+  stepWaitPolicies?: Record<string, WaitPolicy>;
+  /** Retries of network errors, timeouts, 429 and 5xx that the document does not handle. @default DEFAULT_TRANSIENT_RETRY */
+  transientRetry?: TransientRetryPolicy;
+  /** Bounds on loop-backs and retries of one run. @default DEFAULT_LOOP_LIMIT */
+  loopLimit?: { maxIterations?: number; maxTotalWaitSeconds?: number };
+  /** HTTP timeout of one API call. @default 10000 */
+  requestTimeoutMs?: number;
+  /** The step runner's ARN (or a substitution placeholder) in each Task. @default STEP_RUNNER_PLACEHOLDER */
+  functionArn?: string;
+}
+
+/** Replaced by the construct through `definitionSubstitutions`, so the definition is complete without deploy-time tokens. */
+export const STEP_RUNNER_PLACEHOLDER = '${StepRunnerFunctionArn}';
+
+/**
+ * Waits grow with the time already spent polling, so a short job is noticed within seconds and a long one
+ * costs few transitions. Measured by `npm run bench`.
+ */
+export const DEFAULT_WAIT_POLICY: WaitPolicy = {
+  kind: 'exponential',
+  initialSeconds: 2,
+  factor: 1.1,
+  maxSeconds: 60,
+  jitter: 0,
+};
+
+export const DEFAULT_TRANSIENT_RETRY: TransientRetryPolicy = { maxAttempts: 6, baseSeconds: 1, maxSeconds: 60 };
+
+export const DEFAULT_LOOP_LIMIT = { maxIterations: 1500, maxTotalWaitSeconds: 6 * 60 * 60 };
+
+/**
+ * Standard workflows stop at 25,000 history events. One loop iteration costs 9 (Wait 2, Task 5, Choice 2);
+ * the limit must leave room for the Task's own Lambda retries and the straight-line steps.
+ */
+export const HISTORY_EVENT_LIMIT = 25_000;
+export const EVENTS_PER_ITERATION = 9;
+export const HISTORY_HEADROOM = 0.75;

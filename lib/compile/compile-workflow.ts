@@ -1,0 +1,195 @@
+/**
+ * Compiles one Arazzo workflow into a Step Functions definition (JSONPath query language).
+ *
+ * Shape, per step S (in document order):
+ *   S (Task: the step runner runs S) → "After S" (Choice on $.control.route, one rule per action,
+ *   its Comment the action's name) → the next step, a goto target, "Wait before T" (for loop-backs,
+ *   retries and transient retries: SecondsPath $.control.waitSeconds) → T, a Succeed, or a Fail.
+ * A Pass state "Start" first wraps the execution input as the run's state. Every path the definition
+ * reads ($.control.*, $.outputs) is written by the step runner on every return.
+ */
+import { findWorkflow, validateForCompilation, type LoadedArazzo } from '../arazzo/load.ts';
+import { publicInputSchema } from '../arazzo/inputs.ts';
+import type { JsonSchema, Workflow } from '../arazzo/types.ts';
+import type { AslChoiceRule, AslDefinition, AslRetrier, AslState } from './asl.ts';
+import { MAX_STATE_NAME_LENGTH } from './asl.ts';
+import type { CompileOptions } from './compile-options.ts';
+import { planStep } from './plan-step.ts';
+import { resolveCompileOptions } from './resolve-options.ts';
+import { Errors, Route, type PlannedAction, type RunState, type StepPlan } from './step-plan.ts';
+
+export interface CompiledWorkflow {
+  workflowId: string;
+  definition: AslDefinition;
+  plans: StepPlan[];
+  /** The document's inputs minus the secret ones: what a run is started with. */
+  publicInputSchema: JsonSchema;
+  secretInputs: string[];
+}
+
+/** Lambda service trouble that is safe to retry; CDK's default task retry omits TooManyRequests. */
+export const LAMBDA_SERVICE_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+  'Lambda.ClientExecutionTimeoutException',
+];
+
+const LAMBDA_RETRY: AslRetrier = {
+  ErrorEquals: LAMBDA_SERVICE_ERRORS,
+  IntervalSeconds: 1,
+  MaxAttempts: 6,
+  BackoffRate: 2,
+  MaxDelaySeconds: 30,
+  JitterStrategy: 'FULL',
+};
+
+/** The step runner's own budget (HTTP timeout) plus its secret look-up and cold start. */
+const TASK_TIMEOUT_MARGIN_SECONDS = 20;
+
+export const START_STATE = 'Start';
+export const SUCCEEDED_STATE = 'Succeeded';
+export const afterState = (stepId: string) => `After ${stepId}`;
+export const waitState = (stepId: string) => `Wait before ${stepId}`;
+const FAIL_STATES = {
+  [Route.stepFailed]: { name: 'StepFailed', error: Errors.stepFailed },
+  [Route.loopLimitExceeded]: { name: 'LoopLimitExceeded', error: Errors.loopLimitExceeded },
+  [Route.invalidInputs]: { name: 'InvalidInputs', error: Errors.invalidInputs },
+} as const;
+
+export function compileWorkflow(loaded: LoadedArazzo, options: CompileOptions = {}): CompiledWorkflow {
+  validateForCompilation(loaded, options.workflowId);
+  const workflow = findWorkflow(loaded, options.workflowId);
+  const where = `${loaded.file} › workflows[${workflow.workflowId}]`;
+  const resolved = resolveCompileOptions(options, workflow, where);
+  const inputSchema = publicInputSchema(workflow.inputs, resolved.secretInputs, `${where} › inputs`);
+  const plans = workflow.steps.map((step, index) =>
+    planStep({ loaded, workflow, options: resolved, inputSchema, where }, step, index),
+  );
+
+  const states: Record<string, AslState> = {};
+  const add = (name: string, state: AslState) => {
+    if (name.length > MAX_STATE_NAME_LENGTH) {
+      throw new Error(`${where}: state name '${name}' is longer than ${MAX_STATE_NAME_LENGTH} characters; shorten the stepId or action name`);
+    }
+    if (states[name]) throw new Error(`${where}: two states would be named '${name}'; rename a step or action`);
+    states[name] = state;
+  };
+
+  add(START_STATE, {
+    Type: 'Pass',
+    Comment: 'Wraps the execution input (the public inputs) as the run state the step runner reads and writes.',
+    Parameters: { 'inputs.$': '$', ...initialState() },
+    Next: workflow.steps[0]!.stepId,
+  });
+
+  const loopTargets = new Set<string>();
+  const endStates = new Map<string, AslState>();
+  for (const plan of plans) {
+    const next = plans[plan.index + 1]?.stepId ?? SUCCEEDED_STATE;
+    const rules: AslChoiceRule[] = [];
+    const rule = (route: string, target: string, comment: string) =>
+      rules.push({ Variable: '$.control.route', StringEquals: route, Next: target, Comment: comment });
+
+    rule(Route.next, next, next === SUCCEEDED_STATE ? 'last step done: end with the workflow outputs' : `next step: ${next}`);
+    for (const action of [...plan.onSuccess, ...plan.onFailure]) {
+      rule(action.route, actionTarget(action, plan, workflow, endStates, loopTargets), action.name);
+    }
+    loopTargets.add(plan.stepId);
+    rule(Route.transientRetry, waitState(plan.stepId), 'transient failure: wait, then call again');
+    for (const route of [Route.stepFailed, Route.loopLimitExceeded, ...(plan.index === 0 ? [Route.invalidInputs] : [])]) {
+      rule(route, FAIL_STATES[route].name, route);
+    }
+
+    add(plan.stepId, {
+      Type: 'Task',
+      Comment: `Arazzo step ${plan.stepId}: ${plan.request.method} ${plan.request.url}`,
+      Resource: 'arn:aws:states:::lambda:invoke',
+      Parameters: {
+        FunctionName: resolved.functionArn,
+        Payload: { plan: JSON.stringify(plan), 'state.$': '$', 'executionId.$': '$$.Execution.Id' },
+      },
+      OutputPath: '$.Payload',
+      TimeoutSeconds: Math.ceil(plan.request.timeoutMs / 1000) + TASK_TIMEOUT_MARGIN_SECONDS,
+      Retry: [LAMBDA_RETRY],
+      Next: afterState(plan.stepId),
+    });
+    add(afterState(plan.stepId), { Type: 'Choice', Choices: rules, Default: FAIL_STATES[Route.stepFailed].name });
+  }
+
+  for (const stepId of loopTargets) {
+    add(waitState(stepId), {
+      Type: 'Wait',
+      Comment: 'Seconds chosen by the step runner: Retry-After, the wait policy, or an Arazzo retryAfter.',
+      SecondsPath: '$.control.waitSeconds',
+      Next: stepId,
+    });
+  }
+  for (const [name, state] of endStates) add(name, state);
+  add(SUCCEEDED_STATE, { Type: 'Succeed', Comment: 'The workflow outputs.', OutputPath: '$.outputs' });
+  for (const { name, error } of Object.values(FAIL_STATES)) {
+    add(name, { Type: 'Fail', Error: error, CausePath: '$.control.cause' });
+  }
+
+  return {
+    workflowId: workflow.workflowId,
+    definition: {
+      Comment: `Arazzo workflow ${workflow.workflowId} from ${loaded.document.info.title} ${loaded.document.info.version}`,
+      StartAt: START_STATE,
+      TimeoutSeconds: resolved.loopLimit.maxTotalWaitSeconds + 3600,
+      States: states,
+    },
+    plans,
+    publicInputSchema: inputSchema,
+    secretInputs: resolved.secretInputs,
+  };
+}
+
+/** The state a goto, retry or end action leads to; end states are collected by name. */
+function actionTarget(
+  action: PlannedAction,
+  plan: StepPlan,
+  workflow: Workflow,
+  endStates: Map<string, AslState>,
+  loopTargets: Set<string>,
+): string {
+  if (action.type === 'retry') {
+    loopTargets.add(plan.stepId);
+    return waitState(plan.stepId);
+  }
+  if (action.type === 'goto') {
+    const target = action.stepId!;
+    if (!workflow.steps.some((s) => s.stepId === target)) throw new Error(`goto ${action.name}: unknown step ${target}`);
+    if (action.loopsBack) {
+      loopTargets.add(target);
+      return waitState(target);
+    }
+    return target;
+  }
+  const name = `${plan.stepId}: ${action.name}`;
+  endStates.set(
+    name,
+    action.endsInFailure
+      ? { Type: 'Fail', Comment: `Arazzo end action ${action.name} of ${plan.stepId}, a failure.`, Error: action.name, CausePath: '$.control.cause' }
+      : { Type: 'Succeed', Comment: `Arazzo end action ${action.name} of ${plan.stepId}: the workflow outputs.`, OutputPath: '$.outputs' },
+  );
+  return name;
+}
+
+/** What the Start state adds beside the inputs: every field the definition reads exists from the first state on. */
+function initialState(): Omit<RunState, 'inputs'> {
+  return {
+    steps: {},
+    outputs: {},
+    control: {
+      route: 'start',
+      waitSeconds: 0,
+      iterations: 0,
+      totalWaitSeconds: 0,
+      attempts: {},
+      lastStep: { stepId: '', statusCode: null, outputs: {} },
+      cause: '',
+    },
+  };
+}

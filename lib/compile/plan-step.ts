@@ -1,0 +1,120 @@
+/**
+ * Turns one Arazzo step into the `StepPlan` the step runner executes: reusable objects followed,
+ * workflow-level parameters and actions merged in Arazzo's order, the operation resolved to a URL.
+ */
+import { resolveReusable, resolveStepOperation, type LoadedArazzo } from '../arazzo/load.ts';
+import type {
+  FailureAction,
+  Parameter,
+  ReusableObject,
+  Step,
+  SuccessAction,
+  Workflow,
+  JsonSchema,
+} from '../arazzo/types.ts';
+import { Route, PLAN_VERSION, type PlannedAction, type PlannedParameter, type StepPlan } from './step-plan.ts';
+import type { ResolvedCompileOptions } from './resolve-options.ts';
+
+const BUILT_IN_ROUTES = new Set<string>(Object.values(Route));
+
+export interface PlanContext {
+  loaded: LoadedArazzo;
+  workflow: Workflow;
+  options: ResolvedCompileOptions;
+  inputSchema: JsonSchema;
+  /** Where the workflow sits in the document, for messages. */
+  where: string;
+}
+
+export function planStep(context: PlanContext, step: Step, index: number): StepPlan {
+  const { loaded, workflow, options } = context;
+  const where = `${context.where} › steps[${step.stepId}]`;
+  const operation = resolveStepOperation(loaded, workflow, step);
+  const baseUrl = options.serverUrls[operation.sourceDescription] ?? operation.serverUrl;
+
+  const onSuccess = [
+    ...(step.onSuccess ?? []).map((a, i) => resolveReusable<SuccessAction>(loaded, a, `${where} › onSuccess[${i}]`)),
+    ...(workflow.successActions ?? []).map((a, i) =>
+      resolveReusable<SuccessAction>(loaded, a, `${context.where} › successActions[${i}]`),
+    ),
+  ];
+  const onFailure = [
+    ...(step.onFailure ?? []).map((a, i) => resolveReusable<FailureAction>(loaded, a, `${where} › onFailure[${i}]`)),
+    ...(workflow.failureActions ?? []).map((a, i) =>
+      resolveReusable<FailureAction>(loaded, a, `${context.where} › failureActions[${i}]`),
+    ),
+  ];
+  const stepActionCount = { success: step.onSuccess?.length ?? 0, failure: step.onFailure?.length ?? 0 };
+  const routes = new Set<string>();
+  const stepIndex = new Map(workflow.steps.map((s, i) => [s.stepId, i]));
+  const failureEnds = (owner: string) => new Set(options.failureEnds[owner] ?? []);
+
+  const plan = (action: SuccessAction | FailureAction, isFailure: boolean, fromStep: boolean): PlannedAction => {
+    const target = action.type === 'goto' ? action.stepId : undefined;
+    const targetIndex = target === undefined ? undefined : stepIndex.get(target);
+    const owner = fromStep ? step.stepId : '*';
+    return {
+      route: uniqueRoute(action.name, routes),
+      name: action.name,
+      type: action.type,
+      criteria: action.criteria ?? [],
+      ...(target !== undefined ? { stepId: target } : {}),
+      loopsBack: action.type === 'retry' || (targetIndex !== undefined && targetIndex <= index),
+      ...(action.type === 'retry'
+        ? { retryAfter: (action as FailureAction).retryAfter ?? 0, retryLimit: (action as FailureAction).retryLimit ?? 1 }
+        : {}),
+      ...(action.type === 'end' && (isFailure || failureEnds(owner).has(action.name)) ? { endsInFailure: true } : {}),
+    };
+  };
+
+  return {
+    version: PLAN_VERSION,
+    workflowId: workflow.workflowId,
+    stepId: step.stepId,
+    index,
+    request: {
+      method: operation.method.toUpperCase(),
+      url: joinUrl(baseUrl, operation.path),
+      parameters: mergeParameters(context, step, where),
+      ...(step.requestBody ? { body: { ...step.requestBody } } : {}),
+      timeoutMs: options.requestTimeoutMs,
+    },
+    successCriteria: step.successCriteria ?? [],
+    outputs: step.outputs ?? {},
+    onSuccess: onSuccess.map((a, i) => plan(a, false, i < stepActionCount.success)),
+    onFailure: onFailure.map((a, i) => plan(a, true, i < stepActionCount.failure)),
+    workflowOutputs: workflow.outputs ?? {},
+    ...(index === 0 ? { inputSchema: context.inputSchema } : {}),
+    secretInputs: options.secretInputs,
+    ...(options.idempotency[step.stepId] ? { idempotency: options.idempotency[step.stepId] } : {}),
+    transientRetry: options.transientRetry,
+    waitPolicy: options.stepWaitPolicies[step.stepId] ?? options.waitPolicy,
+    loopLimit: options.loopLimit,
+  };
+}
+
+/** Route values are what the Choice matches; action names are free text in Arazzo, so keep them distinct. */
+function uniqueRoute(name: string, taken: Set<string>): string {
+  let route = BUILT_IN_ROUTES.has(name) ? `action:${name}` : name;
+  for (let n = 2; taken.has(route); n++) route = `${name}#${n}`;
+  taken.add(route);
+  return route;
+}
+
+/** Workflow parameters apply to every step; a step's parameter with the same name and location replaces it. */
+function mergeParameters(context: PlanContext, step: Step, where: string): PlannedParameter[] {
+  const resolve = (items: Array<Parameter | ReusableObject> | undefined, at: string) =>
+    (items ?? []).map((p, i) => {
+      const parameter = resolveReusable<Parameter>(context.loaded, p, `${at} › parameters[${i}]`);
+      return { name: parameter.name, in: parameter.in ?? 'query', value: parameter.value } satisfies PlannedParameter;
+    });
+  const key = (p: PlannedParameter) => `${p.in}:${p.in === 'header' ? p.name.toLowerCase() : p.name}`;
+  const merged = new Map<string, PlannedParameter>();
+  for (const p of resolve(context.workflow.parameters, context.where)) merged.set(key(p), p);
+  for (const p of resolve(step.parameters, where)) merged.set(key(p), p);
+  return [...merged.values()];
+}
+
+function joinUrl(base: string, path: string): string {
+  return `${base.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
+}

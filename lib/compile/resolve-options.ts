@@ -1,0 +1,111 @@
+/**
+ * Deployment options with their defaults filled in, checked against the workflow they configure:
+ * a typo in a step or action name must fail synth, not silently configure nothing.
+ */
+import { ArazzoDocumentError } from '../arazzo/load.ts';
+import type { Workflow } from '../arazzo/types.ts';
+import {
+  DEFAULT_LOOP_LIMIT,
+  DEFAULT_TRANSIENT_RETRY,
+  DEFAULT_WAIT_POLICY,
+  EVENTS_PER_ITERATION,
+  HISTORY_EVENT_LIMIT,
+  HISTORY_HEADROOM,
+  STEP_RUNNER_PLACEHOLDER,
+  type CompileOptions,
+} from './compile-options.ts';
+import type { IdempotencyPlan, TransientRetryPolicy, WaitPolicy } from './step-plan.ts';
+
+export interface ResolvedCompileOptions {
+  serverUrls: Record<string, string>;
+  secretInputs: string[];
+  failureEnds: Record<string, string[]>;
+  idempotency: Record<string, IdempotencyPlan>;
+  waitPolicy: WaitPolicy;
+  stepWaitPolicies: Record<string, WaitPolicy>;
+  transientRetry: TransientRetryPolicy;
+  loopLimit: { maxIterations: number; maxTotalWaitSeconds: number };
+  requestTimeoutMs: number;
+  functionArn: string;
+}
+
+export function resolveCompileOptions(options: CompileOptions, workflow: Workflow, where: string): ResolvedCompileOptions {
+  const resolved: ResolvedCompileOptions = {
+    serverUrls: options.serverUrls ?? {},
+    secretInputs: options.secretInputs ?? [],
+    failureEnds: options.failureEnds ?? {},
+    idempotency: options.idempotency ?? {},
+    waitPolicy: options.waitPolicy ?? DEFAULT_WAIT_POLICY,
+    stepWaitPolicies: options.stepWaitPolicies ?? {},
+    transientRetry: options.transientRetry ?? DEFAULT_TRANSIENT_RETRY,
+    loopLimit: { ...DEFAULT_LOOP_LIMIT, ...options.loopLimit },
+    requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
+    functionArn: options.functionArn ?? STEP_RUNNER_PLACEHOLDER,
+  };
+  checkAgainstWorkflow(resolved, workflow, where);
+  return resolved;
+}
+
+function checkAgainstWorkflow(options: ResolvedCompileOptions, workflow: Workflow, where: string): void {
+  const stepIds = new Set(workflow.steps.map((s) => s.stepId));
+  const fail = (field: string, message: string) => {
+    throw new ArazzoDocumentError(`deployment option ${field}`, `${message} (workflow ${workflow.workflowId} in ${where})`);
+  };
+  const knownStep = (field: string, stepId: string) => {
+    if (!stepIds.has(stepId)) fail(field, `names step '${stepId}', which the workflow does not have; steps: ${[...stepIds].join(', ')}`);
+  };
+
+  for (const [stepId, names] of Object.entries(options.failureEnds)) {
+    const actions =
+      stepId === '*'
+        ? (workflow.successActions ?? [])
+        : (knownStep(`failureEnds.${stepId}`, stepId), workflow.steps.find((s) => s.stepId === stepId)?.onSuccess ?? []);
+    const endNames = new Set(
+      actions.flatMap((a) => ('name' in a && 'type' in a && a.type === 'end' ? [a.name as string] : [])),
+    );
+    for (const name of names) {
+      if (!endNames.has(name)) {
+        fail(
+          `failureEnds.${stepId}`,
+          `names '${name}', which is not an end action of ${stepId === '*' ? 'the workflow' : `step ${stepId}`}; end actions: ${[...endNames].join(', ') || 'none'}`,
+        );
+      }
+    }
+  }
+  for (const [stepId, plan] of Object.entries(options.idempotency)) {
+    knownStep(`idempotency.${stepId}`, stepId);
+    if (!['header', 'query', 'body'].includes(plan.in)) fail(`idempotency.${stepId}.in`, `must be header, query or body, not '${plan.in}'`);
+    if (plan.in === 'body' && !plan.name.startsWith('/')) fail(`idempotency.${stepId}.name`, `must be a JSON Pointer such as /externalId for in: body`);
+  }
+  for (const stepId of Object.keys(options.stepWaitPolicies)) knownStep(`stepWaitPolicies.${stepId}`, stepId);
+  for (const [field, policy] of [['waitPolicy', options.waitPolicy], ...Object.entries(options.stepWaitPolicies).map(([k, v]) => [`stepWaitPolicies.${k}`, v] as const)] as const) {
+    checkWaitPolicy(field, policy, fail);
+  }
+
+  const { maxIterations, maxTotalWaitSeconds } = options.loopLimit;
+  if (!Number.isInteger(maxIterations) || maxIterations < 1) fail('loopLimit.maxIterations', 'must be a whole number of at least 1');
+  if (!Number.isInteger(maxTotalWaitSeconds) || maxTotalWaitSeconds < 1) fail('loopLimit.maxTotalWaitSeconds', 'must be a whole number of seconds, at least 1');
+  const budget = Math.floor(HISTORY_EVENT_LIMIT * HISTORY_HEADROOM);
+  const events = maxIterations * EVENTS_PER_ITERATION + workflow.steps.length * 8;
+  if (events > budget) {
+    fail(
+      'loopLimit.maxIterations',
+      `${maxIterations} iterations can write ~${events} history events; Standard workflows stop at ${HISTORY_EVENT_LIMIT} and this project keeps runs under ${budget}: use at most ${Math.floor((budget - workflow.steps.length * 8) / EVENTS_PER_ITERATION)}`,
+    );
+  }
+  if (!Number.isInteger(options.requestTimeoutMs) || options.requestTimeoutMs < 100 || options.requestTimeoutMs > 60_000) {
+    fail('requestTimeoutMs', 'must be whole milliseconds between 100 and 60000');
+  }
+}
+
+function checkWaitPolicy(field: string, policy: WaitPolicy, fail: (field: string, message: string) => never): void {
+  const wholeSeconds = (name: string, value: number | undefined) => {
+    if (value === undefined || !Number.isFinite(value) || value < 0) fail(`${field}.${name}`, 'must be a number of seconds, 0 or more');
+  };
+  if (policy.kind === 'fixed') wholeSeconds('seconds', policy.seconds);
+  else if (policy.kind === 'exponential') {
+    wholeSeconds('initialSeconds', policy.initialSeconds);
+    wholeSeconds('maxSeconds', policy.maxSeconds);
+    if (policy.factor === undefined || policy.factor < 1) fail(`${field}.factor`, 'must be 1 or more');
+  } else fail(`${field}.kind`, `must be fixed or exponential`);
+}
