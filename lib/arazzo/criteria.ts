@@ -1,0 +1,268 @@
+/**
+ * Arazzo 1.0.1 Criterion Objects: simple, regex and jsonpath conditions (xpath is refused).
+ *
+ * Used at synth time (checkCriterion) and at run time (evaluateCriterion), so no Node imports here.
+ * A criterion that checkCriterion refuses throws ArazzoExpressionError when evaluated: a condition that
+ * silently reads as false would turn a poll loop into a one-shot and hide the mistake.
+ */
+import { jsonpath, type JSONValue, type JSONPathQuery } from 'json-p3';
+import { ArazzoExpressionError } from './errors.ts';
+import { checkExpression, evaluateExpression, type ExpressionContext } from './expressions.ts';
+import { parseSimpleCondition, evaluateSimpleCondition, type SimpleCondition } from './simple-condition.ts';
+import type { Criterion } from './types.ts';
+
+export type CriterionKind = 'simple' | 'regex' | 'jsonpath';
+
+/** A problem with one field of a criterion, so the caller can point at `… › criteria[0] › condition`. */
+export interface CriterionProblem {
+  field: 'condition' | 'context' | 'type';
+  message: string;
+}
+
+/** The spec's only named JSONPath variant; it is evaluated with RFC 9535 semantics like plain `jsonpath`. */
+const GOESSNER_JSONPATH = 'draft-goessner-dispatch-jsonpath-00';
+const XPATH_REFUSAL =
+  'xpath criteria are not supported (responses are evaluated as JSON); rewrite it as type: jsonpath with ' +
+  'context: $response.body, or as a simple condition such as $response.body#/status == \'done\'';
+
+export function criterionKind(criterion: Criterion): CriterionKind | CriterionProblem {
+  const type = criterion.type;
+  if (type === undefined || type === 'simple') return 'simple';
+  if (type === 'regex' || type === 'jsonpath') return type;
+  if (type === 'xpath') return { field: 'type', message: XPATH_REFUSAL };
+  if (typeof type === 'object' && type !== null) {
+    const expressionType = type as { type?: unknown; version?: unknown };
+    if (expressionType.type === 'xpath') return { field: 'type', message: XPATH_REFUSAL };
+    if (expressionType.type === 'jsonpath') {
+      if (expressionType.version === GOESSNER_JSONPATH) return 'jsonpath';
+      return {
+        field: 'type',
+        message: `jsonpath version ${JSON.stringify(expressionType.version)} is not one the spec names; use version: ${GOESSNER_JSONPATH} or simply type: jsonpath`,
+      };
+    }
+    return { field: 'type', message: `type.type must be jsonpath or xpath, not ${JSON.stringify(expressionType.type)}` };
+  }
+  return { field: 'type', message: `type must be simple, regex, jsonpath or xpath, not ${JSON.stringify(type)}` };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// jsonpath
+
+/**
+ * How a jsonpath condition is evaluated against the context value V:
+ *  - filter: a logical expression evaluated once with both `$` and `@` bound to V; true when it holds.
+ *    Used for `$[?<expr>]` (the spec's `$[?count(@.pets) > 0]`, which reads as "V satisfies expr") and for a
+ *    bare RFC 9535 logical expression such as `$.status == 'done' || $.status == 'failed'`. Evaluating the
+ *    expression directly, rather than as a query over V's children, keeps it correct when V is `{}`, `[]`
+ *    or a scalar.
+ *  - wrappedQuery: a longer query starting `$[?`, applied to `[V]` so `@` in the first filter is V.
+ *  - query: any other RFC 9535 query, applied to V; true when it selects at least one node.
+ */
+type JsonPathPlan =
+  | { form: 'filter'; expression: jsonpath.expressions.LogicalExpression }
+  | { form: 'wrappedQuery'; query: JSONPathQuery }
+  | { form: 'query'; query: JSONPathQuery };
+
+const jsonPathPlans = new Map<string, JsonPathPlan | { error: string }>();
+
+function jsonPathPlan(condition: string): JsonPathPlan | { error: string } {
+  let plan = jsonPathPlans.get(condition);
+  if (plan === undefined) {
+    plan = planJsonPath(condition);
+    if (jsonPathPlans.size > 10_000) jsonPathPlans.clear();
+    jsonPathPlans.set(condition, plan);
+  }
+  return plan;
+}
+
+function planJsonPath(condition: string): JsonPathPlan | { error: string } {
+  const text = condition.trim();
+  if (text.startsWith('$[?')) {
+    try {
+      const query = jsonpath.compile(text);
+      const filter = singleFilter(query);
+      return filter ? { form: 'filter', expression: filter } : { form: 'wrappedQuery', query };
+    } catch (error) {
+      return { error: jsonPathRefusal(condition, error) };
+    }
+  }
+  try {
+    return { form: 'query', query: jsonpath.compile(text) };
+  } catch {
+    // Not a query; try it as a logical expression below.
+  }
+  try {
+    const filter = singleFilter(jsonpath.compile(`$[?${text}]`));
+    if (filter) return { form: 'filter', expression: filter };
+    return { error: jsonPathRefusal(condition) };
+  } catch (error) {
+    return { error: jsonPathRefusal(condition, error) };
+  }
+}
+
+/** The logical expression of a query that is exactly `$[?<expr>]`, or undefined. */
+function singleFilter(query: JSONPathQuery): jsonpath.expressions.LogicalExpression | undefined {
+  if (query.segments.length !== 1) return undefined;
+  // Callers only pass queries whose text starts `$[?`, so a single segment is a child segment.
+  const segment = query.segments[0];
+  if (segment.selectors.length !== 1) return undefined;
+  const selector = segment.selectors[0];
+  return selector instanceof jsonpath.selectors.FilterSelector ? selector.expression : undefined;
+}
+
+function jsonPathRefusal(condition: string, error?: unknown): string {
+  const detail = error instanceof Error ? ` (${error.message})` : '';
+  return (
+    `"${condition}" is not JSONPath this compiler can evaluate${detail}. Write an RFC 9535 query such as ` +
+    `$[?@.status == 'done'] (true when it selects something), or a filter expression over the context ` +
+    `such as $.status == 'done' || $.status == 'failed'`
+  );
+}
+
+function evaluateJsonPath(condition: string, value: unknown): boolean {
+  const plan = jsonPathPlan(condition);
+  if ('error' in plan) throw new ArazzoExpressionError(condition, plan.error);
+  if (value === undefined) return false;
+  const json = value as JSONValue;
+  switch (plan.form) {
+    case 'filter':
+      return plan.expression.evaluate({
+        environment: jsonpath.DEFAULT_ENVIRONMENT,
+        currentValue: json,
+        rootValue: json,
+      });
+    case 'wrappedQuery':
+      return !plan.query.query([json]).empty();
+    case 'query':
+      return !plan.query.query(json).empty();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// regex
+
+const regexCache = new Map<string, RegExp | { error: string }>();
+
+function compileRegex(condition: string): RegExp | { error: string } {
+  let compiled = regexCache.get(condition);
+  if (compiled === undefined) {
+    try {
+      // ECMA-262 syntax, no flags: the spec names no flags and a pattern has no way to state them.
+      compiled = new RegExp(condition);
+    } catch (error) {
+      compiled = {
+        error: `"${condition}" is not a valid regular expression (ECMA-262): ${(error as Error).message}`,
+      };
+    }
+    if (regexCache.size > 10_000) regexCache.clear();
+    regexCache.set(condition, compiled);
+  }
+  return compiled;
+}
+
+function evaluateRegex(condition: string, value: unknown): boolean {
+  const regex = compileRegex(condition);
+  if (!(regex instanceof RegExp)) throw new ArazzoExpressionError(condition, regex.error);
+  if (typeof value === 'string') return regex.test(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return regex.test(String(value));
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// simple
+
+const simpleCache = new Map<string, SimpleCondition | { error: string }>();
+
+function simpleCondition(condition: string): SimpleCondition | { error: string } {
+  let parsed = simpleCache.get(condition);
+  if (parsed === undefined) {
+    parsed = parseSimpleCondition(condition);
+    if (simpleCache.size > 10_000) simpleCache.clear();
+    simpleCache.set(condition, parsed);
+  }
+  return parsed;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+/** Synth-time: the first problem with this criterion, naming the field, or undefined. */
+export function checkCriterionField(criterion: Criterion): CriterionProblem | undefined {
+  if (typeof criterion !== 'object' || criterion === null) {
+    return { field: 'condition', message: 'a criterion must be an object with a condition' };
+  }
+  if (typeof criterion.condition !== 'string' || criterion.condition.trim() === '') {
+    return { field: 'condition', message: 'condition is required and must be a non-empty string' };
+  }
+  const kind = criterionKind(criterion);
+  if (typeof kind === 'object') return kind;
+  if (criterion.context !== undefined) {
+    if (typeof criterion.context !== 'string') {
+      return { field: 'context', message: 'context must be a runtime expression such as $response.body' };
+    }
+    const problem = checkExpression(criterion.context);
+    if (problem) return { field: 'context', message: problem };
+  }
+  if (kind !== 'simple' && criterion.context === undefined) {
+    return {
+      field: 'context',
+      message: `a ${kind} criterion needs a context (the value the condition applies to), e.g. context: ${kind === 'regex' ? '$statusCode' : '$response.body'}`,
+    };
+  }
+  switch (kind) {
+    case 'regex': {
+      const regex = compileRegex(criterion.condition);
+      return regex instanceof RegExp ? undefined : { field: 'condition', message: regex.error };
+    }
+    case 'jsonpath': {
+      const plan = jsonPathPlan(criterion.condition);
+      return 'error' in plan ? { field: 'condition', message: plan.error } : undefined;
+    }
+    case 'simple': {
+      const parsed = simpleCondition(criterion.condition);
+      if ('error' in parsed) return { field: 'condition', message: parsed.error };
+      for (const expression of parsed.expressions) {
+        const problem = checkExpression(expression);
+        if (problem) return { field: 'condition', message: problem };
+      }
+      return undefined;
+    }
+  }
+}
+
+/**
+ * Synth-time: why this criterion cannot be compiled (xpath, a jsonpath condition of none of the accepted
+ * forms, bad regex, bad simple syntax, missing context where required) or undefined.
+ */
+export function checkCriterion(criterion: Criterion): string | undefined {
+  const problem = checkCriterionField(criterion);
+  return problem ? `${problem.field}: ${problem.message}` : undefined;
+}
+
+export function evaluateCriterion(criterion: Criterion, context: ExpressionContext): boolean {
+  const kind = criterionKind(criterion);
+  if (typeof kind === 'object') throw new ArazzoExpressionError(criterion.condition, kind.message);
+  switch (kind) {
+    case 'simple': {
+      const parsed = simpleCondition(criterion.condition);
+      if ('error' in parsed) throw new ArazzoExpressionError(criterion.condition, parsed.error);
+      return evaluateSimpleCondition(parsed, context);
+    }
+    case 'regex':
+      return evaluateRegex(criterion.condition, contextValue(criterion, context));
+    case 'jsonpath':
+      return evaluateJsonPath(criterion.condition, contextValue(criterion, context));
+  }
+}
+
+function contextValue(criterion: Criterion, context: ExpressionContext): unknown {
+  if (criterion.context === undefined) {
+    throw new ArazzoExpressionError(criterion.condition, `a ${String(criterion.type)} criterion needs a context`);
+  }
+  return evaluateExpression(criterion.context, context);
+}
+
+/** All must hold; empty or undefined → true. */
+export function evaluateCriteria(criteria: Criterion[] | undefined, context: ExpressionContext): boolean {
+  if (criteria === undefined) return true;
+  return criteria.every((criterion) => evaluateCriterion(criterion, context));
+}

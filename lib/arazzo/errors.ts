@@ -1,0 +1,37 @@
+/**
+ * Error types of the Arazzo core. Free of Node imports: the step runner loads this module too.
+ */
+
+/** A runtime expression whose syntax the Arazzo specification does not allow. */
+export class ArazzoExpressionError extends Error {
+  readonly expression: string;
+
+  constructor(expression: string, message: string) {
+    super(message);
+    this.name = 'ArazzoExpressionError';
+    this.expression = expression;
+  }
+}
+
+/**
+ * A document (Arazzo, OpenAPI or overlay) that this project cannot load or compile.
+ * `location` is the document path, e.g. `x.yml › workflows[w] › steps[s] › operationId`;
+ * the message starts with it and says the fix.
+ */
+export class ArazzoDocumentError extends Error {
+  readonly location: string;
+  /** Every problem found when several were collected into one error (each already prefixed by its location). */
+  readonly problems: string[];
+
+  constructor(location: string, message: string, problems?: string[]) {
+    super(location ? `${location}: ${message}` : message);
+    this.name = 'ArazzoDocumentError';
+    this.location = location;
+    this.problems = problems ?? [this.message];
+  }
+}
+
+/** Joins document path segments the way every message in this project spells them. */
+export function documentPath(...segments: Array<string | undefined>): string {
+  return segments.filter((segment): segment is string => segment !== undefined && segment !== '').join(' › ');
+}

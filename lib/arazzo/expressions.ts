@@ -1,0 +1,443 @@
+/**
+ * Arazzo 1.0.1 runtime expressions (spec § Runtime Expressions): parsing, synth-time checks, evaluation,
+ * and deep resolution of values that contain expressions.
+ *
+ * Used at synth time by the compiler and at run time by the step runner, so no Node imports here.
+ */
+import { JSONPointer, UNDEFINED, type JSONValue } from 'json-p3';
+import { ArazzoExpressionError } from './errors.ts';
+
+export interface ExpressionContext {
+  inputs: Record<string, unknown>;
+  /** stepId -> that step's outputs */
+  steps: Record<string, Record<string, unknown>>;
+  /** workflow outputs ($outputs.x) */
+  outputs?: Record<string, unknown>;
+  url?: string;
+  method?: string;
+  statusCode?: number;
+  request?: {
+    headers: Record<string, string>;
+    query?: Record<string, string>;
+    path?: Record<string, string>;
+    body?: unknown;
+  };
+  response?: { headers: Record<string, string>; body: unknown };
+}
+
+/** A runtime expression taken apart. Names are split on `.` so `$inputs.a.b` can reach nested values. */
+export type ParsedExpression =
+  | { root: 'url' | 'method' | 'statusCode' }
+  | { root: 'request' | 'response'; source: 'header' | 'query' | 'path'; name: string }
+  | { root: 'request' | 'response'; source: 'body'; pointer?: string }
+  | { root: 'inputs' | 'outputs'; path: string[]; pointer?: string }
+  | { root: 'steps'; stepId: string; path: string[]; pointer?: string }
+  /** Valid syntax this project does not evaluate (cross-workflow, source descriptions, components). */
+  | { root: 'workflows' | 'sourceDescriptions' | 'components'; rest: string };
+
+type ParseResult = { expression: ParsedExpression } | { error: string };
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** `name = *( CHAR )` in the ABNF is any ASCII; whitespace and braces are excluded so embedded forms stay unambiguous. */
+const NAME = /^[^\s{}#]+$/;
+/** RFC 6901: `~` must be followed by 0 or 1. */
+const POINTER = /^(?:\/(?:[^~/]|~[01])*)*$/;
+
+const parseCache = new Map<string, ParseResult>();
+
+/** Parses one runtime expression (the whole string). Results are cached: documents repeat expressions. */
+export function parseExpression(text: string): ParseResult {
+  let result = parseCache.get(text);
+  if (result === undefined) {
+    result = parseUncached(text);
+    if (parseCache.size > 10_000) parseCache.clear();
+    parseCache.set(text, result);
+  }
+  return result;
+}
+
+function parseUncached(text: string): ParseResult {
+  if (!text.startsWith('$')) return { error: `"${text}" is not a runtime expression: it must start with "$"` };
+  if (text === '$url') return { expression: { root: 'url' } };
+  if (text === '$method') return { expression: { root: 'method' } };
+  if (text === '$statusCode') return { expression: { root: 'statusCode' } };
+
+  const dot = text.indexOf('.');
+  const root = dot === -1 ? text.slice(1) : text.slice(1, dot);
+  const rest = dot === -1 ? '' : text.slice(dot + 1);
+  switch (root) {
+    case 'request':
+    case 'response':
+      return parseMessageSource(text, root, rest);
+    case 'inputs':
+    case 'outputs': {
+      const named = parseNamePath(text, rest);
+      if ('error' in named) return named;
+      return { expression: { root, path: named.path, pointer: named.pointer } };
+    }
+    case 'steps':
+      return parseStepReference(text, rest);
+    case 'workflows':
+    case 'sourceDescriptions':
+    case 'components':
+      if (rest === '') return { error: `"${text}" must be followed by ".<name>"` };
+      return { expression: { root, rest } };
+    default:
+      return {
+        error:
+          `"${text}" is not a runtime expression: it must start with $url, $method, $statusCode, $request., ` +
+          '$response., $inputs., $outputs., $steps., $workflows., $sourceDescriptions. or $components.',
+      };
+  }
+}
+
+function parseMessageSource(text: string, root: 'request' | 'response', rest: string): ParseResult {
+  if (rest === 'body') return { expression: { root, source: 'body' } };
+  if (rest.startsWith('body#')) {
+    const pointer = rest.slice('body#'.length);
+    const problem = checkPointer(text, pointer);
+    if (problem) return { error: problem };
+    return { expression: { root, source: 'body', pointer } };
+  }
+  for (const source of ['header', 'query', 'path'] as const) {
+    if (!rest.startsWith(`${source}.`)) continue;
+    const name = rest.slice(source.length + 1);
+    const valid = source === 'header' ? TOKEN.test(name) : NAME.test(name);
+    if (!valid) return { error: `"${text}" needs a ${source} name after "$${root}.${source}."` };
+    return { expression: { root, source, name } };
+  }
+  return {
+    error: `"${text}": "$${root}." must be followed by header.<name>, query.<name>, path.<name>, body or body#/<json-pointer>`,
+  };
+}
+
+function parseStepReference(text: string, rest: string): ParseResult {
+  const hash = rest.indexOf('#');
+  const names = hash === -1 ? rest : rest.slice(0, hash);
+  const [stepId, field, ...path] = names.split('.');
+  if (!stepId || field === undefined) {
+    return { error: `"${text}" must name a step and an output: $steps.<stepId>.outputs.<name>` };
+  }
+  if (field !== 'outputs') {
+    return { error: `"${text}": only step outputs can be read; write $steps.${stepId}.outputs.<name>` };
+  }
+  if (path.length === 0 && hash === -1) return { expression: { root: 'steps', stepId, path: [] } };
+  if (path.length === 0) {
+    const pointer = rest.slice(hash + 1);
+    const problem = checkPointer(text, pointer);
+    if (problem) return { error: problem };
+    return { expression: { root: 'steps', stepId, path: [], pointer } };
+  }
+  const named = parseNamePath(text, rest.slice(stepId.length + '.outputs.'.length));
+  if ('error' in named) return named;
+  return { expression: { root: 'steps', stepId, path: named.path, pointer: named.pointer } };
+}
+
+function parseNamePath(text: string, rest: string): { path: string[]; pointer?: string } | { error: string } {
+  const hash = rest.indexOf('#');
+  const name = hash === -1 ? rest : rest.slice(0, hash);
+  if (!NAME.test(name) || name.split('.').some((segment) => segment === '')) {
+    return { error: `"${text}" needs a name after the "." (e.g. $inputs.username)` };
+  }
+  if (hash === -1) return { path: name.split('.') };
+  const pointer = rest.slice(hash + 1);
+  const problem = checkPointer(text, pointer);
+  if (problem) return { error: problem };
+  return { path: name.split('.'), pointer };
+}
+
+function checkPointer(text: string, pointer: string): string | undefined {
+  if (POINTER.test(pointer)) return undefined;
+  return (
+    `"${text}": "${pointer}" is not a JSON Pointer (RFC 6901): it must be empty or start with "/", ` +
+    'and "~" must be written ~0 and "/" inside a name ~1'
+  );
+}
+
+export function isRuntimeExpression(text: string): boolean {
+  return 'expression' in parseExpression(text.trim());
+}
+
+/** Synth-time check of an expression's syntax and support; returns a message saying the fix, or undefined. */
+export function checkExpression(expression: string): string | undefined {
+  const parsed = parseExpression(expression.trim());
+  if ('error' in parsed) return parsed.error;
+  const e = parsed.expression;
+  switch (e.root) {
+    case 'workflows':
+      return `"${expression}": $workflows expressions (other workflows' inputs and outputs) are not supported; this compiler runs one workflow, so use $inputs, $steps or $outputs`;
+    case 'sourceDescriptions':
+      return `"${expression}": $sourceDescriptions may only name a step's operation (operationId or operationPath), not a value`;
+    case 'components':
+      return `"${expression}": $components may only be used in a "reference" (Reusable Object), not as a value`;
+    case 'response':
+      if (e.source === 'query' || e.source === 'path') {
+        return `"${expression}": a response has no ${e.source} parameters; use $request.${e.source}.<name>`;
+      }
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Evaluate one runtime expression. Unresolvable (missing input, missing pointer target, no response) →
+ * undefined, never a throw. Throws ArazzoExpressionError only for syntax the spec does not allow.
+ */
+export function evaluateExpression(expression: string, context: ExpressionContext): unknown {
+  const parsed = parseExpression(expression.trim());
+  if ('error' in parsed) throw new ArazzoExpressionError(expression, parsed.error);
+  return evaluateParsed(parsed.expression, context);
+}
+
+export function evaluateParsed(e: ParsedExpression, context: ExpressionContext): unknown {
+  switch (e.root) {
+    case 'url':
+      return context.url;
+    case 'method':
+      return context.method;
+    case 'statusCode':
+      return context.statusCode;
+    case 'request':
+    case 'response': {
+      const message = e.root === 'request' ? context.request : context.response;
+      if (message === undefined) return undefined;
+      if (e.source === 'body') return resolvePointer(message.body, e.pointer);
+      if (e.source === 'header') return headerValue(message.headers, e.name);
+      if (e.root === 'response') return undefined;
+      const params = e.source === 'query' ? context.request?.query : context.request?.path;
+      return params !== undefined && Object.hasOwn(params, e.name) ? params[e.name] : undefined;
+    }
+    case 'inputs':
+      return resolvePointer(lookupDotted(context.inputs, e.path), e.pointer);
+    case 'outputs':
+      return resolvePointer(lookupDotted(context.outputs, e.path), e.pointer);
+    case 'steps': {
+      const outputs = Object.hasOwn(context.steps, e.stepId) ? context.steps[e.stepId] : undefined;
+      return resolvePointer(lookupDotted(outputs, e.path), e.pointer);
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** HTTP header names are case-insensitive (RFC 9110 § 5.1). */
+function headerValue(headers: Record<string, string>, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.toLowerCase() === wanted) return value;
+  }
+  return undefined;
+}
+
+/**
+ * Follows `a.b.c` through nested objects. Output and input names may themselves contain dots, so at each
+ * level the longest run of segments that is an actual key wins.
+ */
+function lookupDotted(value: unknown, path: string[]): unknown {
+  if (path.length === 0) return value;
+  if (!isPlainObject(value)) return undefined;
+  for (let take = path.length; take >= 1; take--) {
+    const key = path.slice(0, take).join('.');
+    if (Object.hasOwn(value, key)) return lookupDotted(value[key], path.slice(take));
+  }
+  return undefined;
+}
+
+const pointerCache = new Map<string, JSONPointer>();
+
+/** RFC 6901 resolution; a missing target (or no value at all) is undefined. */
+export function resolvePointer(value: unknown, pointer: string | undefined): unknown {
+  if (pointer === undefined || pointer === '') return value;
+  if (value === undefined) return undefined;
+  let compiled = pointerCache.get(pointer);
+  if (compiled === undefined) {
+    compiled = new JSONPointer(pointer);
+    if (pointerCache.size > 10_000) pointerCache.clear();
+    pointerCache.set(pointer, compiled);
+  }
+  try {
+    const found = compiled.resolve(value as JSONValue, UNDEFINED);
+    return (found as unknown) === UNDEFINED ? undefined : found;
+  } catch {
+    return undefined;
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Strings that contain expressions
+
+/** A string split into literal text and expressions. */
+export type TemplatePart = { text: string } | { expression: string; parsed: ParsedExpression };
+
+/** `{$...}` as the spec embeds expressions. */
+const EMBEDDED = /\{(\$[^{}]*)\}/g;
+/**
+ * LENIENCY: an expression written bare after other text (`Bearer $inputs.apiKey`) is read as if it were
+ * `Bearer {$inputs.apiKey}`. Documents in the wild write this form, and the spec's own form-data example
+ * ends with `scope=$inputs.scope}`. Only the roots that name run values qualify, the name stops at the first
+ * character outside `[A-Za-z0-9_.-]` (a trailing `.` is read as punctuation), and a `#/pointer` stops at
+ * whitespace, quotes, brackets or `,;&?`.
+ */
+const BARE =
+  /(?<![A-Za-z0-9_$])\$(?:(?:inputs|outputs|steps|request|response)\.[A-Za-z0-9_.-]+(?:#(?:\/[^\s"'<>{}()[\],;&?]*)*)?|(?:statusCode|url|method)(?![A-Za-z0-9_]))/g;
+
+/**
+ * Splits a string into literal text and expressions: `{$...}` embedded (spec form) and, in the text between,
+ * bare expressions (leniency, see BARE). Pieces that look like expressions but do not parse stay literal;
+ * `checkValueExpressions` reports them at synth time.
+ */
+export function splitTemplate(text: string): TemplatePart[] {
+  const parts: TemplatePart[] = [];
+  let last = 0;
+  for (const match of text.matchAll(EMBEDDED)) {
+    const inner = match[1];
+    const parsed = parseExpression(inner);
+    if (!('expression' in parsed)) continue;
+    if (match.index > last) parts.push(...splitBare(text.slice(last, match.index)));
+    parts.push({ expression: inner, parsed: parsed.expression });
+    last = match.index + match[0].length;
+  }
+  if (last < text.length) parts.push(...splitBare(text.slice(last)));
+  return parts;
+}
+
+function splitBare(text: string): TemplatePart[] {
+  const parts: TemplatePart[] = [];
+  let last = 0;
+  for (const match of text.matchAll(BARE)) {
+    let candidate = match[0];
+    if (!candidate.includes('#')) candidate = candidate.replace(/\.+$/, '');
+    const parsed = parseExpression(candidate);
+    if (!('expression' in parsed)) continue;
+    if (match.index > last) parts.push({ text: text.slice(last, match.index) });
+    parts.push({ expression: candidate, parsed: parsed.expression });
+    last = match.index + candidate.length;
+  }
+  if (last < text.length) parts.push({ text: text.slice(last) });
+  return parts;
+}
+
+/**
+ * The expression a whole string stands for, if it is one: exactly a runtime expression, or (so that a typed
+ * value survives) exactly one `{$...}` with nothing around it.
+ */
+function wholeExpression(text: string): ParsedExpression | undefined {
+  const trimmed = text.trim();
+  if (!trimmed.startsWith('$') && !trimmed.startsWith('{$')) return undefined;
+  const exact = parseExpression(trimmed);
+  if ('expression' in exact) return exact.expression;
+  if (trimmed.startsWith('{$') && trimmed.endsWith('}') && trimmed.indexOf('}') === trimmed.length - 1) {
+    const inner = parseExpression(trimmed.slice(1, -1));
+    if ('expression' in inner) return inner.expression;
+  }
+  return undefined;
+}
+
+/**
+ * Deep-resolve a literal/expression value (parameter values, payloads, replacement values):
+ *  - a string that is exactly one runtime expression (or exactly one `{$...}`) → its value, any JSON type;
+ *  - a string with `{$...}` embedded → the string with each replaced (objects and arrays as JSON text);
+ *  - LENIENCY: bare expressions after other text (`Bearer $inputs.apiKey`) are embedded too (see BARE);
+ *  - any unresolvable expression inside a string → the whole string is undefined;
+ *  - objects: keys whose value resolves to undefined are dropped (an unset optional input is omitted, never
+ *    null); arrays: undefined elements are dropped;
+ *  - other literals unchanged.
+ */
+export function resolveValue(value: unknown, context: ExpressionContext): unknown {
+  if (typeof value === 'string') return resolveString(value, context);
+  if (Array.isArray(value)) {
+    return value.map((item) => resolveValue(item, context)).filter((item) => item !== undefined);
+  }
+  if (isPlainObject(value)) {
+    const resolved: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      const itemValue = resolveValue(item, context);
+      if (itemValue !== undefined) resolved[key] = itemValue;
+    }
+    return resolved;
+  }
+  return value;
+}
+
+function resolveString(text: string, context: ExpressionContext): unknown {
+  const whole = wholeExpression(text);
+  if (whole !== undefined) return evaluateParsed(whole, context);
+  if (!text.includes('$')) return text;
+  const parts = splitTemplate(text);
+  let out = '';
+  for (const part of parts) {
+    if ('text' in part) {
+      out += part.text;
+      continue;
+    }
+    const partValue = evaluateParsed(part.parsed, context);
+    if (partValue === undefined) return undefined;
+    out += typeof partValue === 'string' ? partValue : JSON.stringify(partValue);
+  }
+  return out;
+}
+
+/** Every runtime expression a value would evaluate (whole-string, embedded and bare), in document order. */
+export function expressionsIn(value: unknown): string[] {
+  const found: string[] = [];
+  const walk = (item: unknown): void => {
+    if (typeof item === 'string') {
+      const trimmed = item.trim();
+      if (wholeExpression(item) !== undefined) {
+        found.push(trimmed.startsWith('{') ? trimmed.slice(1, -1) : trimmed);
+      } else if (item.includes('$')) {
+        for (const part of splitTemplate(item)) if ('expression' in part) found.push(part.expression);
+      }
+    } else if (Array.isArray(item)) {
+      item.forEach(walk);
+    } else if (isPlainObject(item)) {
+      Object.values(item).forEach(walk);
+    }
+  };
+  walk(value);
+  return found;
+}
+
+/**
+ * Synth-time: problems with the expressions in a value — unsupported expressions, and `{$...}` pieces or
+ * whole strings starting with a known root that do not parse. Each message names the expression.
+ */
+export function checkValueExpressions(value: unknown): string[] {
+  const problems: string[] = [];
+  const walk = (item: unknown): void => {
+    if (typeof item === 'string') {
+      checkString(item, problems);
+    } else if (Array.isArray(item)) {
+      item.forEach(walk);
+    } else if (isPlainObject(item)) {
+      Object.values(item).forEach(walk);
+    }
+  };
+  walk(value);
+  return problems;
+}
+
+const KNOWN_ROOT = /^\$(?:url|method|statusCode|request|response|inputs|outputs|steps|workflows|sourceDescriptions|components)(?![A-Za-z0-9_])/;
+
+function checkString(text: string, problems: string[]): void {
+  const trimmed = text.trim();
+  if (KNOWN_ROOT.test(trimmed) && !/\s/.test(trimmed)) {
+    const problem = checkExpression(trimmed);
+    if (problem) problems.push(problem);
+    return;
+  }
+  for (const match of text.matchAll(EMBEDDED)) {
+    const problem = checkExpression(match[1]);
+    if (problem) problems.push(problem);
+  }
+  for (const part of splitTemplate(text)) {
+    if (!('expression' in part) || text.includes(`{${part.expression}}`)) continue;
+    const problem = checkExpression(part.expression);
+    if (problem) problems.push(problem);
+  }
+}
