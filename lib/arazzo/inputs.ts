@@ -1,0 +1,105 @@
+/**
+ * Workflow inputs: the public input schema (secret inputs removed) and validation of a run's inputs.
+ * Used by the compiler and by the step runner, so no Node imports here.
+ */
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { ArazzoDocumentError, documentPath } from './errors.ts';
+import type { JsonSchema } from './types.ts';
+
+/**
+ * The document's workflow input schema minus the secret inputs (removed from properties and required).
+ * Throws ArazzoDocumentError naming the input if a secret input is not declared.
+ */
+export function publicInputSchema(
+  workflowInputs: JsonSchema | undefined,
+  secretInputs: string[],
+  where: string,
+): JsonSchema {
+  const schema: JsonSchema = structuredClone(workflowInputs ?? { type: 'object' });
+  const properties = isRecord(schema.properties) ? schema.properties : {};
+  const undeclared = secretInputs.filter((name) => !Object.hasOwn(properties, name));
+  if (undeclared.length > 0) {
+    const names = undeclared.map((name) => `"${name}"`).join(', ');
+    throw new ArazzoDocumentError(
+      documentPath(where, 'inputs', 'properties'),
+      `secret input ${names} is not declared; add it to the workflow's inputs.properties or remove it from the secret inputs`,
+    );
+  }
+  if (secretInputs.length === 0) return schema;
+  const secrets = new Set(secretInputs);
+  schema.properties = Object.fromEntries(Object.entries(properties).filter(([name]) => !secrets.has(name)));
+  if (Array.isArray(schema.required)) {
+    schema.required = schema.required.filter((name) => typeof name !== 'string' || !secrets.has(name));
+  }
+  return schema;
+}
+
+// Formats are annotations in draft 2020-12 unless a vocabulary asserts them; unknown keywords (`x-…`,
+// `example`) are common in documents, so strict mode would refuse valid documents.
+const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false, logger: false });
+const validators = new Map<string, ValidateFunction>();
+
+function validatorFor(schema: JsonSchema): ValidateFunction {
+  const key = JSON.stringify(schema);
+  let validate = validators.get(key);
+  if (validate === undefined) {
+    validate = ajv.compile(schema);
+    validators.set(key, validate);
+  }
+  return validate;
+}
+
+/**
+ * Problems with inputs, each naming the field, e.g. "prompt: is required", "quantity: must be <= 10".
+ * [] when valid. Messages never include the submitted values (inputs may hold secrets).
+ */
+export function validateInputs(schema: JsonSchema, inputs: unknown): string[] {
+  const validate = validatorFor(schema);
+  if (validate(inputs)) return [];
+  return (validate.errors ?? []).map(describeError);
+}
+
+/** Checks that a schema compiles; returns ajv's complaint or undefined. For synth-time document checks. */
+export function checkInputSchema(schema: JsonSchema): string | undefined {
+  try {
+    validatorFor(schema);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+function describeError(error: ErrorObject): string {
+  const field = fieldName(error.instancePath);
+  if (error.keyword === 'required') {
+    const missing = String((error.params as { missingProperty?: unknown }).missingProperty);
+    return `${joinField(field, missing)}: is required`;
+  }
+  if (error.keyword === 'additionalProperties') {
+    const extra = String((error.params as { additionalProperty?: unknown }).additionalProperty);
+    return `${joinField(field, extra)}: is not a declared input`;
+  }
+  if (error.keyword === 'enum') {
+    const allowed = (error.params as { allowedValues?: unknown }).allowedValues;
+    return `${field || 'inputs'}: must be one of ${JSON.stringify(allowed)}`;
+  }
+  return `${field || 'inputs'}: ${error.message ?? 'is not valid'}`;
+}
+
+/** `/a/0/b~1c` → `a[0].b/c` */
+function fieldName(instancePath: string): string {
+  if (instancePath === '') return '';
+  return instancePath
+    .slice(1)
+    .split('/')
+    .map((token) => token.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((path, token) => (/^\d+$/.test(token) ? `${path}[${token}]` : joinField(path, token)), '');
+}
+
+function joinField(path: string, name: string): string {
+  return path === '' ? name : `${path}.${name}`;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
