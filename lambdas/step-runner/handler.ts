@@ -1,0 +1,39 @@
+/**
+ * The step runner Lambda. Wiring only: everything about the document comes in the event's plan; the
+ * environment names just the secret that holds the secret inputs and how long to cache it.
+ */
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { createStepRunner } from './run-step.ts';
+import { secretsManagerSource, type SecretSource } from './secrets.ts';
+
+const DEFAULT_SECRET_CACHE_TTL_SECONDS = 300;
+
+export function secretCacheTtlSeconds(value: string | undefined): number {
+  if (value === undefined || value.trim() === '') return DEFAULT_SECRET_CACHE_TTL_SECONDS;
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds < 0) {
+    throw new Error(`SECRET_CACHE_TTL_SECONDS is "${value}"; set it to a whole number of seconds (0 disables the cache) or leave it unset for ${DEFAULT_SECRET_CACHE_TTL_SECONDS}`);
+  }
+  return seconds;
+}
+
+export function secretSourceFromEnv(env: NodeJS.ProcessEnv, client: SecretsManagerClient): SecretSource {
+  const secretArn = env.SECRET_ARN;
+  const ttlSeconds = secretCacheTtlSeconds(env.SECRET_CACHE_TTL_SECONDS);
+  if (secretArn === undefined || secretArn === '') {
+    return {
+      get: async (names) => {
+        throw new Error(`SECRET_ARN is not set, but the step needs the secret inputs ${names.join(', ')}; set SECRET_ARN to the ARN of the secret that holds them`);
+      },
+    };
+  }
+  return secretsManagerSource(client, secretArn, ttlSeconds);
+}
+
+// Created once per execution environment so warm invocations reuse the client and the secret cache.
+export const handler = createStepRunner({
+  secrets: secretSourceFromEnv(process.env, new SecretsManagerClient({})),
+  fetch: globalThis.fetch,
+  random: Math.random,
+  log: (entry) => console.log(JSON.stringify(entry)),
+});

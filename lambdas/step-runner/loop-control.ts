@@ -1,0 +1,82 @@
+import { Route, type RunControl, type StepPlan } from '../../lib/compile/step-plan.ts';
+import type { RouteChoice, StepCounters } from './choose-route.ts';
+import { arazzoRetrySeconds, loopBackSeconds, transientRetrySeconds } from './wait-policy.ts';
+
+/** The route taken, with the wait and counters it implies. */
+export interface RouteTaken {
+  route: string;
+  waitSeconds: number;
+  iterations: number;
+  totalWaitSeconds: number;
+  counters: StepCounters;
+  /** Set when the route fails the run: what to say in the cause. */
+  failure?: string;
+}
+
+/**
+ * Turns a route choice into the route taken. Routes that come back to a step (a goto to this or an earlier
+ * step, an Arazzo retry, a transient retry) pass through a Wait, count as an iteration and add to the total
+ * wait, and are refused with `loopLimitExceeded` once the run's loop limit would be crossed.
+ *
+ * The step's counters:
+ * - `transient`: transient retries in a row; anything else resets it.
+ * - `retries`: Arazzo retries in a row (transient retries in between keep the count); anything else resets it.
+ * - `loops`: loop-backs this step has made in its current streak; kept across retries, reset when the step
+ *   routes anywhere that does not come back. It is kept on the step that loops back, not on the target,
+ *   because only that step knows when the streak ends: in a loop A → B → (back to A), A moving on to B is
+ *   part of the streak, B moving past the loop ends it. So exponential backoff restarts for each poll streak.
+ */
+export function takeRoute(
+  plan: StepPlan,
+  choice: RouteChoice,
+  control: RunControl,
+  counters: StepCounters,
+  retryAfterSeconds: number | undefined,
+  random: () => number,
+): RouteTaken {
+  const fresh: StepCounters = { transient: 0, retries: 0, loops: 0 };
+  const passing = { iterations: control.iterations, totalWaitSeconds: control.totalWaitSeconds, waitSeconds: 0 };
+
+  if (choice.kind === 'next') return { route: Route.next, ...passing, counters: fresh };
+  if (choice.kind === 'failed') return { route: Route.stepFailed, ...passing, counters: fresh, failure: choice.message };
+
+  if (choice.kind === 'transientRetry') {
+    const waitSeconds = transientRetrySeconds(plan.transientRetry, counters.transient, retryAfterSeconds, random);
+    return loopBack(plan, control, Route.transientRetry, waitSeconds, { ...counters, transient: counters.transient + 1 });
+  }
+
+  const { action } = choice;
+  // A retry always comes back, whatever its flag says, so it always counts against the limits.
+  if (action.type === 'retry') {
+    const waitSeconds = arazzoRetrySeconds(action.retryAfter, retryAfterSeconds);
+    return loopBack(plan, control, action.route, waitSeconds, { transient: 0, retries: counters.retries + 1, loops: counters.loops });
+  }
+  if (!action.loopsBack) {
+    return { route: action.route, ...passing, counters: fresh };
+  }
+  const waitSeconds = loopBackSeconds(plan.waitPolicy, counters.loops, retryAfterSeconds, random);
+  return loopBack(plan, control, action.route, waitSeconds, { transient: 0, retries: 0, loops: counters.loops + 1 });
+}
+
+function loopBack(plan: StepPlan, control: RunControl, route: string, waitSeconds: number, counters: StepCounters): RouteTaken {
+  const iterations = control.iterations + 1;
+  const totalWaitSeconds = control.totalWaitSeconds + waitSeconds;
+  const { maxIterations, maxTotalWaitSeconds } = plan.loopLimit;
+  const refuse = (reason: string): RouteTaken => ({
+    route: Route.loopLimitExceeded,
+    waitSeconds: 0,
+    iterations: control.iterations,
+    totalWaitSeconds: control.totalWaitSeconds,
+    counters,
+    failure: `step ${plan.stepId}: loop limit exceeded: ${reason}`,
+  });
+  if (iterations > maxIterations) {
+    return refuse(`iteration ${iterations} would exceed loopLimit.maxIterations (${maxIterations})`);
+  }
+  if (totalWaitSeconds > maxTotalWaitSeconds) {
+    return refuse(
+      `waiting ${waitSeconds} s more would bring the run's total wait to ${totalWaitSeconds} s, over loopLimit.maxTotalWaitSeconds (${maxTotalWaitSeconds})`,
+    );
+  }
+  return { route, waitSeconds, iterations, totalWaitSeconds, counters };
+}

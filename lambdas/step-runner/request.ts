@@ -1,0 +1,170 @@
+import { resolveValue, type ExpressionContext } from '../../lib/arazzo/expressions.ts';
+import type { StepPlan } from '../../lib/compile/step-plan.ts';
+import type { HttpRequest } from './http.ts';
+import { isJsonContentType } from './http.ts';
+import { removeAtPointer, setAtPointer } from './json-pointer.ts';
+
+/** The request as runtime expressions see it (`$request.header.X`, `$request.body#/a`, ...). */
+export type RequestContext = NonNullable<ExpressionContext['request']>;
+
+export type BuiltRequest =
+  | { ok: true; http: HttpRequest; context: RequestContext }
+  | { ok: false; problem: string };
+
+/**
+ * Builds the HTTP request a step plan describes. Values that resolve to nothing (an optional input that was
+ * not given) are left out rather than sent as null; a path parameter without a value makes the request
+ * impossible, which is reported as a problem instead of calling a URL with a hole in it.
+ */
+export function buildRequest(plan: StepPlan, context: ExpressionContext, idempotencyKey?: string): BuiltRequest {
+  const path: Record<string, string> = {};
+  const query: Array<[string, string]> = [];
+  const headers: Record<string, string> = {};
+  const cookies: string[] = [];
+
+  for (const parameter of plan.request.parameters) {
+    const value = resolveValue(parameter.value, context);
+    if (parameter.in === 'path') {
+      if (value === undefined || value === null || typeof value === 'object') {
+        return {
+          ok: false,
+          problem: `path parameter "${parameter.name}" has no value (${describeSource(parameter.value)} resolved to ${value === null ? 'null' : typeof value === 'object' ? 'an object' : 'nothing'}); the request URL cannot be built`,
+        };
+      }
+      path[parameter.name] = String(value);
+      continue;
+    }
+    if (value === undefined || value === null) continue;
+    if (parameter.in === 'query') {
+      for (const item of Array.isArray(value) ? value : [value]) {
+        if (item !== undefined && item !== null) query.push([parameter.name, asText(item)]);
+      }
+    } else if (parameter.in === 'header') {
+      setHeader(headers, parameter.name, Array.isArray(value) ? value.map(asText).join(', ') : asText(value));
+    } else if (parameter.in === 'cookie') {
+      cookies.push(`${parameter.name}=${encodeURIComponent(asText(value))}`);
+    } else {
+      return { ok: false, problem: `parameter "${parameter.name}" has location "${String(parameter.in)}"; use path, query, header or cookie` };
+    }
+  }
+  if (cookies.length > 0) setHeader(headers, 'Cookie', cookies.join('; '));
+
+  let payload = resolvePayload(plan, context);
+  if (payload.ok === false) return payload;
+  let body = payload.value;
+
+  if (plan.idempotency !== undefined && idempotencyKey !== undefined) {
+    const { in: location, name } = plan.idempotency;
+    if (location === 'header') setHeader(headers, name, idempotencyKey);
+    else if (location === 'query') {
+      const kept = query.filter(([queryName]) => queryName !== name);
+      query.length = 0;
+      query.push(...kept, [name, idempotencyKey]);
+    } else {
+      payload = writePointer(body ?? {}, name, idempotencyKey, 'idempotency.name');
+      if (payload.ok === false) return payload;
+      body = payload.value;
+    }
+  }
+
+  const placeholders = [...plan.request.url.matchAll(/\{([^{}]+)\}/g)].map((match) => match[1]);
+  const unfilled = placeholders.find((name) => !Object.hasOwn(path, name));
+  if (unfilled !== undefined) {
+    return {
+      ok: false,
+      problem: `the URL template has the placeholder {${unfilled}} but the step has no path parameter "${unfilled}"; add one`,
+    };
+  }
+  let url: URL;
+  try {
+    url = new URL(plan.request.url.replace(/\{([^{}]+)\}/g, (_placeholder, name: string) => encodeURIComponent(path[name])));
+  } catch {
+    return { ok: false, problem: `request.url "${plan.request.url}" is not an absolute URL; the server base URL must include the scheme and host` };
+  }
+  for (const [name, value] of query) url.searchParams.append(name, value);
+
+  const http: HttpRequest = { method: plan.request.method.toUpperCase(), url: url.toString(), headers };
+  if (body !== undefined) {
+    const contentType = headerValue(headers, 'content-type') ?? plan.request.body?.contentType ?? 'application/json';
+    setHeader(headers, 'Content-Type', contentType);
+    http.body = encodeBody(body, contentType);
+  }
+
+  return {
+    ok: true,
+    http,
+    context: { headers: { ...headers }, query: Object.fromEntries(query), path, body },
+  };
+}
+
+type Result = { ok: true; value: unknown } | { ok: false; problem: string };
+
+function resolvePayload(plan: StepPlan, context: ExpressionContext): Result {
+  const declared = plan.request.body;
+  if (declared === undefined) return { ok: true, value: undefined };
+  // The resolved payload is copied so replacements never write into the plan.
+  let payload: unknown = structuredCopy(resolveValue(declared.payload, context));
+  for (const [index, replacement] of (declared.replacements ?? []).entries()) {
+    const value = resolveValue(replacement.value, context);
+    if (value === undefined) {
+      try {
+        payload = removeAtPointer(payload, replacement.target);
+      } catch (error) {
+        return { ok: false, problem: `requestBody.replacements[${index}].target: ${(error as Error).message}` };
+      }
+      continue;
+    }
+    const written = writePointer(payload, replacement.target, value, `requestBody.replacements[${index}].target`);
+    if (written.ok === false) return written;
+    payload = written.value;
+  }
+  return { ok: true, value: payload };
+}
+
+function writePointer(document: unknown, pointer: string, value: unknown, field: string): Result {
+  try {
+    return { ok: true, value: setAtPointer(document, pointer, value) };
+  } catch (error) {
+    return { ok: false, problem: `${field}: ${(error as Error).message}` };
+  }
+}
+
+function encodeBody(body: unknown, contentType: string): string {
+  if (isJsonContentType(contentType)) return JSON.stringify(body);
+  const mediaType = contentType.split(';')[0].trim().toLowerCase();
+  if (mediaType === 'application/x-www-form-urlencoded' && typeof body === 'object' && body !== null && !Array.isArray(body)) {
+    const form = new URLSearchParams();
+    for (const [name, value] of Object.entries(body)) {
+      for (const item of Array.isArray(value) ? value : [value]) {
+        if (item !== undefined && item !== null) form.append(name, asText(item));
+      }
+    }
+    return form.toString();
+  }
+  return typeof body === 'string' ? body : JSON.stringify(body);
+}
+
+function asText(value: unknown): string {
+  return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
+}
+
+/** Header names are case-insensitive: a later value replaces an earlier one however it was spelled. */
+function setHeader(headers: Record<string, string>, name: string, value: string): void {
+  for (const existing of Object.keys(headers)) {
+    if (existing.toLowerCase() === name.toLowerCase()) delete headers[existing];
+  }
+  headers[name] = value;
+}
+
+function headerValue(headers: Record<string, string>, name: string): string | undefined {
+  const key = Object.keys(headers).find((existing) => existing.toLowerCase() === name);
+  return key === undefined ? undefined : headers[key];
+}
+
+function describeSource(value: unknown): string {
+  return typeof value === 'string' ? `"${value}"` : 'its value';
+}
+
+function structuredCopy(value: unknown): unknown {
+  return value === undefined ? undefined : (JSON.parse(JSON.stringify(value)) as unknown);
+}

@@ -1,0 +1,283 @@
+/**
+ * Runs one Arazzo step: the step runner's core, shared by the Lambda handler and the local runner.
+ * It knows Arazzo and the plan contract, nothing about AWS: dependencies (secrets, fetch, randomness,
+ * logging, the clock) come in through `StepRunnerDeps`.
+ *
+ * Workflow outcomes (a failing step, exhausted retries, a loop limit) are routes in the returned state,
+ * never exceptions; it throws only for its own bugs and for trouble reading secrets, which the Task retries.
+ */
+import { ArazzoExpressionError } from '../../lib/arazzo/errors.ts';
+import { evaluateCriteria } from '../../lib/arazzo/criteria.ts';
+import { evaluateExpression, type ExpressionContext } from '../../lib/arazzo/expressions.ts';
+import { validateInputs } from '../../lib/arazzo/inputs.ts';
+import {
+  PLAN_VERSION,
+  Route,
+  type RunControl,
+  type RunState,
+  type StepPlan,
+  type StepRunnerEvent,
+} from '../../lib/compile/step-plan.ts';
+import { chooseRoute, type RouteChoice, type StepCounters, type StepOutcome } from './choose-route.ts';
+import { callApi, describeOutcome, transientKind, type HttpOutcome } from './http.ts';
+import { idempotencyKey } from './idempotency.ts';
+import { takeRoute, type RouteTaken } from './loop-control.ts';
+import { createRedactor } from './redact.ts';
+import { buildRequest } from './request.ts';
+import type { SecretSource } from './secrets.ts';
+import { parseRetryAfter } from './wait-policy.ts';
+
+export interface StepRunnerDeps {
+  secrets: SecretSource;
+  fetch: typeof fetch;
+  /** In [0, 1): jitter for waits. */
+  random: () => number;
+  /** One structured entry per invocation; already free of secret values. */
+  log: (entry: Record<string, unknown>) => void;
+  /** Epoch milliseconds, for Retry-After dates and durations. Defaults to Date.now. */
+  now?: () => number;
+}
+
+/** Step Functions rejects a Fail cause longer than this. */
+const MAX_CAUSE_LENGTH = 32_768;
+
+export function createStepRunner(deps: StepRunnerDeps): (event: StepRunnerEvent) => Promise<RunState> {
+  return (event) => runStep(event, deps);
+}
+
+export async function runStep(event: StepRunnerEvent, deps: StepRunnerDeps): Promise<RunState> {
+  const now = deps.now ?? Date.now;
+  const startedAt = now();
+  const plan = parsePlan(event.plan);
+  const state = completeState(event.state);
+  const counters: StepCounters = state.control.attempts[plan.stepId] ?? { transient: 0, retries: 0, loops: 0 };
+
+  if (plan.index === 0 && plan.inputSchema !== undefined) {
+    const problems = validateInputs(plan.inputSchema, state.inputs);
+    if (problems.length > 0) {
+      const result = finish(state, plan, {
+        route: fail(Route.invalidInputs, state.control, `invalid workflow inputs: ${problems.join('; ')}`),
+        statusCode: null,
+      });
+      deps.log(logEntry(plan, result, { statusCode: null, attempt: counters.transient + 1, durationMs: now() - startedAt }));
+      return result;
+    }
+  }
+
+  const secretValues = plan.secretInputs.length > 0 ? await deps.secrets.get(plan.secretInputs) : {};
+  const redactor = createRedactor(Object.values(secretValues));
+  const context: ExpressionContext = {
+    inputs: { ...state.inputs, ...secretValues },
+    steps: state.steps,
+    outputs: state.outputs,
+  };
+
+  const result = await callAndRoute(event, plan, state, context, counters, deps, now);
+  const safe = redactor.scrub(result.state);
+  deps.log(
+    redactor.scrub(
+      logEntry(plan, safe, {
+        statusCode: safe.control.lastStep.statusCode,
+        attempt: counters.transient + 1,
+        durationMs: now() - startedAt,
+        ...result.trouble,
+      }),
+    ),
+  );
+  return safe;
+}
+
+async function callAndRoute(
+  event: StepRunnerEvent,
+  plan: StepPlan,
+  state: RunState,
+  context: ExpressionContext,
+  counters: StepCounters,
+  deps: StepRunnerDeps,
+  now: () => number,
+): Promise<{ state: RunState; trouble?: { transient: string; detail: string } }> {
+  const key = plan.idempotency === undefined ? undefined : idempotencyKey(event.executionId, plan.stepId);
+  const built = buildRequest(plan, context, key);
+  if (!built.ok) {
+    const route = fail(Route.stepFailed, state.control, `step ${plan.stepId} cannot build its request: ${built.problem}`);
+    return { state: finish(state, plan, { route, statusCode: null }) };
+  }
+
+  const outcome = await callApi(built.http, plan.request.timeoutMs, deps.fetch);
+  const responseContext: ExpressionContext = {
+    ...context,
+    url: built.http.url,
+    method: built.http.method,
+    request: built.context,
+    ...(outcome.kind === 'response'
+      ? { statusCode: outcome.status, response: { headers: outcome.headers, body: outcome.body } }
+      : {}),
+  };
+  const statusCode = outcome.kind === 'response' ? outcome.status : null;
+  const transient = transientKind(outcome);
+  const trouble = transient === undefined ? undefined : { transient, detail: describeOutcome(outcome) };
+
+  let stepOutcome: StepOutcome;
+  let choice: RouteChoice;
+  try {
+    stepOutcome = judge(plan, outcome, responseContext);
+    choice = chooseRoute(plan, stepOutcome, counters, responseContext);
+  } catch (error) {
+    // The compiler checks every criterion; one that still cannot be evaluated fails the step, naming it.
+    if (!(error instanceof ArazzoExpressionError)) throw error;
+    const route = fail(Route.stepFailed, state.control, `step ${plan.stepId}: ${error.message}`);
+    return { state: finish(state, plan, { route, statusCode, responseContext }), trouble };
+  }
+
+  const retryAfter = outcome.kind === 'response' ? parseRetryAfter(outcome.headers['retry-after'], now()) : undefined;
+  let route = takeRoute(plan, choice, state.control, counters, retryAfter, deps.random);
+  if (route.failure === undefined && choice.kind === 'action' && (choice.action.endsInFailure || isFailureEnd(plan, choice))) {
+    route = { ...route, failure: `step ${plan.stepId} ended the run with ${choice.action.name} (${stepOutcome.described})` };
+  }
+  return { state: finish(state, plan, { route, statusCode, responseContext }), trouble };
+}
+
+/** Success as Arazzo defines it, except that transient trouble is never a success. */
+function judge(plan: StepPlan, outcome: HttpOutcome, context: ExpressionContext): StepOutcome {
+  const transient = transientKind(outcome);
+  const described = describeOutcome(outcome);
+  if (transient !== undefined || outcome.kind === 'no-response') {
+    return { success: false, transient, described, criteriaFailed: false };
+  }
+  const is2xx = outcome.status >= 200 && outcome.status <= 299;
+  const success = plan.successCriteria.length === 0 ? is2xx : evaluateCriteria(plan.successCriteria, context);
+  return { success, described, criteriaFailed: !success && is2xx };
+}
+
+function isFailureEnd(plan: StepPlan, choice: RouteChoice): boolean {
+  return choice.kind === 'action' && choice.action.type === 'end' && plan.onFailure.includes(choice.action);
+}
+
+/** A failing route that never passes a Wait. */
+function fail(route: string, control: RunControl, message: string): RouteTaken {
+  return {
+    route,
+    waitSeconds: 0,
+    iterations: control.iterations,
+    totalWaitSeconds: control.totalWaitSeconds,
+    counters: { transient: 0, retries: 0, loops: 0 },
+    failure: message,
+  };
+}
+
+/**
+ * The next state: the step's outputs (when it made a call), the workflow outputs, and every control field.
+ * Outputs that cannot be resolved are null, so a missing field in a response never stops the run by itself.
+ */
+function finish(
+  state: RunState,
+  plan: StepPlan,
+  taken: { route: RouteTaken; statusCode: number | null; responseContext?: ExpressionContext },
+): RunState {
+  const { route, statusCode, responseContext } = taken;
+  let steps = state.steps;
+  let stepOutputs: Record<string, unknown> = {};
+  let outputs = state.outputs;
+  if (responseContext !== undefined) {
+    stepOutputs = evaluateAll(plan.outputs, responseContext);
+    steps = { ...state.steps, [plan.stepId]: stepOutputs };
+    outputs = evaluateAll(plan.workflowOutputs, { inputs: responseContext.inputs, steps, outputs: state.outputs });
+  }
+  const lastStep = { stepId: plan.stepId, statusCode, outputs: stepOutputs };
+  const control: RunControl = {
+    route: route.route,
+    waitSeconds: route.waitSeconds,
+    iterations: route.iterations,
+    totalWaitSeconds: route.totalWaitSeconds,
+    attempts: { ...state.control.attempts, [plan.stepId]: route.counters },
+    lastStep,
+    cause: route.failure === undefined ? '' : cause(route.failure, plan.stepId, statusCode, outputs, lastStep),
+  };
+  return { inputs: state.inputs, steps, outputs, control };
+}
+
+function evaluateAll(expressions: Record<string, string>, context: ExpressionContext): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const [name, expression] of Object.entries(expressions)) {
+    let value: unknown;
+    try {
+      value = evaluateExpression(expression, context);
+    } catch {
+      value = undefined;
+    }
+    values[name] = value === undefined ? null : value;
+  }
+  return values;
+}
+
+function cause(
+  message: string,
+  stepId: string,
+  statusCode: number | null,
+  outputs: Record<string, unknown>,
+  lastStep: RunControl['lastStep'],
+): string {
+  const full = JSON.stringify({ message, step: stepId, statusCode, outputs, lastStep });
+  if (full.length <= MAX_CAUSE_LENGTH) return full;
+  const note = 'omitted: the cause would exceed the Step Functions limit of 32768 characters';
+  const brief = JSON.stringify({ message, step: stepId, statusCode, outputs: note, lastStep: { ...lastStep, outputs: note } });
+  return brief.length <= MAX_CAUSE_LENGTH ? brief : JSON.stringify({ message: message.slice(0, 30_000), step: stepId, statusCode });
+}
+
+function logEntry(
+  plan: StepPlan,
+  state: RunState,
+  details: { statusCode: number | null; attempt: number; durationMs: number; transient?: string; detail?: string },
+): Record<string, unknown> {
+  const { route, waitSeconds, iterations, cause: causeText } = state.control;
+  const failed = causeText !== '';
+  return {
+    level: failed ? 'ERROR' : details.transient !== undefined ? 'WARN' : 'INFO',
+    message: failed ? (JSON.parse(causeText) as { message: string }).message : `step ${plan.stepId} routed ${route}`,
+    workflowId: plan.workflowId,
+    stepId: plan.stepId,
+    route,
+    statusCode: details.statusCode,
+    attempt: details.attempt,
+    waitSeconds,
+    iterations,
+    durationMs: Math.max(0, Math.round(details.durationMs)),
+    ...(details.transient !== undefined ? { transient: details.transient, detail: details.detail } : {}),
+  };
+}
+
+function parsePlan(text: string): StepPlan {
+  let plan: unknown;
+  try {
+    plan = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`event.plan is not JSON text (${(error as Error).message}); the compiled Task must pass the StepPlan as a JSON string`, {
+      cause: error,
+    });
+  }
+  if (typeof plan !== 'object' || plan === null || (plan as { version?: unknown }).version !== PLAN_VERSION) {
+    throw new Error(
+      `event.plan has version ${String((plan as { version?: unknown } | null)?.version)}; this step runner reads plan version ${PLAN_VERSION}. Redeploy the stack so the state machine and the step runner match`,
+    );
+  }
+  return plan as StepPlan;
+}
+
+/** The Start state fills every field; this tolerates a hand-started run or an older state all the same. */
+function completeState(state: Partial<RunState> | undefined): RunState {
+  const control: Partial<RunControl> = state?.control ?? {};
+  return {
+    inputs: state?.inputs ?? {},
+    steps: state?.steps ?? {},
+    outputs: state?.outputs ?? {},
+    control: {
+      route: control.route ?? 'start',
+      waitSeconds: control.waitSeconds ?? 0,
+      iterations: control.iterations ?? 0,
+      totalWaitSeconds: control.totalWaitSeconds ?? 0,
+      attempts: control.attempts ?? {},
+      lastStep: control.lastStep ?? { stepId: '', statusCode: null, outputs: {} },
+      cause: control.cause ?? '',
+    },
+  };
+}

@@ -1,0 +1,76 @@
+import type { TransientRetryPolicy, WaitPolicy } from '../../lib/compile/step-plan.ts';
+
+/**
+ * How long the run waits before a step runs again. Step Functions Wait states take whole seconds, so every
+ * result is a non-negative integer.
+ */
+
+/** Used when the plan leaves a wait-policy field out. */
+export const WAIT_POLICY_DEFAULTS = { seconds: 5, initialSeconds: 2, factor: 2, maxSeconds: 60, jitter: 0 } as const;
+
+/**
+ * Seconds to wait before retrying after transient trouble. A server's Retry-After wins, and is not capped by
+ * `maxSeconds`: calling back sooner than the server asked only earns another 429. The run's loop limit
+ * (`maxTotalWaitSeconds`) still bounds it; a Retry-After that does not fit in it ends the run.
+ * Without Retry-After: full-jitter exponential backoff, `ceil(random * min(maxSeconds, baseSeconds * 2^n))`
+ * with n = transient retries already taken, and never less than 1 second so retries cannot spin.
+ */
+export function transientRetrySeconds(
+  policy: TransientRetryPolicy,
+  retriesTaken: number,
+  retryAfterSeconds: number | undefined,
+  random: () => number,
+): number {
+  if (retryAfterSeconds !== undefined) return Math.max(1, retryAfterSeconds);
+  const ceiling = Math.min(policy.maxSeconds, policy.baseSeconds * 2 ** retriesTaken);
+  return Math.max(1, wholeSeconds(random() * ceiling));
+}
+
+/**
+ * Seconds to wait before a goto that loops back (a poll). Retry-After on the response wins; otherwise the
+ * plan's wait policy, where n is the number of loop-backs the step has already made in this streak.
+ */
+export function loopBackSeconds(
+  policy: WaitPolicy,
+  loopsTaken: number,
+  retryAfterSeconds: number | undefined,
+  random: () => number,
+): number {
+  if (retryAfterSeconds !== undefined) return retryAfterSeconds;
+  if (policy.kind === 'fixed') return wholeSeconds(policy.seconds ?? WAIT_POLICY_DEFAULTS.seconds);
+  const initial = policy.initialSeconds ?? WAIT_POLICY_DEFAULTS.initialSeconds;
+  const factor = policy.factor ?? WAIT_POLICY_DEFAULTS.factor;
+  const max = policy.maxSeconds ?? WAIT_POLICY_DEFAULTS.maxSeconds;
+  const jitter = clamp(policy.jitter ?? WAIT_POLICY_DEFAULTS.jitter, 0, 1);
+  const base = Math.min(max, initial * factor ** loopsTaken);
+  // `jitter` is the randomised fraction: 0.2 waits between 80% and 100% of the base.
+  return wholeSeconds(base * (1 - jitter) + base * jitter * random());
+}
+
+/**
+ * Seconds to wait before an Arazzo retry: the action's retryAfter, or the server's Retry-After when the
+ * server asks for longer.
+ */
+export function arazzoRetrySeconds(retryAfter: number | undefined, retryAfterSeconds: number | undefined): number {
+  return Math.max(wholeSeconds(retryAfter ?? 0), retryAfterSeconds ?? 0);
+}
+
+/** Retry-After as delta-seconds or an HTTP-date (RFC 9110 §10.2.3), rounded up; undefined when absent or unreadable. */
+export function parseRetryAfter(header: string | undefined, nowMs: number): number | undefined {
+  if (header === undefined) return undefined;
+  const text = header.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return wholeSeconds(Number(text));
+  const date = Date.parse(text);
+  if (Number.isNaN(date)) return undefined;
+  return wholeSeconds((date - nowMs) / 1000);
+}
+
+/** Rounds up to a whole, non-negative second; the tolerance keeps float noise (3.0000000000000004) from adding a second. */
+function wholeSeconds(seconds: number): number {
+  if (!Number.isFinite(seconds) || seconds <= 0) return 0;
+  return Math.ceil(seconds - 1e-9);
+}
+
+function clamp(value: number, min: number, max: number): number {
+  return Math.min(max, Math.max(min, value));
+}
