@@ -60,7 +60,8 @@ export function parseRetryAfter(header: string | undefined, nowMs: number): numb
   if (header === undefined) return undefined;
   const text = header.trim();
   if (/^\d+(\.\d+)?$/.test(text)) return wholeSeconds(Number(text));
-  const date = Date.parse(text);
+  // An HTTP-date always names the day and month; without letters, Date.parse would read "-5" as a year.
+  const date = /[A-Za-z]/.test(text) ? Date.parse(text) : Number.NaN;
   if (Number.isNaN(date)) return undefined;
   return wholeSeconds((date - nowMs) / 1000);
 }
