@@ -1,0 +1,111 @@
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { App, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { AslDefinition } from '../lib/compile/asl.ts';
+import { validateAsl } from './support/compile-fixture.ts';
+import { synthShippedStack } from './support/civitai-stack.ts';
+
+/** The definition as deployed: the DefinitionString with the step runner's ARN substituted by CloudFormation. */
+function deployedDefinition(template: Template): AslDefinition {
+  const machine = Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0] as {
+    Properties: { DefinitionString: string | { 'Fn::Join': [string, unknown[]] } };
+  };
+  const raw = machine.Properties.DefinitionString;
+  const text = typeof raw === 'string' ? raw : raw['Fn::Join'][1].map((p) => (typeof p === 'string' ? p : 'TOKEN')).join('');
+  return JSON.parse(text) as AslDefinition;
+}
+
+describe('the Civitai stack', () => {
+  let template: Template;
+  beforeAll(() => {
+    template = Template.fromStack(synthShippedStack());
+  });
+
+  it('deploys a Standard state machine with logging of all events and X-Ray tracing', () => {
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'STANDARD',
+      LoggingConfiguration: Match.objectLike({ Level: 'ALL' }),
+      TracingConfiguration: { Enabled: true },
+    });
+  });
+
+  it('compiles the shipped document into one task per step, valid ASL', () => {
+    const definition = deployedDefinition(template);
+    const tasks = Object.entries(definition.States).filter(([, s]) => s.Type === 'Task').map(([n]) => n);
+    expect(tasks).toEqual(['submitGeneration', 'pollWorkflow', 'readOutputs']);
+    expect(validateAsl(definition)).toEqual([]);
+    expect(definition.States['pollWorkflow: failed']).toMatchObject({ Type: 'Fail', Error: 'failed' });
+  });
+
+  it('invokes a published version of the step runner, not $LATEST or a moving alias', () => {
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      DefinitionSubstitutions: { StepRunnerFunctionArn: { Ref: Match.stringLikeRegexp('StepRunnerCurrentVersion') } },
+    });
+  });
+
+  it('runs the step runner on Node.js 22 or newer, bundled locally', () => {
+    const fn = Object.values(template.findResources('AWS::Lambda::Function')).find(
+      (f) => (f as { Properties: { Handler?: string } }).Properties.Handler === 'index.handler',
+    ) as { Properties: { Runtime: string; Environment: { Variables: Record<string, unknown> } } };
+    expect(Number(/^nodejs(\d+)\.x$/.exec(fn.Properties.Runtime)?.[1])).toBeGreaterThanOrEqual(22);
+    expect(fn.Properties.Environment.Variables).toHaveProperty('SECRET_ARN');
+  });
+
+  it('lets the step runner read only its own secret', () => {
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as Array<{
+      Properties: { PolicyDocument: { Statement: Array<{ Action: string | string[]; Resource: unknown }> } };
+    }>;
+    const secretStatements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement).filter((s) =>
+      [s.Action].flat().some((a) => a.startsWith('secretsmanager:')),
+    );
+    expect(secretStatements.length).toBeGreaterThan(0);
+    for (const statement of secretStatements) {
+      expect([statement.Action].flat().sort()).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+      expect(statement.Resource).toEqual({ Ref: Match.stringLikeRegexp('WorkflowSecret') });
+    }
+  });
+
+  it('outputs the state machine ARN, the console link and the secret name', () => {
+    template.hasOutput('StateMachineArn', {});
+    template.hasOutput('ConsoleUrl', {});
+    template.hasOutput('SecretName', {});
+  });
+
+  it('imports an existing secret instead of creating one', () => {
+    const imported = Template.fromStack(synthShippedStack({ existingSecret: 'civitai/api-key' }, new App()));
+    imported.resourceCountIs('AWS::SecretsManager::Secret', 0);
+  });
+
+  it('applies the overlay by default, and deploys the seed as written when it is switched off', () => {
+    const pollPlan = (definition: AslDefinition) => {
+      const poll = definition.States.pollWorkflow;
+      if (poll?.Type !== 'Task') throw new Error('no poll task');
+      return (poll.Parameters.Payload as { plan: string }).plan;
+    };
+    expect(pollPlan(deployedDefinition(template))).toContain("'scheduled'");
+    const seed = deployedDefinition(Template.fromStack(synthShippedStack({ overlay: 'none' }, new App())));
+    expect(pollPlan(seed)).not.toContain("'scheduled'");
+  });
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  it('reports no unacknowledged finding for the stack', () => {
+    const outdir = mkdtempSync(path.join(tmpdir(), 'arazzo-nag-'));
+    const app = new App({ outdir });
+    synthShippedStack({}, app);
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    let failure: unknown;
+    try {
+      app.synth();
+    } catch (error) {
+      failure = error;
+    }
+    const reportFile = path.join(outdir, 'validation-report.json');
+    const report = existsSync(reportFile) ? readFileSync(reportFile, 'utf8') : '';
+    expect(failure === undefined ? '' : `${String(failure)}\n${report}`).toBe('');
+  });
+});
