@@ -245,6 +245,16 @@ describe('a submit step', () => {
   });
 });
 
+describe('a criterion that cannot be evaluated at run time', () => {
+  it('fails the step with the evaluator\'s explanation instead of crashing the Lambda', async () => {
+    server.respondWith(json(200, { state: 'done' }));
+    const xpath = plan('checkExport', { successCriteria: [{ context: '$response.body', condition: '/state', type: 'xpath' }] });
+    const next = await run(xpath, createdState());
+    expect(next.control.route).toBe(Route.stepFailed);
+    expect(causeOf(next).message).toMatch(/^step checkExport: .*xpath criteria are not supported/);
+  });
+});
+
 describe('inputs of the first step', () => {
   it('that break the input schema route invalidInputs, name the field in the cause, and make no request', async () => {
     server.respondWith(json(201, { id: 'exp-42' }));
