@@ -35,3 +35,20 @@ export class ArazzoDocumentError extends Error {
 export function documentPath(...segments: Array<string | undefined>): string {
   return segments.filter((segment): segment is string => segment !== undefined && segment !== '').join(' › ');
 }
+
+/** One thing wrong with a document, before it becomes an ArazzoDocumentError. */
+export interface DocumentProblem {
+  location: string;
+  message: string;
+}
+
+/** One error for all problems: a single problem keeps its own location; several are listed under `location`. */
+export function problemsError(location: string, problems: DocumentProblem[]): ArazzoDocumentError {
+  if (problems.length === 1) return new ArazzoDocumentError(problems[0].location, problems[0].message);
+  const lines = problems.map((problem) => `${problem.location}: ${problem.message}`);
+  return new ArazzoDocumentError(
+    location,
+    `${problems.length} problems:\n${lines.map((line) => `  - ${line}`).join('\n')}`,
+    lines,
+  );
+}

@@ -1,0 +1,235 @@
+/**
+ * Everything this project refuses or cannot compile in a loaded document, reported as one
+ * ArazzoDocumentError listing each problem with its document path and the fix.
+ */
+import { checkCriterionField } from './criteria.ts';
+import { ArazzoDocumentError, documentPath, problemsError, type DocumentProblem } from './errors.ts';
+import { checkExpression, checkValueExpressions, expressionsIn, parseExpression } from './expressions.ts';
+import { checkInputSchema } from './inputs.ts';
+import type { LoadedArazzo } from './load.ts';
+import { findWorkflow, listOrNone, resolveReusable, resolveStepOperation } from './lookups.ts';
+import { parseSimpleCondition } from './simple-condition.ts';
+import { checkArazzoStructure } from './structure.ts';
+import type { Criterion, FailureAction, Parameter, ResolvedOperation, Step, SuccessAction, Workflow } from './types.ts';
+
+/** Checks one workflow (and the document around it), or every workflow when no id is given. */
+export function validateForCompilation(loaded: LoadedArazzo, workflowId?: string): void {
+  const structure = checkArazzoStructure(loaded.document, loaded.file);
+  if (structure.length > 0) throw problemsError(loaded.file, structure);
+  const workflows = workflowId === undefined ? loaded.document.workflows : [findWorkflow(loaded, workflowId)];
+  const problems: DocumentProblem[] = [];
+  for (const workflow of workflows) new WorkflowChecks(loaded, workflow, problems).run();
+  if (problems.length > 0) throw problemsError(loaded.file, problems);
+}
+
+class WorkflowChecks {
+  private readonly where: string;
+  private readonly steps: Map<string, Step>;
+
+  constructor(
+    private readonly loaded: LoadedArazzo,
+    private readonly workflow: Workflow,
+    private readonly problems: DocumentProblem[],
+  ) {
+    this.where = documentPath(loaded.file, `workflows[${workflow.workflowId}]`);
+    this.steps = new Map(workflow.steps.map((step) => [step.stepId, step]));
+  }
+
+  private problem(location: string, message: string): void {
+    this.problems.push({ location, message });
+  }
+
+  /** Runs a look-up that throws ArazzoDocumentError, recording the error as a problem. */
+  private attempt<T>(lookup: () => T): T | undefined {
+    try {
+      return lookup();
+    } catch (error) {
+      if (!(error instanceof ArazzoDocumentError)) throw error;
+      this.problem(error.location, error.message.slice(error.location.length + 2));
+      return undefined;
+    }
+  }
+
+  run(): void {
+    const { workflow, where } = this;
+    if (workflow.dependsOn !== undefined && workflow.dependsOn.length > 0) {
+      this.problem(
+        documentPath(where, 'dependsOn'),
+        'workflows that depend on other workflows are not supported; compile and run each workflow on its own, or merge their steps into one workflow',
+      );
+    }
+    if (workflow.inputs !== undefined) {
+      const problem = checkInputSchema(workflow.inputs);
+      if (problem) this.problem(documentPath(where, 'inputs'), `is not a valid JSON Schema (draft 2020-12): ${problem}`);
+    }
+    const workflowParameters = this.parameters(workflow.parameters, where, false);
+    this.actions(workflow.successActions, documentPath(where, 'successActions'), 'success');
+    this.actions(workflow.failureActions, documentPath(where, 'failureActions'), 'failure');
+    for (const step of workflow.steps) this.step(step, workflowParameters);
+    for (const [name, expression] of Object.entries(workflow.outputs ?? {})) {
+      this.outputExpression(expression, documentPath(where, 'outputs', name), true);
+    }
+  }
+
+  private step(step: Step, workflowParameters: Parameter[]): void {
+    const where = documentPath(this.where, `steps[${step.stepId}]`);
+    const operation = this.attempt(() => resolveStepOperation(this.loaded, this.workflow, step));
+    const parameters = this.parameters(step.parameters, where, true);
+    if (operation) this.pathParameters(operation, [...parameters, ...workflowParameters], where);
+    if (step.requestBody !== undefined) {
+      const body = step.requestBody;
+      this.value(body.payload, documentPath(where, 'requestBody', 'payload'));
+      (body.replacements ?? []).forEach((replacement, index) => {
+        const at = documentPath(where, 'requestBody', `replacements[${index}]`);
+        if (replacement.target !== '' && !replacement.target.startsWith('/')) {
+          this.problem(
+            documentPath(at, 'target'),
+            `"${replacement.target}" is not a JSON Pointer (XPath targets are not supported); write it as /path/to/field`,
+          );
+        }
+        this.value(replacement.value, documentPath(at, 'value'));
+      });
+    }
+    (step.successCriteria ?? []).forEach((criterion, index) => {
+      this.criterion(criterion, documentPath(where, `successCriteria[${index}]`));
+    });
+    this.actions(step.onSuccess, documentPath(where, 'onSuccess'), 'success');
+    this.actions(step.onFailure, documentPath(where, 'onFailure'), 'failure');
+    for (const [name, expression] of Object.entries(step.outputs ?? {})) {
+      this.outputExpression(expression, documentPath(where, 'outputs', name), false);
+    }
+  }
+
+  private parameters(list: Workflow['parameters'], where: string, stepLevel: boolean): Parameter[] {
+    const resolved: Parameter[] = [];
+    (list ?? []).forEach((item, index) => {
+      const at = documentPath(where, `parameters[${index}]`);
+      const parameter = this.attempt(() => resolveReusable<Parameter>(this.loaded, item, at));
+      if (!parameter) return;
+      if (parameter.in === undefined) {
+        this.problem(
+          documentPath(at, 'in'),
+          `is required for "${parameter.name}" because ${stepLevel ? 'the step calls an API operation' : 'workflow parameters apply to operation steps'}; give path, query, header or cookie`,
+        );
+      }
+      this.value(parameter.value, documentPath(at, 'value'));
+      resolved.push(parameter);
+    });
+    return resolved;
+  }
+
+  /** Every `{name}` in the operation's path needs a value, or the request URL cannot be built. */
+  private pathParameters(operation: ResolvedOperation, parameters: Parameter[], where: string): void {
+    const supplied = new Set(parameters.filter((parameter) => parameter.in === 'path').map((parameter) => parameter.name));
+    for (const match of operation.path.matchAll(/\{([^}]+)\}/g)) {
+      if (supplied.has(match[1])) continue;
+      this.problem(
+        documentPath(where, 'parameters'),
+        `${operation.method} ${operation.path} needs path parameter "${match[1]}"; add { name: ${match[1]}, in: path, value: <expression> }`,
+      );
+    }
+  }
+
+  private actions(
+    list: Array<SuccessAction | FailureAction | { reference: string }> | undefined,
+    where: string,
+    kind: 'success' | 'failure',
+  ): void {
+    (list ?? []).forEach((item, index) => {
+      const at = `${where}[${index}]`;
+      const action = this.attempt(() => resolveReusable<SuccessAction | FailureAction>(this.loaded, item, at));
+      if (!action) return;
+      if (kind === 'success' && action.type === 'retry') {
+        this.problem(documentPath(at, 'type'), 'retry is a failure action; use end or goto in onSuccess/successActions');
+      }
+      if (action.workflowId !== undefined) {
+        this.problem(
+          documentPath(at, 'workflowId'),
+          'actions that transfer to another workflow are not supported; goto a step of this workflow (stepId) or end',
+        );
+      }
+      if (action.stepId !== undefined && !this.steps.has(action.stepId)) {
+        this.problem(
+          documentPath(at, 'stepId'),
+          `"${action.stepId}" is not a step of workflow ${this.workflow.workflowId}; steps are ${listOrNone([...this.steps.keys()])}`,
+        );
+      }
+      (action.criteria ?? []).forEach((criterion, criterionIndex) => {
+        this.criterion(criterion, documentPath(at, `criteria[${criterionIndex}]`));
+      });
+    });
+  }
+
+  private criterion(criterion: Criterion, where: string): void {
+    const problem = checkCriterionField(criterion);
+    if (problem) {
+      this.problem(documentPath(where, problem.field), problem.message);
+      return;
+    }
+    const expressions = criterion.context !== undefined ? [criterion.context] : [];
+    if (criterion.type === undefined || criterion.type === 'simple') {
+      const parsed = parseSimpleCondition(criterion.condition);
+      if (!('error' in parsed)) expressions.push(...parsed.expressions);
+    }
+    for (const expression of expressions) this.references(expression, where);
+  }
+
+  private value(value: unknown, where: string): void {
+    for (const problem of checkValueExpressions(value)) this.problem(where, problem);
+    for (const expression of expressionsIn(value)) this.references(expression, where);
+  }
+
+  private outputExpression(expression: string, where: string, workflowLevel: boolean): void {
+    const problem = checkExpression(expression);
+    if (problem) {
+      this.problem(where, `${problem}; an output is a single runtime expression such as $response.body#/id`);
+      return;
+    }
+    const parsed = parseExpression(expression.trim());
+    if (workflowLevel && 'expression' in parsed && ['request', 'response', 'statusCode', 'url', 'method'].includes(parsed.expression.root)) {
+      this.problem(where, `"${expression}": workflow outputs are computed after the steps, with no request or response; use $steps.<stepId>.outputs.<name>`);
+      return;
+    }
+    this.references(expression, where);
+  }
+
+  /** Expressions that can never resolve because they name a step, output or input the document lacks. */
+  private references(expression: string, where: string): void {
+    const parsed = parseExpression(expression.trim());
+    if (!('expression' in parsed)) return;
+    const e = parsed.expression;
+    if (e.root === 'steps') {
+      const step = this.steps.get(e.stepId);
+      if (!step) {
+        this.problem(where, `"${expression}" names step "${e.stepId}", which is not in workflow ${this.workflow.workflowId}; steps are ${listOrNone([...this.steps.keys()])}`);
+        return;
+      }
+      const declared = Object.keys(step.outputs ?? {});
+      if (e.path.length > 0 && !declaresPrefix(declared, e.path)) {
+        this.problem(where, `"${expression}": step ${e.stepId} declares no output "${e.path[0]}"; its outputs are ${listOrNone(declared)}`);
+      }
+    } else if (e.root === 'outputs') {
+      const declared = Object.keys(this.workflow.outputs ?? {});
+      if (!declaresPrefix(declared, e.path)) {
+        this.problem(where, `"${expression}": workflow ${this.workflow.workflowId} declares no output "${e.path[0]}"; its outputs are ${listOrNone(declared)}`);
+      }
+    } else if (e.root === 'inputs') {
+      const schema = this.workflow.inputs;
+      const properties = schema?.properties;
+      const open = schema === undefined || schema.additionalProperties === true || typeof schema.additionalProperties === 'object' || schema.patternProperties !== undefined;
+      if (open || typeof properties !== 'object' || properties === null) return;
+      const declared = Object.keys(properties);
+      if (!declaresPrefix(declared, e.path)) {
+        this.problem(where, `"${expression}": input "${e.path[0]}" is not declared in workflow ${this.workflow.workflowId}'s inputs.properties (${listOrNone(declared)}); declare it or fix the name`);
+      }
+    }
+  }
+}
+
+/** Whether some leading run of the dotted path is a declared name (names may contain dots). */
+function declaresPrefix(declared: string[], path: string[]): boolean {
+  for (let take = path.length; take >= 1; take--) {
+    if (declared.includes(path.slice(0, take).join('.'))) return true;
+  }
+  return false;
+}

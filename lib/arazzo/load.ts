@@ -1,0 +1,143 @@
+/**
+ * Loading an Arazzo 1.0.x document (optionally through an overlay) with its OpenAPI source descriptions, and
+ * the look-ups the compiler makes into it. Synth time only: reads files, so the step runner never imports it.
+ */
+import { isAbsolute, resolve as resolvePath } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { readDocumentFile } from './document-file.ts';
+import { ArazzoDocumentError, documentPath, problemsError } from './errors.ts';
+import { openApiOperations } from './openapi.ts';
+import { applyOverlay, loadOverlay } from './overlay.ts';
+import { checkArazzoStructure } from './structure.ts';
+import type { ArazzoDocument, JsonSchema, ResolvedOperation } from './types.ts';
+
+export { ArazzoDocumentError } from './errors.ts';
+export { validateForCompilation } from './compilation-checks.ts';
+export { findWorkflow, resolveReusable, resolveStepOperation, stepLocation } from './lookups.ts';
+
+export interface LoadedArazzo {
+  /** The document's path as given to loadArazzo (used at the start of every error location). */
+  file: string;
+  document: ArazzoDocument;
+  /** operations by sourceDescription name */
+  sources: Record<string, LoadedSource>;
+  /** The overlay applied, if any (its path as given). */
+  overlay?: string;
+}
+
+export interface LoadedSource {
+  name: string;
+  /** resolved absolute file path or URL */
+  url: string;
+  type: 'openapi' | 'arazzo';
+  operations: ResolvedOperation[];
+  /** The parsed description (OpenAPI sources), for operationPath pointers. */
+  description?: unknown;
+}
+
+/** Synchronous because CDK synth is. Throws ArazzoDocumentError listing every structural problem. */
+export function loadArazzo(file: string, options?: { overlay?: string }): LoadedArazzo {
+  let raw = readDocumentFile(file, 'Arazzo document');
+  if (options?.overlay) {
+    const overlay = loadOverlay(options.overlay);
+    checkOverlayExtends(overlay.extends, options.overlay, file);
+    raw = applyOverlay(raw, overlay, options.overlay);
+  }
+  const problems = checkArazzoStructure(raw, file);
+  if (problems.length > 0) throw problemsError(file, problems);
+  const document = raw as ArazzoDocument;
+  inlineInputSchemas(document, file);
+
+  const sources: Record<string, LoadedSource> = {};
+  document.sourceDescriptions.forEach((source, index) => {
+    sources[source.name] = loadSource(file, source.name, source.url, source.type, documentPath(file, `sourceDescriptions[${index}]`));
+  });
+  return { file, document, sources, ...(options?.overlay ? { overlay: options.overlay } : {}) };
+}
+
+/** An overlay that names the document it was written for must be applied to that document. */
+function checkOverlayExtends(extendsRef: string | undefined, overlayFile: string, file: string): void {
+  if (extendsRef === undefined) return;
+  const target = new URL(extendsRef, pathToFileURL(resolvePath(overlayFile)));
+  if (target.protocol !== 'file:') return;
+  if (fileURLToPath(target) !== resolvePath(file)) {
+    throw new ArazzoDocumentError(
+      documentPath(overlayFile, 'extends'),
+      `the overlay is written for ${fileURLToPath(target)} but is being applied to ${resolvePath(file)}; apply it to that document or fix extends`,
+    );
+  }
+}
+
+function loadSource(file: string, name: string, url: string, type: string | undefined, where: string): LoadedSource {
+  // RFC 3986 reference resolution against the Arazzo document's own location.
+  const base = pathToFileURL(isAbsolute(file) ? file : resolvePath(file));
+  let resolved: URL;
+  try {
+    resolved = new URL(url, base);
+  } catch {
+    throw new ArazzoDocumentError(documentPath(where, 'url'), `"${url}" is not a URL or relative path`);
+  }
+  if (resolved.protocol !== 'file:') {
+    throw new ArazzoDocumentError(
+      documentPath(where, 'url'),
+      `${resolved.href} cannot be fetched at synth time (no network); save the description next to the document and give its relative path`,
+    );
+  }
+  const path = fileURLToPath(resolved);
+  if (type === 'arazzo') return { name, url: path, type: 'arazzo', operations: [] };
+  let description: unknown;
+  try {
+    description = readDocumentFile(path, `source description "${name}"`);
+  } catch (error) {
+    if (error instanceof ArazzoDocumentError) {
+      throw new ArazzoDocumentError(documentPath(where, 'url'), `${error.message} (resolved from "${url}" relative to ${file})`);
+    }
+    throw error;
+  }
+  if (type === undefined && isRecord(description) && typeof description.arazzo === 'string') {
+    return { name, url: path, type: 'arazzo', operations: [] };
+  }
+  return { name, url: path, type: 'openapi', operations: openApiOperations(description, name, path), description };
+}
+
+/**
+ * Workflow input schemas may `$ref` `#/components/inputs/<name>`; those references point into the Arazzo
+ * document, not into the schema, so they are inlined here before the schema is used on its own.
+ */
+function inlineInputSchemas(document: ArazzoDocument, file: string): void {
+  const components = document.components?.inputs ?? {};
+  const inline = (schema: unknown, where: string, seen: string[]): unknown => {
+    if (Array.isArray(schema)) return schema.map((item) => inline(item, where, seen));
+    if (!isRecord(schema)) return schema;
+    const ref = schema.$ref;
+    if (typeof ref === 'string' && ref.startsWith('#/components/inputs/')) {
+      const name = ref.slice('#/components/inputs/'.length).replace(/~1/g, '/').replace(/~0/g, '~');
+      if (!Object.hasOwn(components, name)) {
+        throw new ArazzoDocumentError(
+          documentPath(where, '$ref'),
+          `"${ref}" names no input schema; components.inputs has ${listOrNone(Object.keys(components))}`,
+        );
+      }
+      if (seen.includes(name)) throw new ArazzoDocumentError(documentPath(where, '$ref'), `"${ref}" refers to itself`);
+      const { $ref: _ref, ...siblings } = schema;
+      const target = inline(components[name], where, [...seen, name]) as JsonSchema;
+      return Object.keys(siblings).length === 0 ? target : { ...target, ...(inline(siblings, where, seen) as JsonSchema) };
+    }
+    return Object.fromEntries(Object.entries(schema).map(([key, value]) => [key, inline(value, where, seen)]));
+  };
+  for (const workflow of document.workflows) {
+    if (workflow.inputs !== undefined) {
+      workflow.inputs = inline(workflow.inputs, documentPath(file, `workflows[${workflow.workflowId}]`, 'inputs'), []) as JsonSchema;
+    }
+  }
+}
+
+function listOrNone(names: string[]): string {
+  if (names.length === 0) return 'none';
+  const shown = names.slice(0, 30).map((name) => `"${name}"`).join(', ');
+  return names.length > 30 ? `${shown}, …` : shown;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
