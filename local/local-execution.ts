@@ -1,0 +1,202 @@
+/**
+ * Executes a synthesized definition with aws-local-stepfunctions (a real ASL interpreter). Every Task
+ * invokes the real step runner in-process; secrets come from a store for this run only.
+ *
+ * Virtual time: Wait states and Task retry intervals take no real time, and the run's clock (which the
+ * simulator also reads, through the `x-sim-clock` header) advances by exactly the seconds each Wait would
+ * have taken. The step runner writes those seconds to `control.waitSeconds` before the Wait and sets 0 on
+ * routes that pass none, so the next Task advances the clock by what it finds there.
+ */
+import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import type { AslDefinition } from '../lib/compile/asl.ts';
+import type { RunState, StepRunnerEvent } from '../lib/compile/step-plan.ts';
+import { runStep } from '../lambdas/step-runner/run-step.ts';
+import { staticSecretSource } from '../lambdas/step-runner/secrets.ts';
+import { systemClock, VirtualClock, type Clock } from './clock.ts';
+
+export interface LocalExecutionOptions {
+  definition: AslDefinition;
+  /** The execution input: public inputs only. */
+  input: Record<string, unknown>;
+  /** Values of the secret inputs, for the step runner's secret store. */
+  secrets?: Record<string, string>;
+  /** A VirtualClock runs on virtual time; anything else waits for real. @default the system clock */
+  clock?: Clock;
+  /** Sent as `x-sim-clock` so a simulator keeps this run's jobs on this run's clock. */
+  simulatorClockKey?: string;
+  /** @default `local-<random>` */
+  executionName?: string;
+  fetch?: typeof fetch;
+  random?: () => number;
+  /** Each state's entry and exit as it happens, for progress lines. */
+  onEvent?: (event: LocalEvent) => void;
+}
+
+/** One entry of the execution's event log, with the run's clock time. */
+export interface LocalEvent {
+  type: string;
+  /** Milliseconds since the run started, on the run's clock (virtual or real). */
+  elapsedMs: number;
+  stateName?: string;
+  stateType?: string;
+  input?: unknown;
+  output?: unknown;
+  error?: string;
+  cause?: string;
+}
+
+export interface LocalExecutionResult {
+  status: 'SUCCEEDED' | 'FAILED';
+  executionArn: string;
+  output?: unknown;
+  error?: string;
+  cause?: string;
+  events: LocalEvent[];
+  /** State transitions, what Standard workflows bill: one per state entered. */
+  transitions: number;
+  /** Run time on the run's clock. */
+  elapsedMs: number;
+  /** The step runner's structured log entries. */
+  logs: Array<Record<string, unknown>>;
+}
+
+export const SIMULATOR_CLOCK_HEADER = 'x-sim-clock';
+
+export async function executeLocally(options: LocalExecutionOptions): Promise<LocalExecutionResult> {
+  const clock = options.clock ?? systemClock;
+  const virtual = clock instanceof VirtualClock;
+  const startedAt = clock.now();
+  const elapsed = () => clock.now() - startedAt;
+  const executionName = options.executionName ?? `local-${Math.random().toString(36).slice(2, 10)}`;
+  const executionArn = `arn:aws:states:local:000000000000:execution:arazzo-local:${executionName}`;
+  const logs: Array<Record<string, unknown>> = [];
+  const baseFetch = options.fetch ?? globalThis.fetch;
+  const fetchWithClock: typeof fetch = options.simulatorClockKey
+    ? (url, init) => {
+        const headers = new Headers(init?.headers);
+        headers.set(SIMULATOR_CLOCK_HEADER, options.simulatorClockKey!);
+        return baseFetch(url, { ...init, headers });
+      }
+    : baseFetch;
+  const deps = {
+    secrets: staticSecretSource(options.secrets ?? {}),
+    fetch: fetchWithClock,
+    random: options.random ?? Math.random,
+    log: (entry: Record<string, unknown>) => logs.push(entry),
+    now: () => clock.now(),
+  };
+
+  const states = Object.entries(options.definition.States);
+  const taskHandlers = Object.fromEntries(
+    states
+      .filter(([, s]) => s.Type === 'Task')
+      .map(([name]) => [
+        name,
+        async (request: unknown) => {
+          const payload = (request as { Payload: StepRunnerEvent }).Payload;
+          if (virtual) clock.advance(payload.state.control.waitSeconds * 1000);
+          try {
+            return { Payload: await runStep(payload, deps) } as unknown as Record<string, never>;
+          } catch (error) {
+            throw asLambdaError(error);
+          }
+        },
+      ]),
+  );
+  const zeroFor = (type: string) => Object.fromEntries(states.filter(([, s]) => s.Type === type).map(([n]) => [n, 0]));
+
+  const machine = new StateMachine(options.definition as unknown as StateMachineDefinition, {
+    validationOptions: { checkArn: false, checkPaths: true },
+  });
+  const execution = machine.run(options.input as Parameters<StateMachine['run']>[0], {
+    overrides: {
+      taskResourceLocalHandlers: taskHandlers,
+      ...(virtual ? { waitTimeOverrides: zeroFor('Wait'), retryIntervalOverrides: zeroFor('Task') } : {}),
+    },
+    context: { Execution: { Id: executionArn, Name: executionName } } as never,
+  });
+
+  const events: LocalEvent[] = [];
+  // The interpreter reports events after the fact, when the next Task may already have moved the clock:
+  // on virtual time, an event's time is the sum of the Waits before it; on real time, its own timestamp.
+  let virtualElapsedMs = 0;
+  const eventTime = (raw: RawEvent) => {
+    if (!virtual) return (raw.timestamp ?? Date.now()) - startedAt;
+    const at = virtualElapsedMs;
+    if (raw.type === 'StateEntered' && raw.state?.type === 'Wait') {
+      virtualElapsedMs += ((raw.state.input as Partial<RunState> | undefined)?.control?.waitSeconds ?? 0) * 1000;
+    }
+    return at;
+  };
+  const collect = (async () => {
+    for await (const raw of execution.eventLogs) {
+      const event = toLocalEvent(raw as unknown as RawEvent, eventTime(raw as unknown as RawEvent));
+      events.push(event);
+      options.onEvent?.(event);
+    }
+  })();
+
+  let status: LocalExecutionResult['status'] = 'SUCCEEDED';
+  let output: unknown;
+  let error: string | undefined;
+  let cause: string | undefined;
+  try {
+    output = await execution.result;
+  } catch (failure) {
+    status = 'FAILED';
+    const reason = (failure as { cause?: { name?: string; message?: string } }).cause;
+    error = reason?.name ?? 'States.Runtime';
+    cause = reason?.message ?? String(failure);
+  }
+  await collect;
+  // The event log says it as the console does; prefer it over the interpreter's exception.
+  const failed = events.find((e) => e.type === 'ExecutionFailed');
+  if (failed) {
+    error = failed.error ?? error;
+    cause = failed.cause ?? cause;
+  }
+  return {
+    status,
+    executionArn,
+    ...(status === 'SUCCEEDED' ? { output } : { error, cause }),
+    events,
+    transitions: events.filter((e) => e.type === 'StateEntered').length,
+    elapsedMs: elapsed(),
+    logs,
+  };
+}
+
+interface RawEvent {
+  type: string;
+  timestamp?: number;
+  state?: { name: string; type: string; input?: unknown; output?: unknown };
+  Error?: string;
+  Cause?: string;
+  output?: unknown;
+  input?: unknown;
+}
+
+function toLocalEvent(raw: RawEvent, elapsedMs: number): LocalEvent {
+  return {
+    type: raw.type,
+    elapsedMs,
+    ...(raw.state ? { stateName: raw.state.name, stateType: raw.state.type } : {}),
+    ...(raw.state?.input !== undefined ? { input: raw.state.input } : raw.input !== undefined ? { input: raw.input } : {}),
+    ...(raw.state?.output !== undefined ? { output: raw.state.output } : raw.output !== undefined ? { output: raw.output } : {}),
+    ...(raw.Error !== undefined ? { error: raw.Error } : {}),
+    ...(raw.Cause !== undefined ? { cause: typeof raw.Cause === 'string' ? raw.Cause : JSON.stringify(raw.Cause) } : {}),
+  };
+}
+
+/**
+ * Lambda reports a handler's exception as Error = errorType and Cause = JSON {errorType, errorMessage, trace};
+ * the interpreter takes the thrown error's name and message, so give it those.
+ */
+function asLambdaError(error: unknown): Error {
+  const original = error instanceof Error ? error : new Error(String(error));
+  const lambdaError = new Error(JSON.stringify({ errorType: original.name, errorMessage: original.message, trace: [] }));
+  lambdaError.name = original.name;
+  return lambdaError;
+}
+
+export type { RunState };

@@ -1,0 +1,153 @@
+/**
+ * Command line of `npm start`. Input flags come from the workflow's input schema (`--prompt`,
+ * `--negative-prompt` for negativePrompt, ...), so any document gets them, typed by the schema.
+ */
+import { readFileSync } from 'node:fs';
+import type { JsonSchema } from '../lib/arazzo/types.ts';
+
+export const USAGE = `usage: npm start -- [options] [--<input> <value>]...
+
+Runs the synthesized state machine locally (aws-local-stepfunctions), its Tasks running the real step runner.
+Default: the shipped Civitai workflow against the bundled simulator, real waits.
+
+  --fast                    virtual clock: waits take no real time; the simulator sees the seconds pass
+  --live                    call the real API (needs CIVITAI_API_KEY and network) instead of the simulator
+  --input <file.json>       workflow inputs (flags below override its fields)
+  --<input> <value>         one workflow input, e.g. --prompt "a red fox" --quantity 2 (kebab-case works)
+  --document <file>         another Arazzo document (then also --workflow, --server, --secret as needed)
+  --workflow <id>           workflow of the document
+  --overlay <file|none>     overlay applied before compiling (default for the shipped workflow: its overlay)
+  --server <name>=<url>     base URL of a source description (repeatable)
+  --secret <input>          input whose value goes to the local secret store, not the state (repeatable)
+  --events <file>           write the execution's event log as JSON
+  --outcome <status>        simulator: succeeded | failed | expired | canceled (default succeeded)
+  --job-seconds <n>         simulator: seconds the job spends processing (default 10)
+  --submit-status <code>    simulator: 202 (default) or 200
+  --quiet                   no progress lines
+Outputs go to stdout as JSON (nothing else does); progress and the summary go to stderr.
+Exit code: 0 when the run succeeded, 1 when it failed (the error is named), 2 for bad usage or inputs.`;
+
+export interface RunOptions {
+  fast: boolean;
+  live: boolean;
+  quiet: boolean;
+  document?: string;
+  workflow?: string;
+  overlay?: string;
+  servers: Record<string, string>;
+  secrets: string[];
+  events?: string;
+  inputFile?: string;
+  outcome?: string;
+  jobSeconds?: number;
+  submitStatus?: number;
+  /** Raw `--<input> value` pairs, typed later against the schema. */
+  inputFlags: Array<[string, string]>;
+}
+
+export class UsageError extends Error {}
+
+const VALUE_OPTIONS = new Set(['document', 'workflow', 'overlay', 'server', 'secret', 'events', 'input', 'outcome', 'job-seconds', 'submit-status']);
+const SWITCHES = new Set(['fast', 'live', 'quiet', 'help']);
+
+export function parseRunOptions(argv: string[]): RunOptions | 'help' {
+  const options: RunOptions = { fast: false, live: false, quiet: false, servers: {}, secrets: [], inputFlags: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument '${arg}'; options start with --`);
+    const [flag, inlineValue] = splitFlag(arg.slice(2));
+    if (SWITCHES.has(flag)) {
+      if (flag === 'help') return 'help';
+      options[flag as 'fast' | 'live' | 'quiet'] = true;
+      continue;
+    }
+    const value = inlineValue ?? argv[++i];
+    if (value === undefined) throw new UsageError(`--${flag} needs a value`);
+    if (!VALUE_OPTIONS.has(flag)) {
+      options.inputFlags.push([flag, value]);
+      continue;
+    }
+    switch (flag) {
+      case 'server': {
+        const eq = value.indexOf('=');
+        if (eq < 1) throw new UsageError(`--server takes <sourceDescriptionName>=<baseUrl>, got '${value}'`);
+        options.servers[value.slice(0, eq)] = value.slice(eq + 1);
+        break;
+      }
+      case 'secret':
+        options.secrets.push(value);
+        break;
+      case 'input':
+        options.inputFile = value;
+        break;
+      case 'job-seconds':
+      case 'submit-status': {
+        const n = Number(value);
+        if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${flag} takes a number, got '${value}'`);
+        if (flag === 'job-seconds') options.jobSeconds = n;
+        else options.submitStatus = n;
+        break;
+      }
+      default:
+        (options as unknown as Record<string, string>)[flag] = value;
+    }
+  }
+  if (options.live && Object.keys(options.servers).length > 0) throw new UsageError('--live calls the document\'s own servers; drop --server');
+  return options;
+}
+
+function splitFlag(text: string): [string, string | undefined] {
+  const eq = text.indexOf('=');
+  return eq < 0 ? [text, undefined] : [text.slice(0, eq), text.slice(eq + 1)];
+}
+
+/** Inputs from --input and the input flags, typed by the schema; unknown flags name the inputs there are. */
+export function collectInputs(options: RunOptions, schema: JsonSchema, secretInputs: string[]): Record<string, unknown> {
+  let inputs: Record<string, unknown> = {};
+  if (options.inputFile) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(options.inputFile, 'utf8'));
+    } catch (error) {
+      throw new UsageError(`--input ${options.inputFile}: ${(error as Error).message}`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new UsageError(`--input ${options.inputFile}: must hold a JSON object of workflow inputs`);
+    }
+    inputs = { ...(parsed as Record<string, unknown>) };
+  }
+  const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
+  const byFlag = new Map(Object.keys(properties).flatMap((name) => [[name, name], [kebab(name), name]] as const));
+  for (const [flag, raw] of options.inputFlags) {
+    const name = byFlag.get(flag);
+    if (name === undefined) {
+      const hint = secretInputs.includes(flag) ? ` (${flag} is secret: it comes from the secret store, not a flag)` : '';
+      throw new UsageError(`--${flag} is not an input of this workflow${hint}; inputs: ${[...Object.keys(properties)].map((n) => `--${kebab(n)}`).join(' ')}`);
+    }
+    inputs[name] = typed(raw, properties[name] ?? {}, flag);
+  }
+  return inputs;
+}
+
+function typed(raw: string, schema: JsonSchema, flag: string): unknown {
+  const type = schema.type;
+  if (type === 'integer' || type === 'number') {
+    const n = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${flag} must be a number, got '${raw}'`);
+    return n;
+  }
+  if (type === 'boolean') {
+    if (raw !== 'true' && raw !== 'false') throw new UsageError(`--${flag} must be true or false, got '${raw}'`);
+    return raw === 'true';
+  }
+  if (type === 'object' || type === 'array') {
+    try {
+      return JSON.parse(raw);
+    } catch {
+      throw new UsageError(`--${flag} must be JSON (${String(type)}), got '${raw}'`);
+    }
+  }
+  return raw;
+}
+
+const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

@@ -1,0 +1,55 @@
+/**
+ * Synthesizes the CDK app in-process and takes the state machine definition out of the template:
+ * the local runner executes exactly what `cdk deploy` would deploy, not a copy compiled separately.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { stackPropsFromConfig, type ArazzoAppConfig } from '../lib/app-config.ts';
+import { ArazzoWorkflowStack } from '../lib/arazzo-workflow-stack.ts';
+import type { JsonSchema } from '../lib/arazzo/types.ts';
+import type { AslDefinition } from '../lib/compile/asl.ts';
+
+/** What a local Task override stands in for; it appears in the Task's FunctionName parameter. */
+export const LOCAL_STEP_RUNNER_ARN = 'arn:aws:lambda:local:000000000000:function:arazzo-step-runner:1';
+
+export interface SynthesizedWorkflow {
+  definition: AslDefinition;
+  publicInputSchema: JsonSchema;
+  secretInputs: string[];
+  stackName: string;
+}
+
+interface StateMachineResource {
+  Properties: {
+    DefinitionString: string | { 'Fn::Join': [string, unknown[]] };
+    DefinitionSubstitutions?: Record<string, unknown>;
+  };
+}
+
+export function synthesizeWorkflow(config: ArazzoAppConfig): SynthesizedWorkflow {
+  const outdir = mkdtempSync(path.join(tmpdir(), 'arazzo-local-'));
+  try {
+    const app = new App({ outdir });
+    const stack = new ArazzoWorkflowStack(app, config.stackName, stackPropsFromConfig(config));
+    const machines = Object.values(Template.fromStack(stack).findResources('AWS::StepFunctions::StateMachine'));
+    if (machines.length !== 1) throw new Error(`expected one state machine in ${config.stackName}, found ${machines.length}`);
+    const { DefinitionString, DefinitionSubstitutions = {} } = (machines[0] as StateMachineResource).Properties;
+    if (typeof DefinitionString !== 'string') {
+      throw new Error('the state machine definition holds deploy-time tokens; the local runner needs a literal definition');
+    }
+    // Every substitution is a deploy-time reference to the step runner, which runs in-process here.
+    let text = DefinitionString;
+    for (const key of Object.keys(DefinitionSubstitutions)) text = text.split(`\${${key}}`).join(LOCAL_STEP_RUNNER_ARN);
+    return {
+      definition: JSON.parse(text) as AslDefinition,
+      publicInputSchema: stack.workflow.publicInputSchema,
+      secretInputs: config.secretInputs ?? [],
+      stackName: config.stackName,
+    };
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
