@@ -81,10 +81,15 @@ class WorkflowChecks {
       this.value(body.payload, documentPath(where, 'requestBody', 'payload'));
       (body.replacements ?? []).forEach((replacement, index) => {
         const at = documentPath(where, 'requestBody', `replacements[${index}]`);
-        if (replacement.target !== '' && !replacement.target.startsWith('/')) {
+        if (/xml/i.test(body.contentType ?? '')) {
           this.problem(
             documentPath(at, 'target'),
-            `"${replacement.target}" is not a JSON Pointer (XPath targets are not supported); write it as /path/to/field`,
+            `replacements into ${body.contentType} bodies (XPath targets) are not supported; send JSON and target it with a JSON Pointer`,
+          );
+        } else if (!/^(?:\/(?:[^~/]|~[01])*)*$/.test(replacement.target)) {
+          this.problem(
+            documentPath(at, 'target'),
+            `"${replacement.target}" is not a JSON Pointer (XPath targets are not supported); write it as /path/to/field, with ~1 for "/" and ~0 for "~" inside names`,
           );
         }
         this.value(replacement.value, documentPath(at, 'value'));
