@@ -63,7 +63,7 @@ export function compileWorkflow(loaded: LoadedArazzo, options: CompileOptions = 
   const workflow = findWorkflow(loaded, options.workflowId);
   const where = `${loaded.file} › workflows[${workflow.workflowId}]`;
   const resolved = resolveCompileOptions(options, workflow, where);
-  const inputSchema = publicInputSchema(workflow.inputs, resolved.secretInputs, `${where} › inputs`);
+  const inputSchema = closedSchema(publicInputSchema(workflow.inputs, resolved.secretInputs, `${where} › inputs`));
   const plans = workflow.steps.map((step, index) =>
     planStep({ loaded, workflow, options: resolved, inputSchema, where }, step, index),
   );
@@ -175,6 +175,14 @@ function actionTarget(
       : { Type: 'Succeed', Comment: `Arazzo end action ${action.name} of ${plan.stepId}: the workflow outputs.`, OutputPath: '$.outputs' },
   );
   return name;
+}
+
+/**
+ * A run refuses inputs the workflow does not declare unless the document allows them: a secret passed as
+ * an input would be kept in the execution history, and a misspelt optional input would be dropped silently.
+ */
+function closedSchema(schema: JsonSchema): JsonSchema {
+  return schema.type === 'object' && schema.additionalProperties === undefined ? { ...schema, additionalProperties: false } : schema;
 }
 
 /** What the Start state adds beside the inputs: every field the definition reads exists from the first state on. */
