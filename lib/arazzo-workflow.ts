@@ -107,12 +107,13 @@ export class ArazzoWorkflow extends Construct {
         // esbuild's ESM output needs `require` for the few CommonJS dependencies.
         banner: "import { createRequire as __arazzoCreateRequire } from 'module'; const require = __arazzoCreateRequire(import.meta.url);",
         externalModules: ['@aws-sdk/*'],
+        logLevel: nodejs.LogLevel.WARNING,
       },
     });
     this.secret?.grantRead(this.stepRunner);
     this.stepRunnerVersion = this.stepRunner.currentVersion;
     Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5',
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
       reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support only Resource "*"; log writes are scoped to the function log group streams.',
     });
 
@@ -128,7 +129,7 @@ export class ArazzoWorkflow extends Construct {
     });
     this.stepRunnerVersion.grantInvoke(this.stateMachine);
     Validations.of(this.stateMachine).acknowledge({
-      id: 'AwsSolutions-IAM5',
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
       reason: 'Log delivery and X-Ray actions support only Resource "*" (CDK adds them for logging and tracing); Lambda invoke is scoped to the published version.',
     });
 
