@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import type { AslDefinition } from '../lib/compile/asl.ts';
+import { runCli } from './support/cli.ts';
+import { civitaiDocument, civitaiOverlay, fixture } from './support/compile-fixture.ts';
+
+const pollPlan = (definition: AslDefinition) => {
+  const poll = definition.States.pollWorkflow;
+  return poll?.Type === 'Task' ? (poll.Parameters.Payload as { plan: string }).plan : '';
+};
+
+describe('npm run compile', () => {
+  it('prints the definition of the seed as written, and with the overlay', async () => {
+    const seed = await runCli('bin/compile.ts', [civitaiDocument, '--secret', 'apiKey']);
+    expect(seed.code).toBe(0);
+    const seedDefinition = JSON.parse(seed.stdout) as AslDefinition;
+    expect(seedDefinition.StartAt).toBe('Start');
+    expect(pollPlan(seedDefinition)).not.toContain("'scheduled'");
+
+    const overlaid = await runCli('bin/compile.ts', [civitaiDocument, '--overlay', civitaiOverlay, '--workflow', 'image-generation-poll']);
+    expect(overlaid.code).toBe(0);
+    expect(pollPlan(JSON.parse(overlaid.stdout) as AslDefinition)).toContain("'scheduled'");
+  });
+
+  it('refuses a document with an xpath criterion, naming where it is', async () => {
+    const result = await runCli('bin/compile.ts', [fixture('xpath.arazzo.yml')]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/xpath\.arazzo\.yml.*check.*read.*successCriteria\[0\]/s);
+    expect(result.stderr).toMatch(/xpath/i);
+  });
+
+  it('prints a Mermaid flowchart with the loop visible', async () => {
+    const result = await runCli('bin/compile.ts', [civitaiDocument, '--overlay', civitaiOverlay, '--format', 'mermaid']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^flowchart TD/);
+    expect(result.stdout).toContain('stillRunning');
+    expect(result.stdout).toContain('Wait before pollWorkflow');
+  });
+});
