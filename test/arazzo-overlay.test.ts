@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { evaluateCriteria } from '../lib/arazzo/criteria.ts';
 import { ArazzoDocumentError } from '../lib/arazzo/errors.ts';
+import { evaluateExpression } from '../lib/arazzo/expressions.ts';
 import { publicInputSchema, validateInputs } from '../lib/arazzo/inputs.ts';
 import { findWorkflow, loadArazzo, validateForCompilation } from '../lib/arazzo/load.ts';
 import { applyOverlay, loadOverlay, type OverlayDocument } from '../lib/arazzo/overlay.ts';
@@ -91,6 +92,16 @@ describe('the Civitai overlay on the seed workflow', () => {
     const submit = corrected.workflows[0].steps[0];
     const answered = (statusCode: number) => evaluateCriteria(submit.successCriteria, { inputs: {}, steps: {}, statusCode });
     expect([200, 202, 201, 400].map(answered)).toEqual([true, true, false, false]);
+  });
+
+  it('reads the image URLs from where a finished workflow carries them (steps[0].output.images)', () => {
+    const read = corrected.workflows[0].steps.find((step) => step.stepId === 'readOutputs');
+    const body = { status: 'succeeded', steps: [{ $type: 'imageGen', jobs: [{ id: 'j1' }], output: { images: [{ id: 'b1', url: 'https://img.example/1.png' }] } }] };
+    const context = { inputs: {}, steps: {}, statusCode: 200, response: { headers: {}, body } };
+    const outputs = Object.fromEntries(Object.entries(read?.outputs ?? {}).map(([name, expression]) => [name, evaluateExpression(expression, context)]));
+    expect(outputs.firstImageUrl).toBe('https://img.example/1.png');
+    expect(outputs.images).toEqual([{ id: 'b1', url: 'https://img.example/1.png' }]);
+    expect(outputs.firstBlobUrl).toBeUndefined();
   });
 
   it('loads through loadArazzo, compiles, and bounds quantity and prompt', () => {

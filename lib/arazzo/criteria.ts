@@ -248,15 +248,15 @@ export function evaluateCriterion(criterion: Criterion, context: ExpressionConte
       return evaluateSimpleCondition(parsed, context);
     }
     case 'regex':
-      return evaluateRegex(criterion.condition, contextValue(criterion, context));
+      return evaluateRegex(criterion.condition, contextValue(criterion, kind, context));
     case 'jsonpath':
-      return evaluateJsonPath(criterion.condition, contextValue(criterion, context));
+      return evaluateJsonPath(criterion.condition, contextValue(criterion, kind, context));
   }
 }
 
-function contextValue(criterion: Criterion, context: ExpressionContext): unknown {
+function contextValue(criterion: Criterion, kind: CriterionKind, context: ExpressionContext): unknown {
   if (criterion.context === undefined) {
-    throw new ArazzoExpressionError(criterion.condition, `a ${String(criterion.type)} criterion needs a context`);
+    throw new ArazzoExpressionError(criterion.condition, `a ${kind} criterion needs a context, e.g. $response.body`);
   }
   return evaluateExpression(criterion.context, context);
 }
