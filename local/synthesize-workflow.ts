@@ -31,6 +31,9 @@ interface StateMachineResource {
 
 export function synthesizeWorkflow(config: ArazzoAppConfig): SynthesizedWorkflow {
   const outdir = mkdtempSync(path.join(tmpdir(), 'arazzo-local-'));
+  // aws-cdk-lib's built-in CloudFormation template check takes seconds per synth; `cdk synth` runs it.
+  const validation = process.env.CDK_VALIDATION;
+  process.env.CDK_VALIDATION = 'false';
   try {
     const app = new App({ outdir });
     const stack = new ArazzoWorkflowStack(app, config.stackName, stackPropsFromConfig(config));
@@ -50,6 +53,8 @@ export function synthesizeWorkflow(config: ArazzoAppConfig): SynthesizedWorkflow
       stackName: config.stackName,
     };
   } finally {
+    if (validation === undefined) delete process.env.CDK_VALIDATION;
+    else process.env.CDK_VALIDATION = validation;
     rmSync(outdir, { recursive: true, force: true });
   }
 }
