@@ -58,6 +58,7 @@ describe('POST /executions → StartExecution request', () => {
     ['slashes and angle brackets', '</script> a/b'],
     ['control characters and line separators', 'bell\u0007 nul\u0000 sep\u2028 para\u2029'],
     ['everything at once', `"'\\\n😀é'"\\'`],
+    ['text that looks like VTL', '$input.body #set($x = 1) ${x} $!y ## not a comment #end'],
   ])('delivers a prompt with %s intact', (_, prompt) => {
     const body = { engine: 'e1', prompt, negativePrompt: prompt };
     expect(JSON.parse(startExecution(body).input)).toEqual(body);
@@ -243,7 +244,7 @@ describe('DescribeExecution 200 → the run status', () => {
   });
 
   it.each(BOTH_MISSING_PATH_BEHAVIOURS)('SUCCEEDED: the output as JSON, not as an escaped string (%o)', (options) => {
-    const outputs = { images: ['https://blobs.example/a.png'], note: `it's "done" \\ 😀` };
+    const outputs = { images: ['https://blobs.example/a.png'], note: `it's "done" \\ 😀 $input.body #set($x = 1)` };
     const { body } = respond(
       executionStatusTemplate(),
       { ...base, status: 'SUCCEEDED', stopDate: 1.7171718e9, output: JSON.stringify(outputs), outputDetails: { included: true } },
@@ -285,26 +286,43 @@ describe('DescribeExecution 200 → the run status', () => {
 describe('DescribeExecution 4xx', () => {
   it('ExecutionDoesNotExist becomes 404', () => {
     const message = `Execution Does Not Exist: '${EXECUTION_ARN_PREFIX}nope'`;
-    const { body, status } = respond(describeExecutionErrorTemplate(), {
-      __type: 'com.amazonaws.swf.service.v2.model#ExecutionDoesNotExist',
-      message,
-    });
+    const { body, status } = respond(
+      describeExecutionErrorTemplate(),
+      { __type: 'com.amazonaws.swf.service.v2.model#ExecutionDoesNotExist', message },
+      { path: { id: 'nope' } },
+    );
     expect(status).toBe(404);
     expect(body).toEqual({ error: 'ExecutionDoesNotExist', message });
   });
 
   it('InvalidArn (a malformed id) becomes 400 saying what an id looks like', () => {
-    const { body, status } = respond(describeExecutionErrorTemplate(), {
-      __type: 'InvalidArn',
-      message: `Invalid Arn: 'Invalid ARN prefix: ${REFUSED_EXECUTION_ARN}'`,
-    });
+    const { body, status } = respond(
+      describeExecutionErrorTemplate(),
+      { __type: 'InvalidArn', message: `Invalid Arn: 'Invalid ARN prefix: ${REFUSED_EXECUTION_ARN}'` },
+      { path: { id: 'a:b' } },
+    );
     expect(status).toBeUndefined();
     expect(body.error).toBe('InvalidExecutionId');
     expect(body.message).toMatch(/1 to 80 characters/);
   });
 
+  it('a malformed id is reported as such even if Step Functions refuses the request differently', () => {
+    const { body, status } = respond(
+      describeExecutionErrorTemplate(),
+      { __type: 'AccessDeniedException', message: 'not authorized' },
+      { path: { id: '../other' } },
+    );
+    expect(status).toBeUndefined();
+    expect(body.error).toBe('InvalidExecutionId');
+  });
+
+  it('ExecutionDoesNotExist is still 404 when the request parameters are not visible to the response template', () => {
+    const { status } = respond(describeExecutionErrorTemplate(), { __type: 'ExecutionDoesNotExist', message: 'gone' });
+    expect(status).toBe(404);
+  });
+
   it('throttling becomes 429', () => {
-    const { status } = respond(describeExecutionErrorTemplate(), { __type: 'ThrottlingException', message: 'Rate exceeded' });
+    const { status } = respond(describeExecutionErrorTemplate(), { __type: 'ThrottlingException', message: 'Rate exceeded' }, { path: { id: 'k' } });
     expect(status).toBe(429);
   });
 });

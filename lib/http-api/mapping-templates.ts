@@ -212,20 +212,26 @@ export function executionStatusTemplate(): string {
 `;
 }
 
-/** DescribeExecution 4xx: unknown execution → 404, malformed id → 400, throttling → 429. */
+/**
+ * DescribeExecution 4xx: malformed id → 400, unknown execution → 404, throttling → 429. A malformed id is
+ * recognised from the request itself too, so the answer does not depend on whether Step Functions
+ * reports the refused ARN as InvalidArn or as something else (such as AccessDenied); when the request's
+ * parameters are not visible here, the error name alone decides.
+ */
 export function describeExecutionErrorTemplate(): string {
   return (
     READ_STEP_FUNCTIONS_ERROR +
-    String.raw`#if($errorName == "ExecutionDoesNotExist")
+    String.raw`#set($requestedId = "$!input.params('id')")
+#if($errorName == "InvalidArn" || ($requestedId != "" && !$requestedId.matches("${EXECUTION_NAME_PATTERN}")))
+{
+  "error": "InvalidExecutionId",
+  "message": "${ID_RULE}."
+}
+#elseif($errorName == "ExecutionDoesNotExist")
 #set($context.responseOverride.status = 404)
 {
   "error": "ExecutionDoesNotExist",
   "message": "${jsonStringContent('$errorMessage')}"
-}
-#elseif($errorName == "InvalidArn")
-{
-  "error": "InvalidExecutionId",
-  "message": "${ID_RULE}."
 }
 #elseif($errorName == "ThrottlingException")
 #set($context.responseOverride.status = 429)
