@@ -183,7 +183,7 @@ describe('a submit step', () => {
       waitSeconds: 0,
       iterations: 0,
       totalWaitSeconds: 0,
-      attempts: { createExport: { transient: 0, retries: 0, loops: 0 } },
+      attempts: { createExport: { transient: 0, retries: 0, loops: 0, waitedSeconds: 0 } },
       lastStep: { stepId: 'createExport', statusCode: 201, outputs: { exportId: 'exp-42', echoed: null } },
       cause: '',
     });
@@ -285,7 +285,7 @@ describe('a poll step', () => {
 
     expect(server.received[0].path).toBe('/exports/exp-42');
     expect(next.control).toMatchObject({ route: 'stillRunning', waitSeconds: 5, iterations: 1, totalWaitSeconds: 5, cause: '' });
-    expect(next.control.attempts.checkExport).toEqual({ transient: 0, retries: 0, loops: 1 });
+    expect(next.control.attempts.checkExport).toEqual({ transient: 0, retries: 0, loops: 1, waitedSeconds: 5 });
     expect(next.steps.checkExport).toEqual({ state: 'running', percent: 40 });
     expect(next.outputs).toEqual({ exportId: 'exp-42', state: 'running', url: null });
   });
@@ -492,7 +492,7 @@ describe('transient trouble', () => {
     const next = await run(plan('checkExport', { onFailure: [slowDown] }), createdState());
 
     expect(next.control).toMatchObject({ route: 'slowDown', waitSeconds: 30, iterations: 1 });
-    expect(next.control.attempts.checkExport).toEqual({ transient: 0, retries: 1, loops: 0 });
+    expect(next.control.attempts.checkExport).toEqual({ transient: 0, retries: 1, loops: 0, waitedSeconds: 30 });
   });
 });
 

@@ -19,6 +19,8 @@ export interface StepCounters {
   transient: number;
   retries: number;
   loops: number;
+  /** Seconds waited in the current streak; absent in a state written by an older step runner. */
+  waitedSeconds?: number;
 }
 
 export type RouteChoice =

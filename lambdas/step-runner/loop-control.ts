@@ -25,6 +25,9 @@ export interface RouteTaken {
  *   routes anywhere that does not come back. It is kept on the step that loops back, not on the target,
  *   because only that step knows when the streak ends: in a loop A → B → (back to A), A moving on to B is
  *   part of the streak, B moving past the loop ends it. So exponential backoff restarts for each poll streak.
+ * - `waitedSeconds`: seconds waited in that same streak, whatever the route that waited (a poll, a retry, a
+ *   transient retry: time passes for the remote job all the same); reset with `loops`. A proportional wait
+ *   policy grows from it.
  */
 export function takeRoute(
   plan: StepPlan,
@@ -34,7 +37,8 @@ export function takeRoute(
   retryAfterSeconds: number | undefined,
   random: () => number,
 ): RouteTaken {
-  const fresh: StepCounters = { transient: 0, retries: 0, loops: 0 };
+  const fresh: StepCounters = { transient: 0, retries: 0, loops: 0, waitedSeconds: 0 };
+  const waited = counters.waitedSeconds ?? 0;
   const passing = { iterations: control.iterations, totalWaitSeconds: control.totalWaitSeconds, waitSeconds: 0 };
 
   if (choice.kind === 'next') return { route: Route.next, ...passing, counters: fresh };
@@ -42,20 +46,34 @@ export function takeRoute(
 
   if (choice.kind === 'transientRetry') {
     const waitSeconds = transientRetrySeconds(plan.transientRetry, counters.transient, retryAfterSeconds, random);
-    return loopBack(plan, control, Route.transientRetry, waitSeconds, { ...counters, transient: counters.transient + 1 });
+    return loopBack(plan, control, Route.transientRetry, waitSeconds, {
+      ...counters,
+      transient: counters.transient + 1,
+      waitedSeconds: waited + waitSeconds,
+    });
   }
 
   const { action } = choice;
   // A retry always comes back, whatever its flag says, so it always counts against the limits.
   if (action.type === 'retry') {
     const waitSeconds = arazzoRetrySeconds(action.retryAfter, retryAfterSeconds);
-    return loopBack(plan, control, action.route, waitSeconds, { transient: 0, retries: counters.retries + 1, loops: counters.loops });
+    return loopBack(plan, control, action.route, waitSeconds, {
+      transient: 0,
+      retries: counters.retries + 1,
+      loops: counters.loops,
+      waitedSeconds: waited + waitSeconds,
+    });
   }
   if (!action.loopsBack) {
     return { route: action.route, ...passing, counters: fresh };
   }
-  const waitSeconds = loopBackSeconds(plan.waitPolicy, counters.loops, retryAfterSeconds, random);
-  return loopBack(plan, control, action.route, waitSeconds, { transient: 0, retries: 0, loops: counters.loops + 1 });
+  const waitSeconds = loopBackSeconds(plan.waitPolicy, { loops: counters.loops, waitedSeconds: waited }, retryAfterSeconds, random);
+  return loopBack(plan, control, action.route, waitSeconds, {
+    transient: 0,
+    retries: 0,
+    loops: counters.loops + 1,
+    waitedSeconds: waited + waitSeconds,
+  });
 }
 
 function loopBack(plan: StepPlan, control: RunControl, route: string, waitSeconds: number, counters: StepCounters): RouteTaken {

@@ -6,7 +6,7 @@ import type { TransientRetryPolicy, WaitPolicy } from '../../lib/compile/step-pl
  */
 
 /** Used when the plan leaves a wait-policy field out. */
-export const WAIT_POLICY_DEFAULTS = { seconds: 5, initialSeconds: 2, factor: 2, maxSeconds: 60, jitter: 0 } as const;
+export const WAIT_POLICY_DEFAULTS = { seconds: 5, initialSeconds: 2, factor: 2, ratio: 0.1, minSeconds: 2, maxSeconds: 60, jitter: 0 } as const;
 
 /**
  * Seconds to wait before retrying after transient trouble. A server's Retry-After wins, and is not capped by
@@ -26,25 +26,50 @@ export function transientRetrySeconds(
   return Math.max(1, wholeSeconds(random() * ceiling));
 }
 
+/** Where a poll streak stands when the step decides to loop back again. */
+export interface PollStreak {
+  /** Loop-backs this step has already made in the streak. */
+  loops: number;
+  /** Seconds already waited in the streak (polls, retries and transient retries alike). */
+  waitedSeconds: number;
+}
+
 /**
  * Seconds to wait before a goto that loops back (a poll). Retry-After on the response wins; otherwise the
- * plan's wait policy, where n is the number of loop-backs the step has already made in this streak.
+ * plan's wait policy (see `WaitPolicy`). A bare number is read as loop-backs taken, with nothing waited yet.
  */
 export function loopBackSeconds(
   policy: WaitPolicy,
-  loopsTaken: number,
+  streak: PollStreak | number,
   retryAfterSeconds: number | undefined,
   random: () => number,
 ): number {
   if (retryAfterSeconds !== undefined) return retryAfterSeconds;
-  if (policy.kind === 'fixed') return wholeSeconds(policy.seconds ?? WAIT_POLICY_DEFAULTS.seconds);
-  const initial = policy.initialSeconds ?? WAIT_POLICY_DEFAULTS.initialSeconds;
-  const factor = policy.factor ?? WAIT_POLICY_DEFAULTS.factor;
-  const max = policy.maxSeconds ?? WAIT_POLICY_DEFAULTS.maxSeconds;
+  const { loops, waitedSeconds } = typeof streak === 'number' ? { loops: streak, waitedSeconds: 0 } : streak;
   const jitter = clamp(policy.jitter ?? WAIT_POLICY_DEFAULTS.jitter, 0, 1);
-  const base = Math.min(max, initial * factor ** loopsTaken);
-  // `jitter` is the randomised fraction: 0.2 waits between 80% and 100% of the base.
-  return wholeSeconds(base * (1 - jitter) + base * jitter * random());
+  // `jitter` is the randomised fraction: 0.2 waits between 80% and 100% of the base. Only ever shorter, so
+  // jitter never makes a finished job wait longer to be noticed.
+  const jittered = (base: number) => (jitter === 0 ? base : base * (1 - jitter) + base * jitter * random());
+
+  switch (policy.kind) {
+    case 'fixed':
+      return wholeSeconds(policy.seconds ?? WAIT_POLICY_DEFAULTS.seconds);
+    case 'exponential': {
+      const initial = policy.initialSeconds ?? WAIT_POLICY_DEFAULTS.initialSeconds;
+      const factor = policy.factor ?? WAIT_POLICY_DEFAULTS.factor;
+      const max = policy.maxSeconds ?? WAIT_POLICY_DEFAULTS.maxSeconds;
+      return wholeSeconds(jittered(Math.min(max, initial * factor ** loops)));
+    }
+    case 'proportional': {
+      const ratio = policy.ratio ?? WAIT_POLICY_DEFAULTS.ratio;
+      // At least a second: a streak starts with nothing waited, and a wait of 0 would never grow.
+      const min = Math.max(1, wholeSeconds(policy.minSeconds ?? WAIT_POLICY_DEFAULTS.minSeconds));
+      const max = Math.max(min, wholeSeconds(policy.maxSeconds ?? WAIT_POLICY_DEFAULTS.maxSeconds));
+      return clamp(wholeSeconds(jittered(ratio * Math.max(0, waitedSeconds))), min, max);
+    }
+    default:
+      throw new Error(`waitPolicy.kind is ${JSON.stringify((policy as { kind?: unknown }).kind)}; this step runner knows fixed, exponential and proportional. Redeploy so the compiler checks the policy`);
+  }
 }
 
 /**

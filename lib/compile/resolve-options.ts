@@ -98,14 +98,40 @@ function checkAgainstWorkflow(options: ResolvedCompileOptions, workflow: Workflo
   }
 }
 
+const WAIT_POLICY_FIELDS: Record<string, readonly string[]> = {
+  fixed: ['kind', 'seconds'],
+  exponential: ['kind', 'initialSeconds', 'factor', 'maxSeconds', 'jitter'],
+  proportional: ['kind', 'ratio', 'minSeconds', 'maxSeconds', 'jitter'],
+};
+
 function checkWaitPolicy(field: string, policy: WaitPolicy, fail: (field: string, message: string) => never): void {
-  const wholeSeconds = (name: string, value: number | undefined) => {
+  const seconds = (name: string, value: number | undefined) => {
     if (value === undefined || !Number.isFinite(value) || value < 0) fail(`${field}.${name}`, 'must be a number of seconds, 0 or more');
   };
-  if (policy.kind === 'fixed') wholeSeconds('seconds', policy.seconds);
+  const wholeSeconds = (name: string, value: number | undefined, least: number) => {
+    if (value === undefined || !Number.isInteger(value) || value < least) fail(`${field}.${name}`, `must be a whole number of seconds, at least ${least}`);
+  };
+  if (typeof policy !== 'object' || policy === null || Array.isArray(policy)) {
+    fail(field, 'must be an object such as { "kind": "proportional", "ratio": 0.1, "minSeconds": 2, "maxSeconds": 60 }');
+  }
+  const known = Object.hasOwn(WAIT_POLICY_FIELDS, policy.kind) ? WAIT_POLICY_FIELDS[policy.kind] : undefined;
+  if (known === undefined) fail(`${field}.kind`, `must be fixed, exponential or proportional, not ${JSON.stringify(policy.kind) ?? 'missing'}`);
+  // A misspelt field would silently fall back to a default.
+  for (const name of Object.keys(policy)) {
+    if (!known.includes(name)) fail(`${field}.${name}`, `is not a setting of a ${policy.kind} wait policy; its settings: ${known.join(', ')}`);
+  }
+  if (policy.jitter !== undefined && !(policy.jitter >= 0 && policy.jitter <= 1)) fail(`${field}.jitter`, 'must be a fraction from 0 (no jitter) to 1 (full jitter)');
+  if (policy.kind === 'fixed') seconds('seconds', policy.seconds);
   else if (policy.kind === 'exponential') {
-    wholeSeconds('initialSeconds', policy.initialSeconds);
-    wholeSeconds('maxSeconds', policy.maxSeconds);
-    if (policy.factor === undefined || policy.factor < 1) fail(`${field}.factor`, 'must be 1 or more');
-  } else fail(`${field}.kind`, `must be fixed or exponential`);
+    seconds('initialSeconds', policy.initialSeconds);
+    seconds('maxSeconds', policy.maxSeconds);
+    if (policy.factor === undefined || !(policy.factor >= 1)) fail(`${field}.factor`, 'must be 1 or more');
+  } else {
+    if (policy.ratio === undefined || !(policy.ratio > 0 && policy.ratio <= 1)) {
+      fail(`${field}.ratio`, 'must be a fraction above 0 and at most 1, e.g. 0.1 to wait a tenth of the time already spent polling');
+    }
+    // A streak starts with nothing waited: a minimum of 0 would never let the wait grow.
+    wholeSeconds('minSeconds', policy.minSeconds, 1);
+    wholeSeconds('maxSeconds', policy.maxSeconds, policy.minSeconds ?? 1);
+  }
 }

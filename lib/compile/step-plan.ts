@@ -60,17 +60,23 @@ export interface PlannedParameter {
   value: unknown;
 }
 
+/**
+ * The wait before a loop-back (a poll). Every wait is whole seconds, and a server's Retry-After wins.
+ * - fixed: always `seconds`.
+ * - exponential: `initialSeconds * factor^n` capped at `maxSeconds`, n = loop-backs already made in this streak.
+ * - proportional: `ratio` times the seconds already waited in this streak, clamped to [minSeconds, maxSeconds]:
+ *   a job is noticed at most about `ratio` of its duration late, and a long one costs few transitions.
+ * `jitter` (exponential, proportional) is the fraction of the wait that is randomised downwards (0 = none, 1 = full).
+ */
 export interface WaitPolicy {
-  /** fixed: always `seconds`. exponential: initialSeconds * factor^n, capped at maxSeconds, with jitter. */
-  kind: 'fixed' | 'exponential';
+  kind: 'fixed' | 'exponential' | 'proportional';
   seconds?: number;
   initialSeconds?: number;
   factor?: number;
+  ratio?: number;
+  minSeconds?: number;
   maxSeconds?: number;
-  /** Fraction of the wait that is randomised (0 = none, 1 = full jitter). */
   jitter?: number;
-  /** Use a progress estimate from the response when the API reports one. */
-  useProgress?: boolean;
 }
 
 export interface TransientRetryPolicy {
@@ -129,8 +135,11 @@ export interface RunControl {
   /** Loop-backs, retries and transient retries taken so far in this run. */
   iterations: number;
   totalWaitSeconds: number;
-  /** Per step: consecutive visits of the current poll/retry streak, transient attempts, Arazzo retries. */
-  attempts: Record<string, { transient: number; retries: number; loops: number }>;
+  /**
+   * Per step: consecutive visits of the current poll/retry streak, transient attempts, Arazzo retries, and the
+   * seconds waited in the streak (absent in states written before it existed: read as 0).
+   */
+  attempts: Record<string, { transient: number; retries: number; loops: number; waitedSeconds?: number }>;
   /** The step that ran last and what it saw (status code, remote outputs), for failure causes and progress lines. */
   lastStep: { stepId: string; statusCode: number | null; outputs: Record<string, unknown> };
   /** JSON text: the workflow outputs so far and the last step's outputs, with a message; read by Fail states. */
