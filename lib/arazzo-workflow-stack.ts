@@ -2,17 +2,21 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { ArazzoWorkflow, type ArazzoWorkflowProps } from './arazzo-workflow.ts';
+import { ArazzoHttpApi, type ArazzoHttpApiProps } from './http-api/arazzo-http-api.ts';
 
 export interface ArazzoWorkflowStackProps extends StackProps {
   /** The workflow to deploy and how. */
   readonly workflow: Omit<ArazzoWorkflowProps, 'secret'>;
   /** Import an existing secret by name or ARN instead of creating one. @default a new secret */
   readonly existingSecret?: string;
+  /** Settings of the HTTP API that starts and reads runs. @default ArazzoHttpApi's defaults */
+  readonly httpApi?: Omit<ArazzoHttpApiProps, 'stateMachine' | 'inputSchema' | 'secretInputs'>;
 }
 
-/** One Arazzo workflow: the state machine, its step runner and secret. */
+/** One Arazzo workflow: the state machine, its step runner and secret, and the HTTP API in front of it. */
 export class ArazzoWorkflowStack extends Stack {
   public readonly workflow: ArazzoWorkflow;
+  public readonly httpApi: ArazzoHttpApi;
 
   constructor(scope: Construct, id: string, props: ArazzoWorkflowStackProps) {
     super(scope, id, props);
@@ -23,6 +27,14 @@ export class ArazzoWorkflowStack extends Stack {
       : undefined;
     this.workflow = new ArazzoWorkflow(this, 'Workflow', { ...props.workflow, ...(secret ? { secret } : {}) });
 
+    this.httpApi = new ArazzoHttpApi(this, 'HttpApi', {
+      ...props.httpApi,
+      stateMachine: this.workflow.stateMachine,
+      inputSchema: this.workflow.publicInputSchema,
+      secretInputs: this.workflow.secretInputs,
+    });
+
+    new CfnOutput(this, 'ExecutionsUrl', { value: this.httpApi.executionsUrl, description: 'POST to start a run, GET <url>/<executionId> to read it' });
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
     new CfnOutput(this, 'ConsoleUrl', { value: this.workflow.consoleUrl, description: 'Watch runs in the Step Functions console' });
     if (this.workflow.secret) {

@@ -48,6 +48,8 @@ export class ArazzoWorkflow extends Construct {
   public readonly secret?: secretsmanager.ISecret;
   /** The schema a run's input must satisfy (the document's inputs minus the secret ones). */
   public readonly publicInputSchema: JsonSchema;
+  /** Inputs resolved inside the step runner from the secret, never accepted in a run's input. */
+  public readonly secretInputs: readonly string[];
   /** The compiled definition, before the function ARN is substituted. */
   public readonly definition: AslDefinition;
   public readonly logGroup: logs.LogGroup;
@@ -61,6 +63,7 @@ export class ArazzoWorkflow extends Construct {
     const compiled = compileWorkflow(loaded, { ...props, functionArn: STEP_RUNNER_PLACEHOLDER });
     this.definition = compiled.definition;
     this.publicInputSchema = compiled.publicInputSchema;
+    this.secretInputs = compiled.secretInputs;
     const retention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
 
     if (compiled.secretInputs.length > 0) {

@@ -69,10 +69,23 @@ describe('the Civitai stack', () => {
     }
   });
 
-  it('outputs the state machine ARN, the console link and the secret name', () => {
+  it('outputs the state machine ARN, the console link, the secret name and the HTTP API endpoint', () => {
     template.hasOutput('StateMachineArn', {});
     template.hasOutput('ConsoleUrl', {});
     template.hasOutput('SecretName', {});
+    template.hasOutput('ExecutionsUrl', {});
+  });
+
+  it('starts runs of this state machine from an IAM-authorized HTTP API whose model refuses the secret input', () => {
+    template.resourcePropertiesCountIs('AWS::ApiGateway::Method', { AuthorizationType: 'AWS_IAM' }, 2);
+    template.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'POST',
+      Integration: Match.objectLike({ Uri: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith([Match.stringLikeRegexp('states:action/StartExecution')])]) }) }),
+    });
+    const model = Object.values(template.findResources('AWS::ApiGateway::Model'))[0] as { Properties: { Schema: { properties: object; additionalProperties: boolean } } };
+    expect(model.Properties.Schema.additionalProperties).toBe(false);
+    expect(Object.keys(model.Properties.Schema.properties)).not.toContain('apiKey');
+    expect(Object.keys(model.Properties.Schema.properties)).toContain('prompt');
   });
 
   it('imports an existing secret instead of creating one', () => {
