@@ -42,7 +42,7 @@ function main(): number {
   let overlay = values.overlay;
   if (values.config) {
     const cdkJson = JSON.parse(readFileSync('cdk.json', 'utf8')) as { context?: Record<string, unknown> };
-    const { stackName: _s, document: _d, overlay: configOverlay, existingSecret: _e, stateMachineName: _n, ...compile } =
+    const { stackName: _s, document: _d, overlay: configOverlay, existingSecret: _e, stateMachineName: _n, httpApi: _h, ...compile } =
       readAppConfig((key) => cdkJson.context?.[key]);
     options = compile;
     overlay ??= configOverlay;

@@ -22,11 +22,13 @@ export interface ArazzoAppConfig {
   loopLimit?: { maxIterations?: number; maxTotalWaitSeconds?: number };
   requestTimeoutMs?: number;
   stateMachineName?: string;
+  /** HTTP API settings, e.g. `{"usagePlan": {"throttle": {"rateLimit": 5, "burstLimit": 10}}}`. */
+  httpApi?: ArazzoWorkflowStackProps['httpApi'];
 }
 
 const KNOWN_KEYS = new Set([
   'stackName', 'document', 'overlay', 'workflowId', 'serverUrls', 'secretInputs', 'existingSecret', 'failureEnds',
-  'idempotency', 'waitPolicy', 'stepWaitPolicies', 'transientRetry', 'loopLimit', 'requestTimeoutMs', 'stateMachineName',
+  'idempotency', 'waitPolicy', 'stepWaitPolicies', 'transientRetry', 'loopLimit', 'requestTimeoutMs', 'stateMachineName', 'httpApi',
 ]);
 
 /** Reads the `arazzo` context object, then the flat overrides (`-c document=…`, `-c overlay=none`, `-c serverUrl.<name>=…`). */
@@ -49,10 +51,11 @@ export function readAppConfig(getContext: (key: string) => unknown): ArazzoAppCo
 }
 
 export function stackPropsFromConfig(config: ArazzoAppConfig): ArazzoWorkflowStackProps {
-  const { stackName, document, overlay, existingSecret, ...compile } = config;
+  const { stackName, document, overlay, existingSecret, httpApi, ...compile } = config;
   return {
     stackName,
     ...(existingSecret ? { existingSecret } : {}),
+    ...(httpApi ? { httpApi } : {}),
     workflow: { documentPath: document, ...(overlay ? { overlayPath: overlay } : {}), ...compile },
   };
 }
