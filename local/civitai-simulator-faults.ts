@@ -16,7 +16,7 @@ export type Fault =
   | { kind: 'serverError' }
   /** 503, with `Retry-After` when given; the request has no effect. */
   | { kind: 'unavailable'; retryAfterSeconds?: number }
-  /** The request takes effect at once; the (correct) response is held back this long. */
+  /** The request takes effect at once; the (correct) response is held back this many real milliseconds (not virtual time). */
   | { kind: 'slow'; delayMs: number }
   /** The socket is destroyed without a response; `afterEffect`: only after the request took effect (a submit created its job). */
   | { kind: 'connectionReset'; afterEffect?: boolean }

@@ -426,11 +426,20 @@ function matchRoute(method: string, path: string): Route {
   if (trimmed === WORKFLOWS_PATH) return method === 'POST' ? { operation: 'submitWorkflow' } : { operation: 'unknown', status: 405 };
   const workflowMatch = new RegExp(`^${WORKFLOWS_PATH}/([^/]+)$`).exec(trimmed);
   if (workflowMatch) {
-    return method === 'GET' ? { operation: 'getWorkflow', workflowId: decodeURIComponent(workflowMatch[1]!) } : { operation: 'unknown', status: 405 };
+    return method === 'GET' ? { operation: 'getWorkflow', workflowId: safeDecode(workflowMatch[1]!) } : { operation: 'unknown', status: 405 };
   }
   const blobMatch = new RegExp(`^${BLOBS_PATH}/([^/]+)$`).exec(trimmed);
-  if (blobMatch && method === 'GET') return { operation: 'getBlob', blobId: decodeURIComponent(blobMatch[1]!) };
+  if (blobMatch && method === 'GET') return { operation: 'getBlob', blobId: safeDecode(blobMatch[1]!) };
   return { operation: 'unknown', status: 404 };
+}
+
+/** A malformed escape is left as written: the lookup then misses and the client gets a 404, not a 500. */
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 interface ValidTemplate {
