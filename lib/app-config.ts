@@ -2,25 +2,15 @@
  * The deployment configuration of the CDK app: cdk.json context key `arazzo`, overridable per command
  * (`cdk synth -c overlay=none`, `-c document=...`). Checked here so a typo fails synth with the key's name.
  */
-import type { IdempotencyPlan, TransientRetryPolicy, WaitPolicy } from './compile/step-plan.ts';
+import type { CompileOptions } from './compile/compile-options.ts';
 import type { ArazzoWorkflowStackProps } from './arazzo-workflow-stack.ts';
 
-export interface ArazzoAppConfig {
+export interface ArazzoAppConfig extends Omit<CompileOptions, 'functionArn'> {
   stackName: string;
   document: string;
   /** Overlay file, or undefined for the document as written. */
   overlay?: string;
-  workflowId?: string;
-  serverUrls?: Record<string, string>;
-  secretInputs?: string[];
   existingSecret?: string;
-  failureEnds?: Record<string, string[]>;
-  idempotency?: Record<string, IdempotencyPlan>;
-  waitPolicy?: WaitPolicy;
-  stepWaitPolicies?: Record<string, WaitPolicy>;
-  transientRetry?: TransientRetryPolicy;
-  loopLimit?: { maxIterations?: number; maxTotalWaitSeconds?: number };
-  requestTimeoutMs?: number;
   stateMachineName?: string;
   /** HTTP API settings, e.g. `{"usagePlan": {"throttle": {"rateLimit": 5, "burstLimit": 10}}}`. */
   httpApi?: ArazzoWorkflowStackProps['httpApi'];

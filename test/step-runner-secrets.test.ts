@@ -1,7 +1,7 @@
 import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Route, type RunState, type StepPlan } from '../lib/compile/step-plan.ts';
+import { initialRunState, Route, type RunState, type StepPlan } from '../lib/compile/step-plan.ts';
 import { secretCacheTtlSeconds, secretSourceFromEnv } from '../lambdas/step-runner/handler.ts';
 import { runStep } from '../lambdas/step-runner/run-step.ts';
 import { secretsManagerSource, staticSecretSource } from '../lambdas/step-runner/secrets.ts';
@@ -145,20 +145,7 @@ describe('a step run with the secret from Secrets Manager', () => {
     waitPolicy: { kind: 'fixed', seconds: 1 },
     loopLimit: { maxIterations: 10, maxTotalWaitSeconds: 100 },
   };
-  const state: RunState = {
-    inputs: {},
-    steps: {},
-    outputs: {},
-    control: {
-      route: 'start',
-      waitSeconds: 0,
-      iterations: 0,
-      totalWaitSeconds: 0,
-      attempts: {},
-      lastStep: { stepId: '', statusCode: null, outputs: {} },
-      cause: '',
-    },
-  };
+  const state: RunState = initialRunState();
 
   it.each([
     ['a JSON object secret', '{"token":"sm-json-token-1234"}', 'sm-json-token-1234'],

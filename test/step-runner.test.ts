@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Route, type PlannedAction, type RunState, type StepPlan } from '../lib/compile/step-plan.ts';
+import { initialRunState, Route, type PlannedAction, type RunState, type StepPlan } from '../lib/compile/step-plan.ts';
 import { runStep, type StepRunnerDeps } from '../lambdas/step-runner/run-step.ts';
 import { staticSecretSource } from '../lambdas/step-runner/secrets.ts';
 import {
@@ -121,20 +121,7 @@ function plan(stepId: 'createExport' | 'checkExport' | 'fetchResult', overrides:
 }
 
 function startState(inputs: Record<string, unknown> = { format: 'csv' }): RunState {
-  return {
-    inputs,
-    steps: {},
-    outputs: {},
-    control: {
-      route: 'start',
-      waitSeconds: 0,
-      iterations: 0,
-      totalWaitSeconds: 0,
-      attempts: {},
-      lastStep: { stepId: '', statusCode: null, outputs: {} },
-      cause: '',
-    },
-  };
+  return initialRunState(inputs);
 }
 
 /** The state after createExport returned export "exp-42". */

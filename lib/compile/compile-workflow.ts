@@ -16,7 +16,7 @@ import { MAX_STATE_NAME_LENGTH } from './asl.ts';
 import type { CompileOptions } from './compile-options.ts';
 import { planStep } from './plan-step.ts';
 import { resolveCompileOptions } from './resolve-options.ts';
-import { Errors, Route, type PlannedAction, type RunState, type StepPlan } from './step-plan.ts';
+import { Errors, initialRunState, Route, type PlannedAction, type RunState, type StepPlan } from './step-plan.ts';
 
 export interface CompiledWorkflow {
   workflowId: string;
@@ -80,7 +80,7 @@ export function compileWorkflow(loaded: LoadedArazzo, options: CompileOptions = 
   add(START_STATE, {
     Type: 'Pass',
     Comment: 'Wraps the execution input (the public inputs) as the run state the step runner reads and writes.',
-    Parameters: { 'inputs.$': '$', ...initialState() },
+    Parameters: { ...withoutInputs(initialRunState()), 'inputs.$': '$' },
     Next: workflow.steps[0]!.stepId,
   });
 
@@ -185,19 +185,8 @@ function closedSchema(schema: JsonSchema): JsonSchema {
   return schema.type === 'object' && schema.additionalProperties === undefined ? { ...schema, additionalProperties: false } : schema;
 }
 
-/** What the Start state adds beside the inputs: every field the definition reads exists from the first state on. */
-function initialState(): Omit<RunState, 'inputs'> {
-  return {
-    steps: {},
-    outputs: {},
-    control: {
-      route: 'start',
-      waitSeconds: 0,
-      iterations: 0,
-      totalWaitSeconds: 0,
-      attempts: {},
-      lastStep: { stepId: '', statusCode: null, outputs: {} },
-      cause: '',
-    },
-  };
+/** The Start state takes the inputs from the execution input, the rest from the initial state. */
+function withoutInputs(state: RunState): Omit<RunState, 'inputs'> {
+  const { inputs: _inputs, ...rest } = state;
+  return rest;
 }

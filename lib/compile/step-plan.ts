@@ -153,6 +153,24 @@ export interface RunState {
   control: RunControl;
 }
 
+/** A run's state before its first step: every field the definition reads already exists. */
+export function initialRunState(inputs: Record<string, unknown> = {}): RunState {
+  return {
+    inputs,
+    steps: {},
+    outputs: {},
+    control: {
+      route: 'start',
+      waitSeconds: 0,
+      iterations: 0,
+      totalWaitSeconds: 0,
+      attempts: {},
+      lastStep: { stepId: '', statusCode: null, outputs: {} },
+      cause: '',
+    },
+  };
+}
+
 /** The Lambda payload the compiled Task state sends. */
 export interface StepRunnerEvent {
   /** `StepPlan` as JSON text, so no key in a document can be read as a `.$` path by Step Functions. */
