@@ -74,6 +74,8 @@ describe('the Civitai workflow run locally', () => {
       .map((e) => (e.input as { control: { waitSeconds: number } }).control.waitSeconds);
     expect(waits).toEqual([7]);
     expect(simulator.counters().faults).toMatchObject({ rateLimited: 1, serverError: 1, unavailable: 1, slow: 1 });
+    const transient = result.logs.filter((l) => l.route === 'transientRetry').map((l) => `${l.stepId}:${String(l.transient)}`);
+    expect(transient).toEqual(['submitGeneration:throttled', 'pollWorkflow:server-error', 'pollWorkflow:server-error', 'pollWorkflow:timeout']);
   });
 
   it('fails a permanent 4xx with a named error instead of retrying it', async () => {
