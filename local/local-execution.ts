@@ -12,6 +12,7 @@ import type { AslDefinition } from '../lib/compile/asl.ts';
 import type { RunState, StepRunnerEvent } from '../lib/compile/step-plan.ts';
 import { runStep } from '../lambdas/step-runner/run-step.ts';
 import { staticSecretSource } from '../lambdas/step-runner/secrets.ts';
+import { CLOCK_HEADER } from './civitai-simulator.ts';
 import { systemClock, VirtualClock, type Clock } from './clock.ts';
 
 export interface LocalExecutionOptions {
@@ -60,7 +61,6 @@ export interface LocalExecutionResult {
   logs: Array<Record<string, unknown>>;
 }
 
-export const SIMULATOR_CLOCK_HEADER = 'x-sim-clock';
 
 export async function executeLocally(options: LocalExecutionOptions): Promise<LocalExecutionResult> {
   const clock = options.clock ?? systemClock;
@@ -74,7 +74,7 @@ export async function executeLocally(options: LocalExecutionOptions): Promise<Lo
   const fetchWithClock: typeof fetch = options.simulatorClockKey
     ? (url, init) => {
         const headers = new Headers(init?.headers);
-        headers.set(SIMULATOR_CLOCK_HEADER, options.simulatorClockKey!);
+        headers.set(CLOCK_HEADER, options.simulatorClockKey!);
         return baseFetch(url, { ...init, headers });
       }
     : baseFetch;

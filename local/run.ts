@@ -6,6 +6,7 @@ import { readAppConfig, type ArazzoAppConfig } from '../lib/app-config.ts';
 import { loadArazzo } from '../lib/arazzo/load.ts';
 import { validateInputs } from '../lib/arazzo/inputs.ts';
 import { CivitaiSimulator } from './civitai-simulator.ts';
+import { TERMINAL_STATUSES, type TerminalStatus } from './civitai-simulator-jobs.ts';
 import { systemClock, VirtualClock } from './clock.ts';
 import { executeLocally } from './local-execution.ts';
 import { createProgressPrinter } from './progress.ts';
@@ -32,7 +33,7 @@ async function main(argv: string[]): Promise<number> {
     simulator = new CivitaiSimulator({
       ...(options.submitStatus === 200 || options.submitStatus === 202 ? { submitStatus: options.submitStatus } : {}),
       jobPlan: {
-        ...(options.outcome ? { outcome: options.outcome as 'succeeded' } : {}),
+        ...(options.outcome ? { outcome: terminalStatus(options.outcome) } : {}),
         ...(options.jobSeconds !== undefined ? { phaseMs: { processing: options.jobSeconds * 1000 } } : {}),
       },
     });
@@ -76,6 +77,12 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     await simulator?.stop();
   }
+}
+
+function terminalStatus(text: string): TerminalStatus {
+  const status = TERMINAL_STATUSES.find((s) => s === text);
+  if (!status) throw new UsageError(`--outcome must be one of ${TERMINAL_STATUSES.join(', ')}, not '${text}'`);
+  return status;
 }
 
 function shippedConfig(options: RunOptions): ArazzoAppConfig {
