@@ -435,12 +435,15 @@ describe('transient trouble', () => {
     expect(logs[0]).toMatchObject({ transient: 'timeout', statusCode: null, detail: 'timeout (no answer within 200 ms)' });
   });
 
-  it('a connection reset is retried', async () => {
+  it('a connection reset is retried, keeping what the steps saw before', async () => {
     server.respondWith(resetConnection);
     const { deps, logs } = harness();
-    const next = await run(plan('checkExport'), createdState(), deps);
+    const before = createdState();
+    const next = await run(plan('checkExport'), before, deps);
     expect(next.control.route).toBe(Route.transientRetry);
-    expect(next.control.lastStep).toEqual({ stepId: 'checkExport', statusCode: null, outputs: { state: null, percent: null } });
+    expect(next.control.lastStep).toEqual({ stepId: 'checkExport', statusCode: null, outputs: {} });
+    expect(next.steps).toEqual(before.steps);
+    expect(next.outputs).toEqual(before.outputs);
     expect(logs[0]).toMatchObject({ transient: 'network' });
   });
 

@@ -134,7 +134,9 @@ async function callAndRoute(
   if (route.failure === undefined && choice.kind === 'action' && (choice.action.endsInFailure || isFailureEnd(plan, choice))) {
     route = { ...route, failure: `step ${plan.stepId} ended the run with ${choice.action.name} (${stepOutcome.described})` };
   }
-  return { state: finish(state, plan, { route, statusCode, responseContext }), trouble };
+  // A transient answer is not the API's answer: keep what the step saw last rather than nulls from an error page.
+  const answered = route.route === Route.transientRetry ? undefined : responseContext;
+  return { state: finish(state, plan, { route, statusCode, ...(answered ? { responseContext: answered } : {}) }), trouble };
 }
 
 /** Success as Arazzo defines it, except that transient trouble is never a success. */
