@@ -1,0 +1,224 @@
+/**
+ * Load: 500 concurrent runs of the shipped app on one simulator that injects faults (429, 5xx, resets, resets
+ * after a submit took effect, answers slower than the client's timeout, cut JSON), each run on its own
+ * virtual clock, with a mix of job outcomes and lengths. A run is lost when it does not end as its remote job
+ * calls for, or when its externalId created other than exactly one remote job.
+ */
+import { DEFAULT_WAIT_POLICY } from '../lib/compile/compile-options.ts';
+import { idempotencyKey } from '../lambdas/step-runner/idempotency.ts';
+import { CivitaiSimulator } from '../local/civitai-simulator.ts';
+import { randomFaults, type FaultPolicy, type RandomFaultOptions } from '../local/civitai-simulator-faults.ts';
+import type { JobPlanOverride, TerminalStatus } from '../local/civitai-simulator-jobs.ts';
+import type { LocalExecutionResult } from '../local/local-execution.ts';
+import { BENCH_API_KEY, jobOf, runNameOf, runOnVirtualClock, synthesizeForSimulator, transitionsOf } from './bench-app.ts';
+import { seededRandom } from './seeded-random.ts';
+
+export const LOAD = {
+  runs: 500,
+  seed: 'arazzo-bench-load-1',
+  /** Short, so slow answers (below) time out and are retried. */
+  requestTimeoutMs: 5000,
+  slowDelayMs: 6000,
+  retryAfterSeconds: 1,
+  /** Per request; submits get more after-effect resets, the case idempotency exists for. */
+  submitFaultRates: {
+    rateLimited: 0.04,
+    serverError: 0.04,
+    unavailable: 0.02,
+    slow: 0.03,
+    connectionReset: 0.02,
+    connectionResetAfterEffect: 0.05,
+    malformedJson: 0.01,
+  },
+  pollFaultRates: {
+    rateLimited: 0.02,
+    serverError: 0.02,
+    unavailable: 0.01,
+    slow: 0.01,
+    connectionReset: 0.01,
+    connectionResetAfterEffect: 0.01,
+    malformedJson: 0.01,
+  },
+  outcomes: [
+    { outcome: 'succeeded', share: 0.8 },
+    { outcome: 'failed', share: 0.08 },
+    { outcome: 'expired', share: 0.06 },
+    { outcome: 'canceled', share: 0.06 },
+  ],
+  jobSeconds: [
+    { seconds: 5, share: 0.25 },
+    { seconds: 20, share: 0.25 },
+    { seconds: 60, share: 0.25 },
+    { seconds: 180, share: 0.15 },
+    { seconds: 600, share: 0.1 },
+  ],
+} as const satisfies {
+  submitFaultRates: RandomFaultOptions['rates'];
+  pollFaultRates: RandomFaultOptions['rates'];
+  outcomes: ReadonlyArray<{ outcome: TerminalStatus; share: number }>;
+  [key: string]: unknown;
+};
+
+export interface LoadResult {
+  runs: number;
+  finishedCorrectly: number;
+  lost: number;
+  /** With the step runner's last log entries (step, route, trouble), to tell the system's fault from the harness's. */
+  lostRuns: Array<{ run: string; reason: string; trail: string[] }>;
+  byOutcome: Record<string, { runs: number; correct: number }>;
+  wallSeconds: number;
+  peakRssMiB: { sampledDuringLoad: number; processMax: number };
+  simulator: { requests: number; jobsCreated: number; faults: Record<string, number>; byStatus: Record<string, number> };
+  transitions: { total: number; perRun: number };
+  stepRuns: number;
+  /**
+   * Real time from a request to its response headers, for requests answered at all: how long this one
+   * process (500 interpreters, the step runner and the simulator on one event loop) takes to answer. It sets
+   * how short `requestTimeoutMs` can be before the harness, not the simulator's faults, causes the timeouts.
+   */
+  answeredWithinMs: { p50: number; p99: number; max: number; answered: number; notAnswered: number };
+}
+
+interface PlannedRun {
+  name: string;
+  outcome: TerminalStatus;
+  jobSeconds: number;
+}
+
+export async function measureLoad(progress: (line: string) => void): Promise<LoadResult> {
+  const planned = planRuns();
+  const plans = new Map<string, JobPlanOverride>(planned.map((run) => [run.name, jobOf(run.jobSeconds, run.outcome)]));
+  const simulator = new CivitaiSimulator({
+    expectedToken: BENCH_API_KEY,
+    progressFields: false,
+    faults: loadFaults(),
+    planFor: (template) => {
+      const name = runNameOf(template);
+      return name === undefined ? undefined : plans.get(name);
+    },
+  });
+  await simulator.start();
+  const latency = latencyRecorder();
+  let peakRss = process.memoryUsage().rss;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+  try {
+    const workflow = synthesizeForSimulator(simulator, { waitPolicy: DEFAULT_WAIT_POLICY, requestTimeoutMs: LOAD.requestTimeoutMs });
+    progress(`load: ${LOAD.runs} concurrent runs against one simulator with faults...`);
+    const started = Date.now();
+    let done = 0;
+    const results = await Promise.all(
+      planned.map(async (run) => {
+        const { result } = await runOnVirtualClock(simulator, workflow, run.name, seededRandom(`${LOAD.seed}|${run.name}`), latency.fetch);
+        done += 1;
+        if (done % 100 === 0) progress(`load: ${done}/${LOAD.runs} runs ended (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+        return { run, result };
+      }),
+    );
+    const wallSeconds = (Date.now() - started) / 1000;
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+
+    const counters = simulator.counters();
+    const jobsByExternalId = new Map<string, Array<{ id: string }>>();
+    for (const [id, job] of Object.entries(counters.workflows)) {
+      if (job.externalId === null) continue;
+      jobsByExternalId.set(job.externalId, [...(jobsByExternalId.get(job.externalId) ?? []), { id }]);
+    }
+
+    const lostRuns: LoadResult['lostRuns'] = [];
+    const byOutcome: LoadResult['byOutcome'] = {};
+    for (const { run, result } of results) {
+      const jobs = jobsByExternalId.get(idempotencyKey(result.executionArn, 'submitGeneration')) ?? [];
+      const reason = jobs.length !== 1 ? `${jobs.length} remote jobs for its externalId` : wrongEnding(run, result, jobs[0]!.id);
+      const tally = (byOutcome[run.outcome] ??= { runs: 0, correct: 0 });
+      tally.runs += 1;
+      if (reason === undefined) tally.correct += 1;
+      else lostRuns.push({ run: run.name, reason, trail: trailOf(result) });
+    }
+    const transitions = results.reduce((sum, { result }) => sum + transitionsOf(result), 0);
+    return {
+      runs: LOAD.runs,
+      finishedCorrectly: LOAD.runs - lostRuns.length,
+      lost: lostRuns.length,
+      lostRuns,
+      byOutcome,
+      wallSeconds,
+      peakRssMiB: { sampledDuringLoad: mib(peakRss), processMax: mib(process.resourceUsage().maxRSS * 1024) },
+      simulator: { requests: counters.requests, jobsCreated: counters.jobsCreated, faults: counters.faults, byStatus: counters.byStatus },
+      transitions: { total: transitions, perRun: transitions / LOAD.runs },
+      stepRuns: results.reduce((sum, { result }) => sum + result.logs.length, 0),
+      answeredWithinMs: latency.summary(),
+    };
+  } finally {
+    clearInterval(sampler);
+    await simulator.stop();
+  }
+}
+
+/** Undefined when the run ended as its job calls for; otherwise what was wrong. */
+function wrongEnding(run: PlannedRun, result: LocalExecutionResult, jobId: string): string | undefined {
+  if (run.outcome === 'succeeded') {
+    if (result.status !== 'SUCCEEDED') return `ended ${result.status} ${result.error ?? ''} for a succeeded job: ${(result.cause ?? '').slice(0, 200)}`;
+    const output = result.output as { workflowId?: unknown; status?: unknown; firstImageUrl?: unknown; firstBlobUrl?: unknown; images?: unknown };
+    if (output.workflowId !== jobId) return `output workflowId ${String(output.workflowId)} is not its job ${jobId}`;
+    if (output.status !== 'succeeded') return `output status ${String(output.status)}`;
+    const urls = Array.isArray(output.images) ? output.images.map((image) => (image as { url?: unknown }).url) : [];
+    const imageUrls = [output.firstImageUrl, output.firstBlobUrl, ...urls];
+    if (urls.length !== 2 || !imageUrls.every((url) => typeof url === 'string' && url.includes(jobId))) return 'image URL outputs missing or not of its job';
+    return undefined;
+  }
+  if (result.status !== 'FAILED' || result.error !== 'failed') {
+    return `ended ${result.status} ${result.error ?? ''} for a ${run.outcome} job: ${(result.cause ?? '').slice(0, 200)}`;
+  }
+  const seen = (JSON.parse(result.cause ?? '{}') as { lastStep?: { outputs?: { status?: unknown } } }).lastStep?.outputs?.status;
+  return seen === run.outcome ? undefined : `failed with remote status ${String(seen)} in its cause, not ${run.outcome}`;
+}
+
+function trailOf(result: LocalExecutionResult): string[] {
+  return result.logs.slice(-8).map((entry) => {
+    const trouble = entry.transient === undefined ? '' : ` (${String(entry.transient)}: ${String(entry.detail)})`;
+    return `${String(entry.stepId)} → ${String(entry.route)}${trouble} after ${String(entry.durationMs)} ms`;
+  });
+}
+
+/** Exact shares of outcomes, job lengths drawn from the seed: the same 500 runs on every bench. */
+function planRuns(): PlannedRun[] {
+  const random = seededRandom(LOAD.seed);
+  const outcomes: TerminalStatus[] = LOAD.outcomes.flatMap(({ outcome, share }) => Array<TerminalStatus>(Math.round(share * LOAD.runs)).fill(outcome));
+  return outcomes.map((outcome, index) => {
+    let draw = random();
+    const length = LOAD.jobSeconds.find(({ share }) => (draw -= share) < 0) ?? LOAD.jobSeconds[LOAD.jobSeconds.length - 1]!;
+    return { name: `load-${String(index).padStart(3, '0')}-${outcome}-${length.seconds}s`, outcome, jobSeconds: length.seconds };
+  });
+}
+
+function loadFaults(): FaultPolicy {
+  const common = { seed: LOAD.seed, retryAfterSeconds: LOAD.retryAfterSeconds, slowDelayMs: LOAD.slowDelayMs };
+  const submit = randomFaults({ ...common, rates: LOAD.submitFaultRates, operations: ['submitWorkflow'] });
+  const poll = randomFaults({ ...common, rates: LOAD.pollFaultRates, operations: ['getWorkflow'] });
+  return (context) => (context.operation === 'submitWorkflow' ? submit(context) : poll(context));
+}
+
+function latencyRecorder(): { fetch: typeof fetch; summary: () => LoadResult['answeredWithinMs'] } {
+  const answered: number[] = [];
+  let notAnswered = 0;
+  return {
+    fetch: async (url, init) => {
+      const started = performance.now();
+      try {
+        const response = await fetch(url, init);
+        answered.push(performance.now() - started);
+        return response;
+      } catch (error) {
+        notAnswered += 1;
+        throw error;
+      }
+    },
+    summary: () => {
+      const sorted = [...answered].sort((a, b) => a - b);
+      const at = (q: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0);
+      return { p50: at(0.5), p99: at(0.99), max: Math.round(sorted.at(-1) ?? 0), answered: sorted.length, notAnswered };
+    },
+  };
+}
+
+const mib = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;

@@ -1,0 +1,162 @@
+/**
+ * `npm run bench`: poll efficiency of wait policies, cold start of the step runner bundle, and 500 concurrent
+ * runs under injected faults, all through the local runner against the Civitai simulator. Prints tables and
+ * writes bench/results.json. Not part of `npm test`: it measures, it does not assert (except that the
+ * default wait policy meets its targets and no run is lost, which set the exit code).
+ */
+import { writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { measureColdStart, type ColdStart } from './cold-start.ts';
+import { LOAD, measureLoad, type LoadResult } from './load.ts';
+import { BASELINE, BENCH_POLICIES, DEFAULT, JOB_SECONDS, meetsTargets, measurePollEfficiency, SPREAD_OFFSETS, TARGETS, type PollEfficiency } from './poll-efficiency.ts';
+import { projectRoot } from './bench-app.ts';
+import { fixed, markdownTable, ratio, yesNo } from './table.ts';
+
+/** Standard workflows: $0.025 per 1,000 state transitions (us-east-1 list price). */
+const USD_PER_TRANSITION = 0.025 / 1000;
+
+async function main(): Promise<number> {
+  const started = Date.now();
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const only = new Set(process.argv.slice(2));
+  const wants = (part: string) => only.size === 0 || only.has(part);
+
+  const poll = wants('poll') ? await measurePollEfficiency(log) : undefined;
+  const coldStart = wants('cold-start') ? await measureColdStart(log) : undefined;
+  const load = wants('load') ? await measureLoad(log) : undefined;
+
+  const sections = [
+    poll && pollSection(poll),
+    coldStart && coldStartSection(coldStart),
+    load && loadSection(load),
+  ].filter((s): s is string => s !== undefined);
+  process.stdout.write(`${sections.join('\n\n')}\n`);
+
+  const results = {
+    command: `npm run bench${only.size > 0 ? ` -- ${[...only].join(' ')}` : ''}`,
+    measuredAt: new Date().toISOString(),
+    machine: { node: process.version, platform: `${os.platform()} ${os.arch()}`, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown' },
+    wallSeconds: (Date.now() - started) / 1000,
+    ...(poll ? { pollEfficiency: { policies: BENCH_POLICIES, jobSeconds: JOB_SECONDS, spreadOffsets: SPREAD_OFFSETS, ...poll } } : {}),
+    ...(coldStart ? { coldStart } : {}),
+    ...(load ? { load: { config: LOAD, ...load } } : {}),
+  };
+  const file = path.join(projectRoot, 'bench/results.json');
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  log(`\nwrote ${path.relative(process.cwd(), file)} (${results.wallSeconds.toFixed(0)} s)`);
+
+  const failures = [
+    poll && !poll.targets.met ? 'the default wait policy misses its targets' : undefined,
+    load && load.lost > 0 ? `${load.lost} runs lost under load` : undefined,
+  ].filter((f): f is string => f !== undefined);
+  if (failures.length > 0) log(`FAILED: ${failures.join('; ')}`);
+  return failures.length > 0 ? 1 : 0;
+}
+
+function pollSection(poll: PollEfficiency): string {
+  const rows = poll.measurements.map((m) => [
+    m.policy,
+    m.jobSeconds,
+    m.transitions,
+    ratio(m.transitionsVsBaseline),
+    fixed(m.lagSeconds, 0),
+    fixed(m.spread.meanLagSeconds, 1),
+    ratio(m.meanLagVsBaseline),
+    fixed(m.spread.maxLagSeconds, 0),
+    fixed(TARGETS.lagLimitSeconds(m.jobSeconds), 0),
+    yesNo(m.lagWithinLimit && m.spread.lagWithinLimit),
+    `$${fixed(m.transitions * USD_PER_TRANSITION * 1000, 2)}`,
+  ]);
+  const table = markdownTable(
+    ['policy', 'job s (N)', 'transitions', 'vs fixed 5', 'lag s', `mean lag s, N..N+${SPREAD_OFFSETS.at(-1)}`, 'vs fixed 5', 'max lag s', 'lag limit s', 'lag within', '$ per 1k runs'],
+    rows,
+    [false, true, true, true, true, true, true, true, true, false, true],
+  );
+  const verdicts = BENCH_POLICIES.map(({ name }) => `- ${name}: ${meetsTargets(poll.measurements, name) ? 'meets' : 'misses'} the targets`).join('\n');
+  const { defaultTransitionShareOn600: share, defaultLagWithinLimitEverywhere: lagOk, met } = poll.targets;
+  return [
+    '## Poll efficiency (virtual time, simulator progress fields off)',
+    '',
+    `Targets for the default: transitions on the 600 s job <= ${TARGETS.transitionShareOn600 * 100} % of ${BASELINE.name}; lag <= max(2 s, 10 % of the job) on every job length.`,
+    `"lag": simulator terminalAt -> run end (virtual), on a job of N s. "mean/max lag": over jobs of N..N+${SPREAD_OFFSETS.at(-1)} s, because every N is a multiple of 5 s, where the fixed 5 s baseline happens to poll exactly as the job ends (lag 0, so no ratio against it on N alone).`,
+    `"lag within": at most max(2 s, 10 % of the job) on N and on every N..N+${SPREAD_OFFSETS.at(-1)}. "$ per 1k runs": transitions x $0.025 per 1,000 (Standard), 1,000 runs.`,
+    '',
+    table,
+    '',
+    `${DEFAULT.name}: ${(share * 100).toFixed(1)} % of the baseline's transitions on the 600 s job; lag within limit on every job: ${yesNo(lagOk)}. Targets met: ${yesNo(met)}.`,
+    verdicts,
+  ].join('\n');
+}
+
+function coldStartSection(cold: ColdStart): string {
+  const row = (name: string, t: ColdStart['stepRunner']) => [
+    name,
+    fixed(t.bytes / 1024, 1),
+    fixed(t.gzipBytes / 1024, 1),
+    fixed(t.processWallMs, 0),
+    fixed(t.importMs, 1),
+    fixed(t.firstInvokeMs, 1),
+    fixed(t.importAndInvokeMs, 1),
+  ];
+  const table = markdownTable(
+    ['bundle', 'KiB', 'KiB gzip', 'process spawn→exit ms', 'import ms', 'first poll ms', 'import + poll ms'],
+    [
+      row('step runner (CDK asset)', cold.stepRunner),
+      row('minimal handler (one fetch)', cold.minimal),
+      ['ratio', ratio(cold.ratios.bytes), ratio(cold.ratios.gzipBytes), ratio(cold.ratios.processWallMs), '', '', ratio(cold.ratios.importAndInvokeMs)],
+    ],
+    [false, true, true, true, true, true, true],
+  );
+  return [
+    `## Cold start (fresh Node ${cold.nodeVersion} process per sample, median of ${cold.repetitions})`,
+    '',
+    'One poll (the shipped pollWorkflow plan, secret inputs moved to ordinary inputs so no AWS call happens) against the simulator.',
+    '',
+    table,
+  ].join('\n');
+}
+
+function loadSection(load: LoadResult): string {
+  const outcomes = Object.entries(load.byOutcome)
+    .map(([outcome, t]) => `${outcome} ${t.correct}/${t.runs}`)
+    .join(', ');
+  const faults = Object.entries(load.simulator.faults)
+    .map(([kind, n]) => `${kind} ${n}`)
+    .join(', ');
+  const table = markdownTable(
+    ['runs', 'finished correctly', 'lost', 'wall s', 'peak RSS MiB', 'requests', 'faults injected', 'remote jobs', 'transitions per run'],
+    [[
+      load.runs,
+      load.finishedCorrectly,
+      load.lost,
+      fixed(load.wallSeconds, 1),
+      fixed(load.peakRssMiB.processMax, 0),
+      load.simulator.requests,
+      Object.values(load.simulator.faults).reduce((a, b) => a + b, 0),
+      load.simulator.jobsCreated,
+      fixed(load.transitions.perRun, 1),
+    ]],
+    [true, true, true, true, true, true, true, true, true],
+  );
+  const lost = load.lostRuns.slice(0, 10).map((l) => `- ${l.run}: ${l.reason}\n    ${l.trail.join('\n    ')}`);
+  return [
+    `## Load (${load.runs} concurrent runs, one simulator, seeded faults, requestTimeoutMs ${LOAD.requestTimeoutMs}, slow answers ${LOAD.slowDelayMs} ms)`,
+    '',
+    table,
+    '',
+    `By remote outcome (correct/runs): ${outcomes}. Faults: ${faults}. Answers: ${JSON.stringify(load.simulator.byStatus)}.`,
+    `Real time to an answer inside the harness: p50 ${load.answeredWithinMs.p50} ms, p99 ${load.answeredWithinMs.p99} ms, max ${load.answeredWithinMs.max} ms (${load.answeredWithinMs.notAnswered} requests timed out or were reset).`,
+    ...(lost.length > 0 ? ['', 'Lost runs:', ...lost] : []),
+  ].join('\n');
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);
