@@ -112,7 +112,8 @@ describe('compileWorkflow on a document it has never seen', () => {
     const start = States.Start;
     if (start?.Type !== 'Pass') throw new Error('Start is not a Pass');
     const written = { ...start.Parameters, inputs: {} } as Record<string, unknown>;
-    const read = Object.values(States).flatMap((s) => [
+    const afterCatch = new Set(['StepRunnerError']);
+    const read = Object.entries(States).filter(([name]) => !afterCatch.has(name)).map(([, s]) => s).flatMap((s) => [
       ...(s.Type === 'Choice' ? s.Choices.map((r) => r.Variable) : []),
       ...(s.Type === 'Wait' ? [s.SecondsPath] : []),
       ...(s.Type === 'Fail' && s.CausePath ? [s.CausePath] : []),
@@ -122,6 +123,14 @@ describe('compileWorkflow on a document it has never seen', () => {
       const value = p.slice(2).split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], written);
       expect(value, p).not.toBeUndefined();
     }
+  });
+
+  it('ends whatever the step runner cannot handle in a Fail that keeps the caught error and its cause', () => {
+    const task = States.poll;
+    if (task?.Type !== 'Task') throw new Error('poll is not a Task');
+    expect(task.Retry?.map((r) => r.ErrorEquals).flat()).toEqual(expect.arrayContaining(['Arazzo.SecretUnavailable', 'Sandbox.Timedout']));
+    expect(task.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.caught', Next: 'StepRunnerError' }]);
+    expect(States.StepRunnerError).toMatchObject({ Type: 'Fail', ErrorPath: '$.caught.Error', CausePath: '$.caught.Cause' });
   });
 
   it('bounds every loop under the history limit, and refuses a bound that would not fit', () => {

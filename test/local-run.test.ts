@@ -115,6 +115,17 @@ describe('the Civitai workflow run locally', () => {
     expect(simulator.counters().requests).toBe(0);
   });
 
+  it('fails with the step runner\'s own named error and Lambda\'s cause when the secret lacks the key', async () => {
+    const { result, simulator } = await runCivitai({ secrets: {} });
+    expect(result).toMatchObject({ status: 'FAILED', error: 'Arazzo.SecretMisconfigured' });
+    expect(JSON.parse(result.cause ?? '{}')).toMatchObject({
+      errorType: 'Arazzo.SecretMisconfigured',
+      errorMessage: expect.stringContaining('secret input "apiKey"'),
+    });
+    expect(result.events.some((e) => e.type === 'StateEntered' && e.stateName === 'StepRunnerError')).toBe(true);
+    expect(simulator.counters().requests).toBe(0);
+  });
+
   it('never lets the API key into the event log, the output or the logs', async () => {
     const { result } = await runCivitai({
       simulator: { faults: scheduledFaults([{ operation: 'getWorkflow', attempts: [1], fault: { kind: 'serverError' } }]) },

@@ -81,7 +81,10 @@ describe('secretsManagerSource', () => {
       .resolves({ SecretString: '{"token":"t-1"}' });
     const source = secretsManagerSource(new SecretsManagerClient({}), SECRET_ARN, 300);
 
-    await expect(source.get(['token'])).rejects.toThrow(`cannot read secret ${SECRET_ARN} from Secrets Manager (ResourceNotFoundException`);
+    const failure = source.get(['token']);
+    await expect(failure).rejects.toThrow(`cannot read secret ${SECRET_ARN} from Secrets Manager (ResourceNotFoundException`);
+    // The error's name is what Step Functions retries: a secret store that cannot be read right now.
+    await expect(failure).rejects.toMatchObject({ name: 'Arazzo.SecretUnavailable' });
     await expect(source.get(['token'])).resolves.toEqual({ token: 't-1' });
   });
 
@@ -89,6 +92,7 @@ describe('secretsManagerSource', () => {
     secretsManager.on(GetSecretValueCommand).resolves({ SecretBinary: new Uint8Array([1, 2, 3]) });
     const source = secretsManagerSource(new SecretsManagerClient({}), SECRET_ARN, 300);
     await expect(source.get(['token'])).rejects.toThrow('has no SecretString (binary secrets are not supported)');
+    await expect(source.get(['token'])).rejects.toMatchObject({ name: 'Arazzo.SecretMisconfigured' });
   });
 });
 

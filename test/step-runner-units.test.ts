@@ -81,6 +81,15 @@ describe('redaction', () => {
     });
   });
 
+  it('replaces a secret that a URL carries percent- or form-encoded', () => {
+    const secret = 'k3y+with/slash=end and space';
+    const url = new URL('https://api.test/items/x');
+    url.pathname = `/items/${encodeURIComponent(secret)}`;
+    url.searchParams.set('api_key', secret);
+    const scrubbed = createRedactor([secret]).scrub({ where: url.toString() });
+    expect(scrubbed).toEqual({ where: 'https://api.test/items/[redacted]?api_key=[redacted]' });
+  });
+
   it('ignores empty secret values, which would otherwise match everywhere', () => {
     expect(createRedactor(['']).scrub({ a: 'text' })).toEqual({ a: 'text' });
   });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { initialRunState, Route, type PlannedAction, type RunState, type StepPlan } from '../lib/compile/step-plan.ts';
-import { runStep, type StepRunnerDeps } from '../lambdas/step-runner/run-step.ts';
+import { MAX_STATE_BYTES, runStep, type StepRunnerDeps } from '../lambdas/step-runner/run-step.ts';
 import { staticSecretSource } from '../lambdas/step-runner/secrets.ts';
 import {
   hang,
@@ -254,6 +254,16 @@ describe('inputs of the first step', () => {
     expect(cause.message).toContain('format');
     expect(cause.message).toContain('limit');
     expect(cause.statusCode).toBeNull();
+  });
+
+  it('that carry a secret input route invalidInputs, even when the schema would let it through', async () => {
+    server.respondWith(json(201, { id: 'exp-42' }));
+    const open = { ...plan('createExport'), inputSchema: { type: 'object', additionalProperties: true } };
+    const next = await run(open, startState({ format: 'csv', token: 'smuggled' }));
+
+    expect(server.received).toHaveLength(0);
+    expect(next.control.route).toBe(Route.invalidInputs);
+    expect(causeOf(next).message).toMatch(/token: is a secret input and must not be in the run's input/);
   });
 
   it('are not checked again by later steps', async () => {
@@ -637,5 +647,18 @@ describe('the event', () => {
     await expect(runStep({ plan: JSON.stringify(old), state: startState(), executionId: EXECUTION_ID }, harness().deps)).rejects.toThrow(
       'Redeploy the stack',
     );
+  });
+});
+
+describe('the size of the run state', () => {
+  it('fails the step, naming the outputs, when they would take the state past the runner\'s budget', async () => {
+    server.respondWith(json(200, { state: 'running', progress: { percent: 'x'.repeat(MAX_STATE_BYTES) } }));
+    const before = createdState();
+    const next = await run(plan('checkExport'), before);
+
+    expect(next.control.route).toBe(Route.stepFailed);
+    expect(causeOf(next).message).toMatch(/outputs make the run state \d+ KiB.*largest outputs: percent \(\d+ KiB\)/);
+    expect(next.steps).toEqual(before.steps);
+    expect(Buffer.byteLength(JSON.stringify(next))).toBeLessThan(MAX_STATE_BYTES);
   });
 });

@@ -4,7 +4,8 @@
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createStepRunner } from './run-step.ts';
-import { secretsManagerSource, type SecretSource } from './secrets.ts';
+import { Errors } from '../../lib/compile/step-plan.ts';
+import { SecretError, secretsManagerSource, type SecretSource } from './secrets.ts';
 
 const DEFAULT_SECRET_CACHE_TTL_SECONDS = 300;
 
@@ -24,7 +25,7 @@ export function secretSourceFromEnv(env: NodeJS.ProcessEnv, client: SecretsManag
     return {
       get: async (names) => {
         if (names.length === 0) return {};
-        throw new Error(`SECRET_ARN is not set, but the step needs the secret inputs ${names.join(', ')}; set SECRET_ARN to the ARN of the secret that holds them`);
+        throw new SecretError(Errors.secretMisconfigured, `SECRET_ARN is not set, but the step needs the secret inputs ${names.join(', ')}; set SECRET_ARN to the ARN of the secret that holds them`);
       },
     };
   }

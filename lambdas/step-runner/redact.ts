@@ -1,6 +1,6 @@
 /**
- * A safety net for secret values: every occurrence of a secret (as typed, and as it appears inside JSON
- * text) is replaced before a state or a log entry leaves the step runner. Secrets are only meant to reach
+ * A safety net for secret values: every occurrence of a secret (as typed, inside JSON text, or URL-encoded)
+ * is replaced before a state or a log entry leaves the step runner. Secrets are only meant to reach
  * the request, but an API may echo a credential back, or a document may name a secret input in an output.
  */
 
@@ -34,7 +34,12 @@ export function createRedactor(secretValues: string[]): Redactor {
   };
 }
 
-/** The value itself, and how it reads once embedded in JSON text (quotes, backslashes, control characters escaped). */
+/**
+ * The value itself, how it reads once embedded in JSON text (quotes, backslashes, control characters escaped),
+ * and how it reads in a URL (`$url` of a request that carries it in a path or query parameter).
+ */
 function spellings(secret: string): string[] {
-  return [secret, JSON.stringify(secret).slice(1, -1)];
+  const percent = encodeURIComponent(secret);
+  const form = new URLSearchParams({ v: secret }).toString().slice(2);
+  return [secret, JSON.stringify(secret).slice(1, -1), percent, form, encodeURI(secret)];
 }

@@ -52,8 +52,13 @@ export async function runStep(event: StepRunnerEvent, deps: StepRunnerDeps): Pro
   const state = completeState(event.state);
   const counters: StepCounters = state.control.attempts[plan.stepId] ?? { transient: 0, retries: 0, loops: 0 };
 
-  if (plan.index === 0 && plan.inputSchema !== undefined) {
-    const problems = validateInputs(plan.inputSchema, state.inputs);
+  if (plan.index === 0) {
+    const problems = [
+      ...plan.secretInputs
+        .filter((name) => Object.hasOwn(state.inputs, name))
+        .map((name) => `${name}: is a secret input and must not be in the run's input (the execution history keeps it); put it in the secret`),
+      ...(plan.inputSchema === undefined ? [] : validateInputs(plan.inputSchema, state.inputs)),
+    ];
     if (problems.length > 0) {
       const result = finish(state, plan, {
         route: fail(Route.invalidInputs, state.control, `invalid workflow inputs: ${problems.join('; ')}`),
@@ -73,7 +78,7 @@ export async function runStep(event: StepRunnerEvent, deps: StepRunnerDeps): Pro
   };
 
   const result = await callAndRoute(event, plan, state, context, counters, deps, now);
-  const safe = redactor.scrub(result.state);
+  const safe = withinStateLimit(redactor.scrub(result.state), state, plan);
   deps.log(
     redactor.scrub(
       logEntry(plan, safe, {
@@ -85,6 +90,26 @@ export async function runStep(event: StepRunnerEvent, deps: StepRunnerDeps): Pro
     ),
   );
   return safe;
+}
+
+/**
+ * Step Functions stops a run whose state passes 256 KiB (States.DataLimitExceeded, an error with no Arazzo
+ * meaning). Outputs that would take the state past this runner's budget fail the step instead, naming them.
+ */
+export const MAX_STATE_BYTES = 200 * 1024;
+
+function withinStateLimit(next: RunState, previous: RunState, plan: StepPlan): RunState {
+  const size = Buffer.byteLength(JSON.stringify(next));
+  if (size <= MAX_STATE_BYTES) return next;
+  const largest = Object.entries(next.steps[plan.stepId] ?? {})
+    .map(([name, value]) => [name, Buffer.byteLength(JSON.stringify(value) ?? '')] as const)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([name, bytes]) => `${name} (${Math.ceil(bytes / 1024)} KiB)`);
+  const message =
+    `step ${plan.stepId}'s outputs make the run state ${Math.ceil(size / 1024)} KiB, over the ${MAX_STATE_BYTES / 1024} KiB ` +
+    `this runner allows (Step Functions stops a run at 256 KiB); largest outputs: ${largest.join(', ')}; select less of the response`;
+  return finish(previous, plan, { route: fail(Route.stepFailed, previous.control, message), statusCode: next.control.lastStep.statusCode });
 }
 
 async function callAndRoute(

@@ -1,4 +1,16 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { Errors } from '../../lib/compile/step-plan.ts';
+
+/**
+ * Trouble with the secret store. Its name is the error Step Functions sees: the Task retries
+ * `Arazzo.SecretUnavailable`; `Arazzo.SecretMisconfigured` ends the run (retrying cannot fix the secret).
+ */
+export class SecretError extends Error {
+  constructor(name: typeof Errors.secretUnavailable | typeof Errors.secretMisconfigured, message: string, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = name;
+  }
+}
 
 /** Where the values of a workflow's secret inputs come from. */
 export interface SecretSource {
@@ -58,10 +70,10 @@ async function readSecretString(client: SecretsManagerClient, secretArn: string)
   } catch (error) {
     // The SDK's message names the secret and the reason (access denied, not found, throttled), never the value.
     const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    throw new Error(`cannot read secret ${secretArn} from Secrets Manager (${reason}); check that it exists and the step runner role may read it`, { cause: error });
+    throw new SecretError(Errors.secretUnavailable, `cannot read secret ${secretArn} from Secrets Manager (${reason}); check that it exists and the step runner role may read it`, error);
   }
   if (secretString === undefined) {
-    throw new Error(`secret ${secretArn} has no SecretString (binary secrets are not supported); store the secret inputs as a JSON object of strings`);
+    throw new SecretError(Errors.secretMisconfigured, `secret ${secretArn} has no SecretString (binary secrets are not supported); store the secret inputs as a JSON object of strings`);
   }
   return secretString;
 }
@@ -77,7 +89,8 @@ function parseSecretString(text: string, names: string[], secretArn: string): Re
     return values;
   }
   if (names.length === 1) return { [names[0]]: text };
-  throw new Error(
+  throw new SecretError(
+    Errors.secretMisconfigured,
     `secret ${secretArn} holds a plain string, but the secret inputs ${names.join(', ')} need one value each; ` +
       `store a JSON object such as {"${names[0]}": "..."} with a key per input`,
   );
@@ -97,7 +110,7 @@ function pick(values: Record<string, string>, names: string[], where: string, fi
   for (const name of names) {
     const value = values[name];
     if (typeof value !== 'string') {
-      throw new Error(`secret input "${name}" is not in ${where}; ${fix.replace('<name>', name)}`);
+      throw new SecretError(Errors.secretMisconfigured, `secret input "${name}" is not in ${where}; ${fix.replace('<name>', name)}`);
     }
     result[name] = value;
   }

@@ -12,6 +12,12 @@ export interface AslRetrier {
   JitterStrategy?: 'FULL' | 'NONE';
 }
 
+export interface AslCatcher {
+  ErrorEquals: string[];
+  ResultPath?: string;
+  Next: string;
+}
+
 export interface AslChoiceRule {
   Variable: string;
   StringEquals: string;
@@ -29,6 +35,7 @@ export type AslState =
       OutputPath?: string;
       TimeoutSeconds?: number;
       Retry?: AslRetrier[];
+      Catch?: AslCatcher[];
       Next: string;
     }
   | { Type: 'Choice'; Comment?: string; Choices: AslChoiceRule[]; Default: string }

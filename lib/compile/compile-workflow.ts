@@ -45,6 +45,19 @@ const LAMBDA_RETRY: AslRetrier = {
   JitterStrategy: 'FULL',
 };
 
+/** A secret store that cannot be read right now (throttled, a network blip on a cold start) is worth a few tries. */
+const SECRET_RETRY: AslRetrier = {
+  ErrorEquals: [Errors.secretUnavailable],
+  IntervalSeconds: 2,
+  MaxAttempts: 4,
+  BackoffRate: 2,
+  MaxDelaySeconds: 30,
+  JitterStrategy: 'FULL',
+};
+
+/** A step runner that ran out of time is tried once more: its calls are idempotent where the deployment says so. */
+const TIMEOUT_RETRY: AslRetrier = { ErrorEquals: ['Sandbox.Timedout', 'States.Timeout'], IntervalSeconds: 5, MaxAttempts: 1 };
+
 /** The step runner's own budget (HTTP timeout) plus its secret look-up and cold start. */
 const TASK_TIMEOUT_MARGIN_SECONDS = 20;
 
@@ -52,6 +65,7 @@ export const START_STATE = 'Start';
 export const SUCCEEDED_STATE = 'Succeeded';
 export const afterState = (stepId: string) => `After ${stepId}`;
 export const waitState = (stepId: string) => `Wait before ${stepId}`;
+const STEP_RUNNER_ERROR_STATE = 'StepRunnerError';
 const FAIL_STATES = {
   [Route.stepFailed]: { name: 'StepFailed', error: Errors.stepFailed },
   [Route.loopLimitExceeded]: { name: 'LoopLimitExceeded', error: Errors.loopLimitExceeded },
@@ -112,7 +126,9 @@ export function compileWorkflow(loaded: LoadedArazzo, options: CompileOptions = 
       },
       OutputPath: '$.Payload',
       TimeoutSeconds: Math.ceil(plan.request.timeoutMs / 1000) + TASK_TIMEOUT_MARGIN_SECONDS,
-      Retry: [LAMBDA_RETRY],
+      Retry: [LAMBDA_RETRY, SECRET_RETRY, TIMEOUT_RETRY],
+      // Whatever the step runner could not handle still ends in a named error, with what was caught as the cause.
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.caught', Next: STEP_RUNNER_ERROR_STATE }],
       Next: afterState(plan.stepId),
     });
     add(afterState(plan.stepId), { Type: 'Choice', Choices: rules, Default: FAIL_STATES[Route.stepFailed].name });
@@ -131,6 +147,14 @@ export function compileWorkflow(loaded: LoadedArazzo, options: CompileOptions = 
   for (const { name, error } of Object.values(FAIL_STATES)) {
     add(name, { Type: 'Fail', Error: error, CausePath: '$.control.cause' });
   }
+  // The caught error keeps its own name (Arazzo.SecretMisconfigured, Sandbox.Timedout, a handler bug's type) and
+  // Lambda's JSON cause; Step Functions' error output always carries both fields (Cause may be empty).
+  add(STEP_RUNNER_ERROR_STATE, {
+    Type: 'Fail',
+    Comment: `The step runner failed in a way no Arazzo rule covers; its retries (${Errors.secretUnavailable}, Lambda service errors, a timeout) were spent.`,
+    ErrorPath: '$.caught.Error',
+    CausePath: '$.caught.Cause',
+  });
 
   return {
     workflowId: workflow.workflowId,

@@ -33,6 +33,10 @@ export const Errors = {
   stepFailed: 'Arazzo.StepFailed',
   loopLimitExceeded: 'Arazzo.LoopLimitExceeded',
   invalidInputs: 'Arazzo.InvalidInputs',
+  /** Thrown by the step runner when the secret store cannot be read right now; the Task retries it. */
+  secretUnavailable: 'Arazzo.SecretUnavailable',
+  /** Thrown by the step runner when the secret lacks a value the step needs; retrying cannot help. */
+  secretMisconfigured: 'Arazzo.SecretMisconfigured',
 } as const;
 
 export interface PlannedAction {

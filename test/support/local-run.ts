@@ -32,6 +32,7 @@ export async function runCivitai(options: {
   simulator?: CivitaiSimulatorOptions;
   config?: Record<string, unknown>;
   input?: Record<string, unknown>;
+  secrets?: Record<string, string>;
   executionName?: string;
 } = {}): Promise<CivitaiRun> {
   const simulator = new CivitaiSimulator({ expectedToken: TEST_API_KEY, ...options.simulator });
@@ -43,7 +44,7 @@ export async function runCivitai(options: {
     const result = await executeLocally({
       definition: workflow.definition,
       input: options.input ?? { prompt: 'a red fox in the snow', engine: 'sdxl', quantity: 2 },
-      secrets: { apiKey: TEST_API_KEY },
+      secrets: options.secrets ?? { apiKey: TEST_API_KEY },
       clock,
       simulatorClockKey: 'test-run',
       random: () => 0.5,
