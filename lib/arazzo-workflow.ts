@@ -97,6 +97,8 @@ export class ArazzoWorkflow extends Construct {
       role,
       logGroup: functionLogs,
       tracing: lambda.Tracing.ACTIVE,
+      // Runs in flight keep invoking the version their definition names, possibly for hours after a deploy.
+      currentVersionOptions: { removalPolicy: RemovalPolicy.RETAIN },
       description: `Runs one step of Arazzo workflow ${compiled.workflowId}`,
       environment: {
         ...(this.secret ? { SECRET_ARN: this.secret.secretArn } : {}),
@@ -124,19 +126,36 @@ export class ArazzoWorkflow extends Construct {
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName: props.stateMachineName,
       stateMachineType: sfn.StateMachineType.STANDARD,
-      definitionBody: sfn.DefinitionBody.fromString(JSON.stringify(compiled.definition, null, 2)),
+      definitionBody: sfn.DefinitionBody.fromString(definitionText(compiled.definition)),
       definitionSubstitutions: { StepRunnerFunctionArn: this.stepRunnerVersion.functionArn },
       tracingEnabled: true,
       // The state carries outputs and public inputs only; secrets never enter it, so execution data is safe to log.
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
-    this.stepRunnerVersion.grantInvoke(this.stateMachine);
+    // Every version of this one function: a run started before a deploy still invokes the version it started with.
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [`${this.stepRunner.functionArn}:*`] }),
+    );
     Validations.of(this.stateMachine).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason: 'Log delivery and X-Ray actions support only Resource "*" (CDK adds them for logging and tracing); Lambda invoke is scoped to the published version.',
+      reason: 'Log delivery and X-Ray actions support only Resource "*" (CDK adds them for logging and tracing).',
+    });
+    Validations.of(this.stateMachine).acknowledge({
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.stepRunner.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
+      reason: 'Invoke is allowed on the versions of the one step-runner function, so runs started before a deploy keep working.',
     });
 
     const stack = Stack.of(this);
     this.consoleUrl = `https://${stack.region}.console.aws.amazon.com/states/home?region=${stack.region}#/statemachines/view/${this.stateMachine.stateMachineArn}`;
   }
+}
+
+/**
+ * The definition as CloudFormation receives it. CloudFormation substitutes `${...}` in a definition that has
+ * DefinitionSubstitutions, so any `${` a document carries is written as the JSON escape `\u0024{`, which Step
+ * Functions reads back as `${`; only the step runner's placeholder stays a substitution.
+ */
+export function definitionText(definition: AslDefinition): string {
+  const text = JSON.stringify(definition, null, 2).split('${').join('\\u0024{');
+  return text.split(`\\u0024{${STEP_RUNNER_PLACEHOLDER.slice(2)}`).join(STEP_RUNNER_PLACEHOLDER);
 }

@@ -51,6 +51,8 @@ describe('compileWorkflow on a document it has never seen', () => {
     expect(ruleFor(rules, 'tryAgain')).toMatchObject({ Comment: 'tryAgain', Next: 'Wait before create' });
     const retry = planOf(States, 'create').onFailure.find((a) => a.name === 'tryAgain');
     expect(retry).toMatchObject({ type: 'retry', retryAfter: 3, retryLimit: 2, loopsBack: true });
+    const retryOnce = planOf(States, 'poll').onFailure.find((a) => a.name === 'retryOnce');
+    expect(retryOnce).toMatchObject({ type: 'retry', retryAfter: 0, retryLimit: 1, loopsBack: true });
   });
 
   it('ends a success end action in a Succeed with the workflow outputs, and a failure end action in a Fail named after it', () => {
@@ -60,9 +62,16 @@ describe('compileWorkflow on a document it has never seen', () => {
     );
   });
 
-  it('marks a success end action as a failure when the deployment says so', () => {
-    const { definition: d } = compileFile(shop, { failureEnds: { poll: ['rejected'] } });
+  it('marks a success end action as a failure when the deployment says so, a referenced one too', () => {
+    const { definition: d } = compileFile(shop, { failureEnds: { poll: ['rejected', 'abandoned'] } });
     expect(d.States['poll: rejected']).toEqual(expect.objectContaining({ Type: 'Fail', Error: 'rejected' }));
+    expect(d.States['poll: abandoned']).toEqual(expect.objectContaining({ Type: 'Fail', Error: 'abandoned' }));
+  });
+
+  it('refuses a server that is not an absolute URL unless the deployment gives one', () => {
+    const relative = fixture('relative-server.arazzo.yml');
+    expect(() => compileFile(relative)).toThrow(/first server of source description api is '\/api', not an absolute http\(s\) URL; set the deployment option serverUrls\.api/);
+    expect(compileFile(relative, { serverUrls: { api: 'https://api.example.test' } }).plans[0]!.request.url).toBe('https://api.example.test/things');
   });
 
   it('ends running off the last step in Succeeded with the workflow outputs', () => {
@@ -139,7 +148,7 @@ describe('compileWorkflow on a document it has never seen', () => {
   });
 
   it('refuses deployment options that name steps or actions the workflow does not have', () => {
-    expect(() => compileFile(shop, { failureEnds: { poll: ['nope'] } })).toThrow(/failureEnds\.poll.*'nope'.*end actions: rejected/);
+    expect(() => compileFile(shop, { failureEnds: { poll: ['nope'] } })).toThrow(/failureEnds\.poll.*'nope'.*end actions: rejected, abandoned/);
     expect(() => compileFile(shop, { idempotency: { nope: { in: 'header', name: 'Idempotency-Key' } } })).toThrow(/idempotency\.nope.*steps: create, poll, receipt/);
   });
 

@@ -41,10 +41,19 @@ describe('the Civitai stack', () => {
     expect(definition.States['pollWorkflow: failed']).toMatchObject({ Type: 'Fail', Error: 'failed' });
   });
 
-  it('invokes a published version of the step runner, not $LATEST or a moving alias', () => {
+  it('invokes a published version of the step runner, kept after later deploys so runs in flight keep working', () => {
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       DefinitionSubstitutions: { StepRunnerFunctionArn: { Ref: Match.stringLikeRegexp('StepRunnerCurrentVersion') } },
     });
+    template.hasResource('AWS::Lambda::Version', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    const invoke = (Object.values(template.findResources('AWS::IAM::Policy')) as Array<{
+      Properties: { PolicyDocument: { Statement: Array<{ Action: string | string[]; Resource: unknown }> } };
+    }>)
+      .flatMap((p) => p.Properties.PolicyDocument.Statement)
+      .filter((st) => [st.Action].flat().includes('lambda:InvokeFunction'));
+    expect(invoke).toEqual([
+      expect.objectContaining({ Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/StepRunner/), 'Arn'] }, ':*']] } }),
+    ]);
   });
 
   it('runs the step runner on Node.js 22 or newer, bundled locally', () => {

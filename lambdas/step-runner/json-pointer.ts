@@ -11,7 +11,7 @@ export function parseJsonPointer(pointer: string): string[] {
   const text = pointer.startsWith('#') ? decodeURIComponent(pointer.slice(1)) : pointer;
   if (text === '') return [];
   if (!text.startsWith('/')) {
-    throw new Error(`"${pointer}" is not a JSON Pointer: it must be empty or start with "/" (RFC 6901), e.g. "/input/prompt"`);
+    throw new Error(`"${pointer}" is not a JSON Pointer: it must be empty or start with "/" (RFC 6901), e.g. "/order/id"`);
   }
   return text
     .slice(1)

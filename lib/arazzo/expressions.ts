@@ -277,8 +277,8 @@ export type TemplatePart = { text: string } | { expression: string; parsed: Pars
 /** `{$...}` as the spec embeds expressions. */
 const EMBEDDED = /\{(\$[^{}]*)\}/g;
 /**
- * LENIENCY: an expression written bare after other text (`Bearer $inputs.apiKey`) is read as if it were
- * `Bearer {$inputs.apiKey}`. Documents in the wild write this form, and the spec's own form-data example
+ * LENIENCY: an expression written bare after other text (`Bearer $inputs.token`) is read as if it were
+ * `Bearer {$inputs.token}`. Documents in the wild write this form, and the spec's own form-data example
  * ends with `scope=$inputs.scope}`. Only the roots that name run values qualify, the name stops at the first
  * character outside `[A-Za-z0-9_.-]` (a trailing `.` is read as punctuation), and a `#/pointer` stops at
  * whitespace, quotes, brackets or `,;&?`.
@@ -342,7 +342,7 @@ function wholeExpression(text: string): ParsedExpression | undefined {
  * Deep-resolve a literal/expression value (parameter values, payloads, replacement values):
  *  - a string that is exactly one runtime expression (or exactly one `{$...}`) → its value, any JSON type;
  *  - a string with `{$...}` embedded → the string with each replaced (objects and arrays as JSON text);
- *  - LENIENCY: bare expressions after other text (`Bearer $inputs.apiKey`) are embedded too (see BARE);
+ *  - LENIENCY: bare expressions after other text (`Bearer $inputs.token`) are embedded too (see BARE);
  *  - any unresolvable expression inside a string → the whole string is undefined;
  *  - objects: keys whose value resolves to undefined are dropped (an unset optional input is omitted, never
  *    null); arrays: undefined elements are dropped;

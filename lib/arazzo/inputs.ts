@@ -50,7 +50,7 @@ function validatorFor(schema: JsonSchema): ValidateFunction {
 }
 
 /**
- * Problems with inputs, each naming the field, e.g. "prompt: is required", "quantity: must be <= 10".
+ * Problems with inputs, each naming the field, e.g. "name: is required", "count: must be <= 10".
  * [] when valid. Messages never include the submitted values (inputs may hold secrets).
  */
 export function validateInputs(schema: JsonSchema, inputs: unknown): string[] {

@@ -119,7 +119,7 @@ export interface ResolvedOperation {
   sourceDescription: string;
   operationId?: string;
   method: string;
-  /** The path template, e.g. `/v2/consumer/workflows/{workflowId}`. */
+  /** The path template, e.g. `/orders/{orderId}`. */
   path: string;
   /** Server base URL from the OpenAPI description (first server), before deploy-time overrides. */
   serverUrl: string;

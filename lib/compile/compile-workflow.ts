@@ -8,9 +8,9 @@
  * A Pass state "Start" first wraps the execution input as the run's state. Every path the definition
  * reads ($.control.*, $.outputs) is written by the step runner on every return.
  */
-import { findWorkflow, validateForCompilation, type LoadedArazzo } from '../arazzo/load.ts';
+import { findWorkflow, resolveReusable, validateForCompilation, type LoadedArazzo } from '../arazzo/load.ts';
 import { publicInputSchema } from '../arazzo/inputs.ts';
-import type { JsonSchema, Workflow } from '../arazzo/types.ts';
+import type { JsonSchema, SuccessAction, Workflow } from '../arazzo/types.ts';
 import type { AslChoiceRule, AslDefinition, AslRetrier, AslState } from './asl.ts';
 import { MAX_STATE_NAME_LENGTH } from './asl.ts';
 import type { CompileOptions } from './compile-options.ts';
@@ -76,7 +76,9 @@ export function compileWorkflow(loaded: LoadedArazzo, options: CompileOptions = 
   validateForCompilation(loaded, options.workflowId);
   const workflow = findWorkflow(loaded, options.workflowId);
   const where = `${loaded.file} › workflows[${workflow.workflowId}]`;
-  const resolved = resolveCompileOptions(options, workflow, where);
+  const resolved = resolveCompileOptions(options, workflow, where, (item, at) =>
+    resolveReusable<SuccessAction>(loaded, item as SuccessAction, at),
+  );
   const inputSchema = closedSchema(publicInputSchema(workflow.inputs, resolved.secretInputs, `${where} › inputs`));
   const plans = workflow.steps.map((step, index) =>
     planStep({ loaded, workflow, options: resolved, inputSchema, where }, step, index),

@@ -2,7 +2,7 @@
  * Turns one Arazzo step into the `StepPlan` the step runner executes: reusable objects followed,
  * workflow-level parameters and actions merged in Arazzo's order, the operation resolved to a URL.
  */
-import { resolveReusable, resolveStepOperation, type LoadedArazzo } from '../arazzo/load.ts';
+import { ArazzoDocumentError, resolveReusable, resolveStepOperation, type LoadedArazzo } from '../arazzo/load.ts';
 import type {
   FailureAction,
   Parameter,
@@ -31,6 +31,7 @@ export function planStep(context: PlanContext, step: Step, index: number): StepP
   const where = `${context.where} › steps[${step.stepId}]`;
   const operation = resolveStepOperation(loaded, workflow, step);
   const baseUrl = options.serverUrls[operation.sourceDescription] ?? operation.serverUrl;
+  checkBaseUrl(baseUrl, operation.sourceDescription, options.serverUrls[operation.sourceDescription] !== undefined, where);
 
   const onSuccess = [
     ...(step.onSuccess ?? []).map((a, i) => resolveReusable<SuccessAction>(loaded, a, `${where} › onSuccess[${i}]`)),
@@ -113,6 +114,18 @@ function mergeParameters(context: PlanContext, step: Step, where: string): Plann
   for (const p of resolve(context.workflow.parameters, context.where)) merged.set(key(p), p);
   for (const p of resolve(step.parameters, where)) merged.set(key(p), p);
   return [...merged.values()];
+}
+
+/** Every run would fail at this step without an absolute base URL, so synth fails instead, saying how to give one. */
+function checkBaseUrl(baseUrl: string, source: string, fromOptions: boolean, where: string): void {
+  const given = fromOptions ? `deployment option serverUrls.${source}` : `the first server of source description ${source}`;
+  let problem: string | undefined;
+  if (baseUrl === '') problem = `source description ${source} declares no server`;
+  else if (!/^https?:\/\/[^/]/i.test(baseUrl)) problem = `${given} is '${baseUrl}', not an absolute http(s) URL`;
+  else if (/[{}]/.test(baseUrl)) problem = `${given} is '${baseUrl}', which still has a server variable placeholder`;
+  if (problem) {
+    throw new ArazzoDocumentError(where, `${problem}; set the deployment option serverUrls.${source} to the API's base URL (e.g. https://api.example.com)`);
+  }
 }
 
 function joinUrl(base: string, path: string): string {

@@ -29,7 +29,12 @@ export interface ResolvedCompileOptions {
   functionArn: string;
 }
 
-export function resolveCompileOptions(options: CompileOptions, workflow: Workflow, where: string): ResolvedCompileOptions {
+export function resolveCompileOptions(
+  options: CompileOptions,
+  workflow: Workflow,
+  where: string,
+  resolveAction: (item: unknown, at: string) => { name: string; type: string },
+): ResolvedCompileOptions {
   const resolved: ResolvedCompileOptions = {
     serverUrls: options.serverUrls ?? {},
     secretInputs: options.secretInputs ?? [],
@@ -42,11 +47,16 @@ export function resolveCompileOptions(options: CompileOptions, workflow: Workflo
     requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
     functionArn: options.functionArn ?? STEP_RUNNER_PLACEHOLDER,
   };
-  checkAgainstWorkflow(resolved, workflow, where);
+  checkAgainstWorkflow(resolved, workflow, where, resolveAction);
   return resolved;
 }
 
-function checkAgainstWorkflow(options: ResolvedCompileOptions, workflow: Workflow, where: string): void {
+function checkAgainstWorkflow(
+  options: ResolvedCompileOptions,
+  workflow: Workflow,
+  where: string,
+  resolveAction: (item: unknown, at: string) => { name: string; type: string },
+): void {
   const stepIds = new Set(workflow.steps.map((s) => s.stepId));
   const fail = (field: string, message: string) => {
     throw new ArazzoDocumentError(`deployment option ${field}`, `${message} (workflow ${workflow.workflowId} in ${where})`);
@@ -61,7 +71,7 @@ function checkAgainstWorkflow(options: ResolvedCompileOptions, workflow: Workflo
         ? (workflow.successActions ?? [])
         : (knownStep(`failureEnds.${stepId}`, stepId), workflow.steps.find((s) => s.stepId === stepId)?.onSuccess ?? []);
     const endNames = new Set(
-      actions.flatMap((a) => ('name' in a && 'type' in a && a.type === 'end' ? [a.name as string] : [])),
+      actions.map((a, i) => resolveAction(a, `${where} › failureEnds.${stepId}[${i}]`)).flatMap((a) => (a.type === 'end' ? [a.name] : [])),
     );
     for (const name of names) {
       if (!endNames.has(name)) {
@@ -75,7 +85,7 @@ function checkAgainstWorkflow(options: ResolvedCompileOptions, workflow: Workflo
   for (const [stepId, plan] of Object.entries(options.idempotency)) {
     knownStep(`idempotency.${stepId}`, stepId);
     if (!['header', 'query', 'body'].includes(plan.in)) fail(`idempotency.${stepId}.in`, `must be header, query or body, not '${plan.in}'`);
-    if (plan.in === 'body' && !plan.name.startsWith('/')) fail(`idempotency.${stepId}.name`, `must be a JSON Pointer such as /externalId for in: body`);
+    if (plan.in === 'body' && !plan.name.startsWith('/')) fail(`idempotency.${stepId}.name`, `must be a JSON Pointer such as /clientReference for in: body`);
   }
   for (const stepId of Object.keys(options.stepWaitPolicies)) knownStep(`stepWaitPolicies.${stepId}`, stepId);
   for (const [field, policy] of [['waitPolicy', options.waitPolicy], ...Object.entries(options.stepWaitPolicies).map(([k, v]) => [`stepWaitPolicies.${k}`, v] as const)] as const) {
