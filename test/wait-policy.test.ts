@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_WAIT_POLICY } from '../lib/compile/compile-options.ts';
-import { PLAN_VERSION, Route, type PlannedAction, type RunControl, type StepPlan, type WaitPolicy } from '../lib/compile/step-plan.ts';
+import { initialRunState, PLAN_VERSION, Route, type PlannedAction, type RunControl, type StepPlan, type WaitPolicy } from '../lib/compile/step-plan.ts';
 import type { StepCounters } from '../lambdas/step-runner/choose-route.ts';
 import { takeRoute } from '../lambdas/step-runner/loop-control.ts';
 import { loopBackSeconds } from '../lambdas/step-runner/wait-policy.ts';
@@ -121,15 +121,7 @@ describe('a poll streak', () => {
     waitPolicy: proportional(),
     loopLimit: { maxIterations: 100, maxTotalWaitSeconds: 10_000 },
   };
-  const control = (): RunControl => ({
-    route: 'start',
-    waitSeconds: 0,
-    iterations: 0,
-    totalWaitSeconds: 0,
-    attempts: {},
-    lastStep: { stepId: '', statusCode: null, outputs: {} },
-    cause: '',
-  });
+  const control = (): RunControl => initialRunState().control;
   const poll = (counters: StepCounters, retryAfter?: number) =>
     takeRoute(plan, { kind: 'action', action: stillRunning }, control(), counters, retryAfter, never);
 

@@ -61,6 +61,24 @@ export const REFUSED_EXECUTION_NAME = 'Idempotency-Key rejected';
 /** Likewise for GET: a malformed id becomes an ARN Step Functions refuses with InvalidArn. */
 export const REFUSED_EXECUTION_ARN = 'invalid-execution-id';
 
+/** The last branches of every Step Functions error template: throttling becomes 429, anything else 400 with its name. */
+const THROTTLED_OR_OTHER_ERROR = `#elseif($errorName == "ThrottlingException")
+#set($context.responseOverride.status = 429)
+{
+  "error": "Throttled",
+  "message": "${jsonStringContent('$errorMessage')}"
+}
+#else
+#if($errorName == "")
+#set($errorName = "BadRequest")
+#end
+{
+  "error": "${jsonStringContent('$errorName')}",
+  "message": "${jsonStringContent('$errorMessage')}"
+}
+#end
+`;
+
 const KEY_RULE = `${IDEMPOTENCY_KEY_HEADER} must be 1 to 80 characters from A-Z, a-z, 0-9, underscore and hyphen`;
 const ID_RULE = 'execution ids are 1 to 80 characters from A-Z, a-z, 0-9, underscore and hyphen';
 
@@ -129,22 +147,7 @@ export function startExecutionErrorTemplate(): string {
   "error": "InvalidIdempotencyKey",
   "message": "${KEY_RULE}."
 }
-#elseif($errorName == "ThrottlingException")
-#set($context.responseOverride.status = 429)
-{
-  "error": "Throttled",
-  "message": "${jsonStringContent('$errorMessage')}"
-}
-#else
-#if($errorName == "")
-#set($errorName = "BadRequest")
-#end
-{
-  "error": "${jsonStringContent('$errorName')}",
-  "message": "${jsonStringContent('$errorMessage')}"
-}
-#end
-`
+${THROTTLED_OR_OTHER_ERROR}`
   );
 }
 
@@ -233,22 +236,7 @@ export function describeExecutionErrorTemplate(): string {
   "error": "ExecutionDoesNotExist",
   "message": "${jsonStringContent('$errorMessage')}"
 }
-#elseif($errorName == "ThrottlingException")
-#set($context.responseOverride.status = 429)
-{
-  "error": "Throttled",
-  "message": "${jsonStringContent('$errorMessage')}"
-}
-#else
-#if($errorName == "")
-#set($errorName = "BadRequest")
-#end
-{
-  "error": "${jsonStringContent('$errorName')}",
-  "message": "${jsonStringContent('$errorMessage')}"
-}
-#end
-`
+${THROTTLED_OR_OTHER_ERROR}`
   );
 }
 
