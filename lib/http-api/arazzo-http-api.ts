@@ -204,28 +204,10 @@ export class ArazzoHttpApi extends Construct {
     const executions = this.api.root.addResource('executions');
     this.startExecutionMethod = executions.addMethod(
       'POST',
-      new apigateway.AwsIntegration({
-        service: 'states',
-        action: 'StartExecution',
-        integrationHttpMethod: 'POST',
-        options: {
-          credentialsRole: this.integrationRole,
-          passthroughBehavior: apigateway.PassthroughBehavior.NEVER,
-          requestTemplates: { 'application/json': startExecutionRequestTemplate(stateMachine.stateMachineArn) },
-          integrationResponses: [
-            { statusCode: '202', responseTemplates: { 'application/json': startExecutionAcceptedTemplate() } },
-            {
-              selectionPattern: '4\\d{2}',
-              statusCode: '400',
-              responseTemplates: { 'application/json': startExecutionErrorTemplate() },
-            },
-            {
-              selectionPattern: '5\\d{2}',
-              statusCode: '502',
-              responseTemplates: { 'application/json': stepFunctionsUnavailableTemplate() },
-            },
-          ],
-        },
+      this.stepFunctionsIntegration('StartExecution', {
+        requestTemplate: startExecutionRequestTemplate(stateMachine.stateMachineArn),
+        success: { statusCode: '202', template: startExecutionAcceptedTemplate() },
+        clientErrorTemplate: startExecutionErrorTemplate(),
       }),
       {
         authorizationType: apigateway.AuthorizationType.IAM,
@@ -246,28 +228,10 @@ export class ArazzoHttpApi extends Construct {
     const execution = executions.addResource('{id}');
     this.describeExecutionMethod = execution.addMethod(
       'GET',
-      new apigateway.AwsIntegration({
-        service: 'states',
-        action: 'DescribeExecution',
-        integrationHttpMethod: 'POST',
-        options: {
-          credentialsRole: this.integrationRole,
-          passthroughBehavior: apigateway.PassthroughBehavior.NEVER,
-          requestTemplates: { 'application/json': describeExecutionRequestTemplate(executionArnPrefix) },
-          integrationResponses: [
-            { statusCode: '200', responseTemplates: { 'application/json': executionStatusTemplate() } },
-            {
-              selectionPattern: '4\\d{2}',
-              statusCode: '400',
-              responseTemplates: { 'application/json': describeExecutionErrorTemplate() },
-            },
-            {
-              selectionPattern: '5\\d{2}',
-              statusCode: '502',
-              responseTemplates: { 'application/json': stepFunctionsUnavailableTemplate() },
-            },
-          ],
-        },
+      this.stepFunctionsIntegration('DescribeExecution', {
+        requestTemplate: describeExecutionRequestTemplate(executionArnPrefix),
+        success: { statusCode: '200', template: executionStatusTemplate() },
+        clientErrorTemplate: describeExecutionErrorTemplate(),
       }),
       {
         authorizationType: apigateway.AuthorizationType.IAM,
@@ -328,6 +292,31 @@ export class ArazzoHttpApi extends Construct {
     this.api.latestDeployment?.node.addDependency(model);
     this.api.latestDeployment?.addToLogicalId({ inputModel: this.inputModelSchema });
     return apigateway.Model.fromModelName(this, 'InputModelRef', model.ref);
+  }
+
+  /**
+   * A direct Step Functions call: Step Functions answers 4xx with a JSON `__type`, which the client error template
+   * turns into 400/404/409/429 through `$context.responseOverride`; a 5xx becomes 502.
+   */
+  private stepFunctionsIntegration(
+    action: 'StartExecution' | 'DescribeExecution',
+    templates: { requestTemplate: string; success: { statusCode: string; template: string }; clientErrorTemplate: string },
+  ): apigateway.AwsIntegration {
+    return new apigateway.AwsIntegration({
+      service: 'states',
+      action,
+      integrationHttpMethod: 'POST',
+      options: {
+        credentialsRole: this.integrationRole,
+        passthroughBehavior: apigateway.PassthroughBehavior.NEVER,
+        requestTemplates: { 'application/json': templates.requestTemplate },
+        integrationResponses: [
+          { statusCode: templates.success.statusCode, responseTemplates: { 'application/json': templates.success.template } },
+          { selectionPattern: '4\\d{2}', statusCode: '400', responseTemplates: { 'application/json': templates.clientErrorTemplate } },
+          { selectionPattern: '5\\d{2}', statusCode: '502', responseTemplates: { 'application/json': stepFunctionsUnavailableTemplate() } },
+        ],
+      },
+    });
   }
 
   private acknowledgeNagFindings(props: ArazzoHttpApiProps, executionArnPrefix: string): void {
