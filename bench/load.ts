@@ -125,6 +125,10 @@ export async function measureLoad(progress: (line: string) => void): Promise<Loa
     }
 
     const lostRuns: LoadResult['lostRuns'] = [];
+    // Per-externalId counts cannot see a job created without one, or a second job under another id.
+    if (counters.jobsCreated !== results.length) {
+      lostRuns.push({ run: '(all)', reason: `the simulator created ${counters.jobsCreated} jobs for ${results.length} runs`, trail: [] });
+    }
     const byOutcome: LoadResult['byOutcome'] = {};
     for (const { run, result } of results) {
       const jobs = jobsByExternalId.get(idempotencyKey(result.executionArn, 'submitGeneration')) ?? [];

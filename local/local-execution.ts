@@ -5,7 +5,8 @@
  * Virtual time: Wait states and Task retry intervals take no real time, and the run's clock (which the
  * simulator also reads, through the `x-sim-clock` header) advances by exactly the seconds each Wait would
  * have taken. The step runner writes those seconds to `control.waitSeconds` before the Wait and sets 0 on
- * routes that pass none, so the next Task advances the clock by what it finds there.
+ * routes that pass none, so the next Task advances the clock by what it finds there, once: a Task retried
+ * after a Lambda error sees the same state again. Retry intervals themselves do not move the clock.
  */
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { AslDefinition } from '../lib/compile/asl.ts';
@@ -89,6 +90,7 @@ export async function executeLocally(options: LocalExecutionOptions): Promise<Lo
   };
 
   const states = Object.entries(options.definition.States);
+  let lastWaitKey = '';
   const taskHandlers = Object.fromEntries(
     states
       .filter(([, s]) => s.Type === 'Task')
@@ -96,7 +98,10 @@ export async function executeLocally(options: LocalExecutionOptions): Promise<Lo
         name,
         async (request: unknown) => {
           const payload = (request as { Payload: StepRunnerEvent }).Payload;
-          if (virtual) clock.advance(payload.state.control.waitSeconds * 1000);
+          const { iterations, totalWaitSeconds, waitSeconds } = payload.state.control;
+          const waitKey = `${iterations}:${totalWaitSeconds}`;
+          if (virtual && waitKey !== lastWaitKey) clock.advance(waitSeconds * 1000);
+          lastWaitKey = waitKey;
           try {
             return { Payload: await runStep(payload, deps) } as unknown as Record<string, never>;
           } catch (error) {

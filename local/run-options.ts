@@ -85,7 +85,8 @@ export function parseRunOptions(argv: string[]): RunOptions | 'help' {
         const n = Number(value);
         if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${flag} takes a number, got '${value}'`);
         if (flag === 'job-seconds') options.jobSeconds = n;
-        else options.submitStatus = n;
+        else if (n === 200 || n === 202) options.submitStatus = n;
+        else throw new UsageError(`--submit-status must be 200 or 202, got '${value}'`);
         break;
       }
       default:
@@ -121,7 +122,8 @@ export function collectInputs(options: RunOptions, schema: JsonSchema, secretInp
   for (const [flag, raw] of options.inputFlags) {
     const name = byFlag.get(flag);
     if (name === undefined) {
-      const hint = secretInputs.includes(flag) ? ` (${flag} is secret: it comes from the secret store, not a flag)` : '';
+      const secret = secretInputs.find((name) => name === flag || kebab(name) === flag);
+      const hint = secret ? ` (${secret} is secret: it comes from the secret store, not a flag)` : '';
       throw new UsageError(`--${flag} is not an input of this workflow${hint}; inputs: ${[...Object.keys(properties)].map((n) => `--${kebab(n)}`).join(' ')}`);
     }
     inputs[name] = typed(raw, properties[name] ?? {}, flag);

@@ -25,11 +25,17 @@ async function main(argv: string[]): Promise<number> {
   }
   const options = parsed;
   const shipped = options.document === undefined;
+  if (options.fast && (options.live || Object.keys(options.servers).length > 0) && shipped) {
+    throw new UsageError('--fast skips waits on a virtual clock only the bundled simulator follows; a real API would be polled without pause. Drop --fast with --live or --server');
+  }
+  if (options.fast && !shipped) {
+    process.stderr.write('note: --fast skips every wait; a server that keeps real time sees the polls back to back\n');
+  }
   const config = shipped ? shippedConfig(options) : documentConfig(options);
 
   let simulator: CivitaiSimulator | undefined;
   const serverUrls = { ...options.servers };
-  if (shipped && !options.live) {
+  if (shipped && !options.live && Object.keys(options.servers).length === 0) {
     simulator = new CivitaiSimulator({
       ...(options.submitStatus === 200 || options.submitStatus === 202 ? { submitStatus: options.submitStatus } : {}),
       jobPlan: {
@@ -43,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     const workflow = synthesizeWorkflow({ ...config, serverUrls: { ...config.serverUrls, ...serverUrls } });
     const allInputs = { ...(shipped ? DEFAULT_CIVITAI_INPUTS : {}), ...collectInputs(options, workflow.publicInputSchema, workflow.secretInputs) };
-    const secrets = secretValues(workflow.secretInputs, allInputs, shipped, options.live);
+    const secrets = secretValues(workflow.secretInputs, allInputs, shipped, simulator === undefined);
     const input = Object.fromEntries(Object.entries(allInputs).filter(([k]) => !workflow.secretInputs.includes(k)));
     const problems = validateInputs(workflow.publicInputSchema, input);
     if (problems.length > 0) throw new UsageError(`invalid inputs:\n  ${problems.join('\n  ')}`);
@@ -100,16 +106,21 @@ function documentConfig(options: RunOptions): ArazzoAppConfig {
   };
 }
 
-/** Secret inputs never enter the execution input: they go to the step runner's local secret store. */
-function secretValues(names: string[], inputs: Record<string, unknown>, shipped: boolean, live: boolean): Record<string, string> {
+/**
+ * Secret inputs never enter the execution input: they go to the step runner's local secret store. The real
+ * key goes only to a real server: the bundled simulator gets a dummy one even when CIVITAI_API_KEY is set.
+ */
+function secretValues(names: string[], inputs: Record<string, unknown>, shipped: boolean, realServer: boolean): Record<string, string> {
   const values: Record<string, string> = {};
   for (const name of names) {
     const fromInputs = inputs[name];
-    const fromEnv = shipped ? process.env.CIVITAI_API_KEY : undefined;
-    const value = typeof fromInputs === 'string' ? fromInputs : fromEnv || (shipped && !live ? SIMULATOR_KEY : undefined);
+    const fromEnv = shipped && realServer ? process.env.CIVITAI_API_KEY || undefined : undefined;
+    const value = typeof fromInputs === 'string' ? fromInputs : (fromEnv ?? (shipped && !realServer ? SIMULATOR_KEY : undefined));
     if (value === undefined) {
       throw new UsageError(
-        shipped ? `--live needs the API key: export CIVITAI_API_KEY=<your key>` : `secret input ${name}: give its value in --input (it goes to the local secret store, never into the state)`,
+        shipped
+          ? 'calling the real API (--live or --server) needs the API key: export CIVITAI_API_KEY=<your key>'
+          : `secret input ${name}: give its value in --input (it goes to the local secret store, never into the state)`,
       );
     }
     values[name] = value;

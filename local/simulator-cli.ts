@@ -16,20 +16,35 @@ function fail(message: string): never {
   process.exit(2);
 }
 
+const USAGE = `usage: npm run simulator -- [--port 4010] [--submit-status 202|200] [--no-progress-fields]
+  [--phases unassigned=1000,preparing=1000,scheduled=2000,processing=10000] [--outcome succeeded|failed|expired|canceled]
+  [--fault-seed 1 --fault-rate rateLimited=0.05 --fault-rate unavailable=0.02 ...]
+Serves the Civitai Orchestration API simulator on 127.0.0.1 until Ctrl-C. SIMULATOR_EXPECTED_TOKEN refuses other bearer tokens.`;
+
 function parseOptions(argv: string[]): { options: CivitaiSimulatorOptions; summary: string } {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      port: { type: 'string', default: '4010' },
-      'submit-status': { type: 'string', default: '202' },
-      'no-progress-fields': { type: 'boolean', default: false },
-      phases: { type: 'string' },
-      outcome: { type: 'string' },
-      'fault-seed': { type: 'string' },
-      'fault-rate': { type: 'string', multiple: true, default: [] },
-    },
-    strict: true,
-  });
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stderr.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        port: { type: 'string', default: '4010' },
+        'submit-status': { type: 'string', default: '202' },
+        'no-progress-fields': { type: 'boolean', default: false },
+        phases: { type: 'string' },
+        outcome: { type: 'string' },
+        'fault-seed': { type: 'string' },
+        'fault-rate': { type: 'string', multiple: true, default: [] },
+      },
+      strict: true,
+    });
+  } catch (error) {
+    fail(`${(error as Error).message}\n${USAGE}`);
+  }
+  const { values } = parsed;
 
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a port number (0-65535), got ${values.port}`);

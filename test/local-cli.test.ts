@@ -34,13 +34,22 @@ describe('npm start', () => {
     expect(bad.stderr).toMatch(/quantity/);
     const secret = await runCli('local/run.ts', ['--fast', '--api-key', 'x']);
     expect(secret.code).toBe(2);
-    expect(secret.stderr).toMatch(/not an input of this workflow/);
+    expect(secret.stderr).toMatch(/--api-key is not an input of this workflow \(apiKey is secret: it comes from the secret store/);
   });
 
   it('--live without CIVITAI_API_KEY says what to set', async () => {
     const result = await runCli('local/run.ts', ['--live'], { CIVITAI_API_KEY: '' });
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/CIVITAI_API_KEY/);
+    expect(result.stderr).toMatch(/export CIVITAI_API_KEY/);
+  });
+
+  it('refuses --fast against a real API, which would be polled without pause, and a submit status the API never sends', async () => {
+    const fast = await runCli('local/run.ts', ['--fast', '--live'], { CIVITAI_API_KEY: 'k' });
+    expect(fast.code).toBe(2);
+    expect(fast.stderr).toMatch(/--fast skips waits on a virtual clock only the bundled simulator follows/);
+    const status = await runCli('local/run.ts', ['--submit-status', '201']);
+    expect(status.code).toBe(2);
+    expect(status.stderr).toMatch(/--submit-status must be 200 or 202/);
   });
 
   describe('with any other document', () => {
