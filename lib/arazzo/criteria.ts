@@ -8,8 +8,9 @@
 import { jsonpath, type JSONValue, type JSONPathQuery } from 'json-p3';
 import { ArazzoExpressionError } from './errors.ts';
 import { checkExpression, evaluateExpression, type ExpressionContext } from './expressions.ts';
-import { parseSimpleCondition, evaluateSimpleCondition, type SimpleCondition } from './simple-condition.ts';
+import { parseSimpleCondition, evaluateSimpleCondition } from './simple-condition.ts';
 import type { Criterion } from './types.ts';
+import { memoizeParse } from './memo.ts';
 
 export type CriterionKind = 'simple' | 'regex' | 'jsonpath';
 
@@ -63,17 +64,7 @@ type JsonPathPlan =
   | { form: 'wrappedQuery'; query: JSONPathQuery }
   | { form: 'query'; query: JSONPathQuery };
 
-const jsonPathPlans = new Map<string, JsonPathPlan | { error: string }>();
-
-function jsonPathPlan(condition: string): JsonPathPlan | { error: string } {
-  let plan = jsonPathPlans.get(condition);
-  if (plan === undefined) {
-    plan = planJsonPath(condition);
-    if (jsonPathPlans.size > 10_000) jsonPathPlans.clear();
-    jsonPathPlans.set(condition, plan);
-  }
-  return plan;
-}
+const jsonPathPlan = memoizeParse(planJsonPath);
 
 function planJsonPath(condition: string): JsonPathPlan | { error: string } {
   const text = condition.trim();
@@ -141,24 +132,14 @@ function evaluateJsonPath(condition: string, value: unknown): boolean {
 // ---------------------------------------------------------------------------------------------------------
 // regex
 
-const regexCache = new Map<string, RegExp | { error: string }>();
-
-function compileRegex(condition: string): RegExp | { error: string } {
-  let compiled = regexCache.get(condition);
-  if (compiled === undefined) {
-    try {
-      // ECMA-262 syntax, no flags: the spec names no flags and a pattern has no way to state them.
-      compiled = new RegExp(condition);
-    } catch (error) {
-      compiled = {
-        error: `"${condition}" is not a valid regular expression (ECMA-262): ${(error as Error).message}`,
-      };
-    }
-    if (regexCache.size > 10_000) regexCache.clear();
-    regexCache.set(condition, compiled);
+const compileRegex = memoizeParse((condition: string): RegExp | { error: string } => {
+  try {
+    // ECMA-262 syntax, no flags: the spec names no flags and a pattern has no way to state them.
+    return new RegExp(condition);
+  } catch (error) {
+    return { error: `"${condition}" is not a valid regular expression (ECMA-262): ${(error as Error).message}` };
   }
-  return compiled;
-}
+});
 
 function evaluateRegex(condition: string, value: unknown): boolean {
   const regex = compileRegex(condition);
@@ -171,17 +152,7 @@ function evaluateRegex(condition: string, value: unknown): boolean {
 // ---------------------------------------------------------------------------------------------------------
 // simple
 
-const simpleCache = new Map<string, SimpleCondition | { error: string }>();
-
-function simpleCondition(condition: string): SimpleCondition | { error: string } {
-  let parsed = simpleCache.get(condition);
-  if (parsed === undefined) {
-    parsed = parseSimpleCondition(condition);
-    if (simpleCache.size > 10_000) simpleCache.clear();
-    simpleCache.set(condition, parsed);
-  }
-  return parsed;
-}
+const simpleCondition = memoizeParse(parseSimpleCondition);
 
 // ---------------------------------------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@
  */
 import { JSONPointer, UNDEFINED, type JSONValue } from 'json-p3';
 import { ArazzoExpressionError } from './errors.ts';
+import { memoizeParse } from './memo.ts';
 
 export interface ExpressionContext {
   inputs: Record<string, unknown>;
@@ -43,18 +44,8 @@ const NAME = /^[^\s{}#]+$/;
 /** RFC 6901: `~` must be followed by 0 or 1. */
 const POINTER = /^(?:\/(?:[^~/]|~[01])*)*$/;
 
-const parseCache = new Map<string, ParseResult>();
-
 /** Parses one runtime expression (the whole string). Results are cached: documents repeat expressions. */
-export function parseExpression(text: string): ParseResult {
-  let result = parseCache.get(text);
-  if (result === undefined) {
-    result = parseUncached(text);
-    if (parseCache.size > 10_000) parseCache.clear();
-    parseCache.set(text, result);
-  }
-  return result;
-}
+export const parseExpression: (text: string) => ParseResult = memoizeParse(parseUncached);
 
 function parseUncached(text: string): ParseResult {
   if (!text.startsWith('$')) return { error: `"${text}" is not a runtime expression: it must start with "$"` };
@@ -244,18 +235,13 @@ function lookupDotted(value: unknown, path: string[]): unknown {
   return undefined;
 }
 
-const pointerCache = new Map<string, JSONPointer>();
+const compilePointer = memoizeParse((pointer: string) => new JSONPointer(pointer));
 
 /** RFC 6901 resolution; a missing target (or no value at all) is undefined. */
 export function resolvePointer(value: unknown, pointer: string | undefined): unknown {
   if (pointer === undefined || pointer === '') return value;
   if (value === undefined) return undefined;
-  let compiled = pointerCache.get(pointer);
-  if (compiled === undefined) {
-    compiled = new JSONPointer(pointer);
-    if (pointerCache.size > 10_000) pointerCache.clear();
-    pointerCache.set(pointer, compiled);
-  }
+  const compiled = compilePointer(pointer);
   try {
     const found = compiled.resolve(value as JSONValue, UNDEFINED);
     return (found as unknown) === UNDEFINED ? undefined : found;

@@ -1,0 +1,16 @@
+/**
+ * Memoizes a parse of document text (expressions, conditions, pointers): documents repeat them, and the step
+ * runner evaluates the same ones on every poll. Bounded so a long-lived Lambda cannot grow without limit.
+ */
+export function memoizeParse<T>(parse: (text: string) => T, maxEntries = 10_000): (text: string) => T {
+  const cache = new Map<string, T>();
+  return (text) => {
+    let result = cache.get(text);
+    if (result === undefined) {
+      result = parse(text);
+      if (cache.size >= maxEntries) cache.clear();
+      cache.set(text, result);
+    }
+    return result;
+  };
+}
