@@ -5,7 +5,7 @@
  * calls for, or when its externalId created other than exactly one remote job.
  */
 import { DEFAULT_WAIT_POLICY } from '../lib/compile/compile-options.ts';
-import { idempotencyKey } from '../lambdas/step-runner/idempotency.ts';
+import { idempotencyKey } from '../lib/runtime/idempotency.ts';
 import { CivitaiSimulator } from '../local/civitai-simulator.ts';
 import { randomFaults, type FaultPolicy, type RandomFaultOptions } from '../local/civitai-simulator-faults.ts';
 import type { JobPlanOverride, TerminalStatus } from '../local/civitai-simulator-jobs.ts';

@@ -11,8 +11,8 @@
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { AslDefinition } from '../lib/compile/asl.ts';
 import type { RunState, StepRunnerEvent } from '../lib/compile/step-plan.ts';
-import { runStep } from '../lambdas/step-runner/run-step.ts';
-import { staticSecretSource } from '../lambdas/step-runner/secrets.ts';
+import { runStep } from '../lib/runtime/run-step.ts';
+import { staticSecretSource } from '../lib/runtime/secrets.ts';
 import { CLOCK_HEADER } from './civitai-simulator.ts';
 import { systemClock, VirtualClock, type Clock } from './clock.ts';
 

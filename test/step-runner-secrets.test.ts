@@ -3,8 +3,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { initialRunState, Route, type RunState, type StepPlan } from '../lib/compile/step-plan.ts';
 import { secretCacheTtlSeconds, secretSourceFromEnv } from '../lambdas/step-runner/handler.ts';
-import { runStep } from '../lambdas/step-runner/run-step.ts';
-import { secretsManagerSource, staticSecretSource } from '../lambdas/step-runner/secrets.ts';
+import { runStep } from '../lib/runtime/run-step.ts';
+import { secretsManagerSource, staticSecretSource } from '../lib/runtime/secrets.ts';
 import { json, startTestServer, type TestServer } from './support/http-server.ts';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:deployment-inputs-AbCdEf';

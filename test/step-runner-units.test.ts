@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseJsonPointer, removeAtPointer, setAtPointer } from '../lambdas/step-runner/json-pointer.ts';
-import { createRedactor } from '../lambdas/step-runner/redact.ts';
-import { arazzoRetrySeconds, loopBackSeconds, parseRetryAfter } from '../lambdas/step-runner/wait-policy.ts';
+import { parseJsonPointer, removeAtPointer, setAtPointer } from '../lib/runtime/json-pointer.ts';
+import { createRedactor } from '../lib/runtime/redact.ts';
+import { arazzoRetrySeconds, loopBackSeconds, parseRetryAfter } from '../lib/runtime/wait-policy.ts';
 
 describe('Retry-After', () => {
   const now = Date.parse('2026-03-01T12:00:00Z');

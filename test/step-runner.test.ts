@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { initialRunState, Route, type PlannedAction, type RunState, type StepPlan } from '../lib/compile/step-plan.ts';
-import { MAX_STATE_BYTES, runStep, type StepRunnerDeps } from '../lambdas/step-runner/run-step.ts';
-import { staticSecretSource } from '../lambdas/step-runner/secrets.ts';
+import { MAX_STATE_BYTES, runStep, type StepRunnerDeps } from '../lib/runtime/run-step.ts';
+import { staticSecretSource } from '../lib/runtime/secrets.ts';
 import {
   hang,
   json,

@@ -5,9 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_WAIT_POLICY } from '../lib/compile/compile-options.ts';
 import { initialRunState, PLAN_VERSION, Route, type PlannedAction, type RunControl, type StepPlan, type WaitPolicy } from '../lib/compile/step-plan.ts';
-import type { StepCounters } from '../lambdas/step-runner/choose-route.ts';
-import { takeRoute } from '../lambdas/step-runner/loop-control.ts';
-import { loopBackSeconds } from '../lambdas/step-runner/wait-policy.ts';
+import type { StepCounters } from '../lib/runtime/choose-route.ts';
+import { takeRoute } from '../lib/runtime/loop-control.ts';
+import { loopBackSeconds } from '../lib/runtime/wait-policy.ts';
 import { compileFile, fixture } from './support/compile-fixture.ts';
 
 const never = () => {

@@ -3,9 +3,9 @@
  * environment names just the secret that holds the secret inputs and how long to cache it.
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { createStepRunner } from './run-step.ts';
+import { createStepRunner } from '../../lib/runtime/run-step.ts';
 import { Errors } from '../../lib/compile/step-plan.ts';
-import { SecretError, secretsManagerSource, type SecretSource } from './secrets.ts';
+import { SecretError, secretsManagerSource, type SecretSource } from '../../lib/runtime/secrets.ts';
 
 const DEFAULT_SECRET_CACHE_TTL_SECONDS = 300;
 

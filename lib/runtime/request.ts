@@ -1,5 +1,5 @@
-import { resolveValue, type ExpressionContext } from '../../lib/arazzo/expressions.ts';
-import type { StepPlan } from '../../lib/compile/step-plan.ts';
+import { resolveValue, type ExpressionContext } from '../arazzo/expressions.ts';
+import type { StepPlan } from '../compile/step-plan.ts';
 import type { HttpRequest } from './http.ts';
 import { isJsonContentType } from './http.ts';
 import { removeAtPointer, setAtPointer } from './json-pointer.ts';

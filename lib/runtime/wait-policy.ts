@@ -1,4 +1,4 @@
-import type { TransientRetryPolicy, WaitPolicy } from '../../lib/compile/step-plan.ts';
+import type { TransientRetryPolicy, WaitPolicy } from '../compile/step-plan.ts';
 
 /**
  * How long the run waits before a step runs again. Step Functions Wait states take whole seconds, so every

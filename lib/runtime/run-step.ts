@@ -6,10 +6,10 @@
  * Workflow outcomes (a failing step, exhausted retries, a loop limit) are routes in the returned state,
  * never exceptions; it throws only for its own bugs and for trouble reading secrets, which the Task retries.
  */
-import { ArazzoExpressionError } from '../../lib/arazzo/errors.ts';
-import { evaluateCriteria } from '../../lib/arazzo/criteria.ts';
-import { evaluateExpression, type ExpressionContext } from '../../lib/arazzo/expressions.ts';
-import { validateInputs } from '../../lib/arazzo/inputs.ts';
+import { ArazzoExpressionError } from '../arazzo/errors.ts';
+import { evaluateCriteria } from '../arazzo/criteria.ts';
+import { evaluateExpression, type ExpressionContext } from '../arazzo/expressions.ts';
+import { validateInputs } from '../arazzo/inputs.ts';
 import {
   PLAN_VERSION,
   Route,
@@ -17,7 +17,7 @@ import {
   type RunState,
   type StepPlan,
   type StepRunnerEvent,
-} from '../../lib/compile/step-plan.ts';
+} from '../compile/step-plan.ts';
 import { chooseRoute, type RouteChoice, type StepCounters, type StepOutcome } from './choose-route.ts';
 import { callApi, describeOutcome, transientKind, type HttpOutcome } from './http.ts';
 import { idempotencyKey } from './idempotency.ts';

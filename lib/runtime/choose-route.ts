@@ -1,6 +1,6 @@
-import { evaluateCriteria } from '../../lib/arazzo/criteria.ts';
-import type { ExpressionContext } from '../../lib/arazzo/expressions.ts';
-import type { PlannedAction, StepPlan } from '../../lib/compile/step-plan.ts';
+import { evaluateCriteria } from '../arazzo/criteria.ts';
+import type { ExpressionContext } from '../arazzo/expressions.ts';
+import type { PlannedAction, StepPlan } from '../compile/step-plan.ts';
 import type { TransientKind } from './http.ts';
 
 /** What the step's call amounted to, as the routing rules need it. */

@@ -1,4 +1,4 @@
-import { Route, type RunControl, type StepPlan } from '../../lib/compile/step-plan.ts';
+import { Route, type RunControl, type StepPlan } from '../compile/step-plan.ts';
 import type { RouteChoice, StepCounters } from './choose-route.ts';
 import { arazzoRetrySeconds, loopBackSeconds, transientRetrySeconds } from './wait-policy.ts';
 

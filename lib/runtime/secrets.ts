@@ -1,5 +1,5 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { Errors } from '../../lib/compile/step-plan.ts';
+import { Errors } from '../compile/step-plan.ts';
 
 /**
  * Trouble with the secret store. Its name is the error Step Functions sees: the Task retries
