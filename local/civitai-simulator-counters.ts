@@ -26,6 +26,8 @@ export interface SimulatorCounters {
   /** HTTP status code answered (as text); `reset`: connection destroyed without an answer; `clientClosed`: the client left before a held-back answer. */
   byStatus: Record<string, number>;
   faults: Record<FaultKind, number>;
+  /** Requests answered by a scheduled outage, in all and per clock (x-sim-clock key, else workflow id, else `default`). */
+  outage: { answered: number; byClock: Record<string, number> };
   jobsCreated: number;
   workflows: Record<string, WorkflowCounters>;
 }
@@ -47,7 +49,15 @@ export class TrafficTally {
     this.byStatus[key] = (this.byStatus[key] ?? 0) + 1;
   }
 
+  outageAnswered = 0;
+  readonly outageByClock = new Map<string, number>();
+
   fault(kind: FaultKind): void {
     this.faults[kind] += 1;
+  }
+
+  outage(clockKey: string): void {
+    this.outageAnswered += 1;
+    this.outageByClock.set(clockKey, (this.outageByClock.get(clockKey) ?? 0) + 1);
   }
 }

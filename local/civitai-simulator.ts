@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from './clock.ts';
 import { TrafficTally, type CountedOperation, type SimulatorCounters, type WorkflowCounters } from './civitai-simulator-counters.ts';
 import { noFaults, type Fault, type FaultContext, type FaultKind, type FaultPolicy } from './civitai-simulator-faults.ts';
+import { outageAt, validateOutages, type OutageWindow } from './civitai-simulator-outages.ts';
 import {
   buildTimeline,
   DEFAULT_JOB_PLAN,
@@ -46,6 +47,8 @@ export interface RequestLogEntry {
   operation: CountedOperation;
   status: Delivery;
   fault?: FaultKind;
+  /** Answered by a scheduled outage. */
+  outage?: true;
 }
 
 export interface CivitaiSimulatorOptions {
@@ -64,6 +67,8 @@ export interface CivitaiSimulatorOptions {
   /** `estimatedProgressRate` and `queuePosition` in responses (default true). */
   progressFields?: boolean;
   faults?: FaultPolicy;
+  /** Scheduled outages on the clock of each request (see `civitai-simulator-outages.ts`); checked before `faults`. */
+  outages?: readonly OutageWindow[];
   /** Called once per request after it is answered; never given headers or bodies. */
   onRequest?: (entry: RequestLogEntry) => void;
 }
@@ -105,6 +110,7 @@ export class CivitaiSimulator {
     this.options = options;
     this.basePlan = mergeJobPlan(DEFAULT_JOB_PLAN, options.jobPlan);
     this.faults = options.faults ?? noFaults;
+    validateOutages(options.outages ?? []);
   }
 
   /** Base URL once started, e.g. `http://127.0.0.1:4010`. */
@@ -162,6 +168,7 @@ export class CivitaiSimulator {
       byOperation: { ...this.tally.byOperation },
       byStatus: { ...this.tally.byStatus },
       faults: { ...this.tally.faults },
+      outage: { answered: this.tally.outageAnswered, byClock: Object.fromEntries(this.tally.outageByClock) },
       jobsCreated: this.tally.jobsCreated,
       workflows,
     };
@@ -191,6 +198,20 @@ export class CivitaiSimulator {
     this.tally.request(route.operation);
     const log = (status: Delivery, fault?: Fault): void =>
       this.options.onRequest?.({ method: req.method ?? 'GET', path, operation: route.operation, status, ...(fault ? { fault: fault.kind } : {}) });
+
+    const { clock, clockKey } = this.requestClock(req, route);
+    const outage = outageAt(this.options.outages ?? [], clock.now());
+    if (outage) {
+      await readBody(req);
+      this.tally.outage(clockKey);
+      const reply = problem(503, 'Service Unavailable', 'The service is down for a scheduled outage; retry later');
+      const status =
+        outage.answer === 'connectionReset'
+          ? this.reset(req)
+          : await this.deliver(req, res, outage.retryAfterSeconds === undefined ? reply : withHeaders(reply, { 'retry-after': String(outage.retryAfterSeconds) }), undefined);
+      this.options.onRequest?.({ method: req.method ?? 'GET', path, operation: route.operation, status, outage: true });
+      return;
+    }
 
     switch (route.operation) {
       case 'submitWorkflow':
@@ -329,6 +350,18 @@ export class CivitaiSimulator {
     res.end(PLACEHOLDER_PNG);
     this.tally.answered(200);
     log(200);
+  }
+
+  /** The clock a request is judged on: its run's (x-sim-clock), else its workflow's, else the default. */
+  private requestClock(req: IncomingMessage, route: Route): { clock: Clock; clockKey: string } {
+    const key = header(req, CLOCK_HEADER);
+    const registered = key === undefined ? undefined : this.clocks.get(key);
+    if (registered) return { clock: registered, clockKey: key! };
+    const workflowId =
+      route.operation === 'getWorkflow' ? route.workflowId : route.operation === 'getBlob' ? /^(.+)-blob-\d+$/.exec(route.blobId)?.[1] : undefined;
+    const workflow = workflowId === undefined ? undefined : this.workflows.get(workflowId);
+    if (workflow) return { clock: workflow.clock, clockKey: key ?? workflow.id };
+    return { clock: this.options.clock ?? systemClock, clockKey: key ?? 'default' };
   }
 
   private render(workflow: SimulatedWorkflow): SimulatedWorkflowDocument {

@@ -121,8 +121,7 @@ describe('compileWorkflow on a document it has never seen', () => {
     const start = States.Start;
     if (start?.Type !== 'Pass') throw new Error('Start is not a Pass');
     const written = { ...start.Parameters, inputs: {} } as Record<string, unknown>;
-    const afterCatch = new Set(['StepRunnerError']);
-    const read = Object.entries(States).filter(([name]) => !afterCatch.has(name)).map(([, s]) => s).flatMap((s) => [
+    const read = Object.values(States).flatMap((s) => [
       ...(s.Type === 'Choice' ? s.Choices.map((r) => r.Variable) : []),
       ...(s.Type === 'Wait' ? [s.SecondsPath] : []),
       ...(s.Type === 'Fail' && s.CausePath ? [s.CausePath] : []),
@@ -134,12 +133,13 @@ describe('compileWorkflow on a document it has never seen', () => {
     }
   });
 
-  it('ends whatever the step runner cannot handle in a Fail that keeps the caught error and its cause', () => {
+  it('lets whatever the step runner throws fail the run at the step\'s Task, so a redrive runs the step again', () => {
     const task = States.poll;
     if (task?.Type !== 'Task') throw new Error('poll is not a Task');
     expect(task.Retry?.map((r) => r.ErrorEquals).flat()).toEqual(expect.arrayContaining(['Arazzo.SecretUnavailable', 'Sandbox.Timedout']));
-    expect(task.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.caught', Next: 'StepRunnerError' }]);
-    expect(States.StepRunnerError).toMatchObject({ Type: 'Fail', ErrorPath: '$.caught.Error', CausePath: '$.caught.Cause' });
+    expect(task.Retry?.map((r) => r.ErrorEquals).flat()).not.toContain('Arazzo.OutageBudgetSpent');
+    // A Catch into a Fail state would make a redrive re-enter that Fail state instead of the step.
+    expect(task.Catch).toBeUndefined();
   });
 
   it('bounds every loop under the history limit, and refuses a bound that would not fit', () => {

@@ -145,7 +145,7 @@ describe('a step run with the secret from Secrets Manager', () => {
     onFailure: [],
     workflowOutputs: { name: '$steps.fetchWidget.outputs.name' },
     secretInputs: ['token'],
-    transientRetry: { maxAttempts: 3, baseSeconds: 1, maxSeconds: 10 },
+    transientRetry: { budgetSeconds: 60, baseSeconds: 1, maxSeconds: 10, minSeconds: 1 },
     waitPolicy: { kind: 'fixed', seconds: 1 },
     loopLimit: { maxIterations: 10, maxTotalWaitSeconds: 100 },
   };

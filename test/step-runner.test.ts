@@ -48,7 +48,7 @@ function plan(stepId: 'createExport' | 'checkExport' | 'fetchResult', overrides:
       url: '$steps.fetchResult.outputs.url',
     },
     onFailure: [],
-    transientRetry: { maxAttempts: 3, baseSeconds: 2, maxSeconds: 30 },
+    transientRetry: { budgetSeconds: 120, baseSeconds: 2, maxSeconds: 30, minSeconds: 1 },
     waitPolicy: { kind: 'fixed' as const, seconds: 5 },
     loopLimit: { maxIterations: 50, maxTotalWaitSeconds: 3600 },
   };
@@ -155,6 +155,22 @@ function run(stepPlan: StepPlan, state: RunState, deps: StepRunnerDeps = harness
   return runStep({ plan: JSON.stringify(stepPlan), state, executionId: EXECUTION_ID }, deps);
 }
 
+const NOW = Date.parse('2026-03-01T12:00:00Z');
+
+/** The state of a step `sinceSecondsAgo` into an outage that began with a 502, after `transient` retries. */
+function inOutage(state: RunState, { transient, sinceSecondsAgo }: { transient: number; sinceSecondsAgo: number }): RunState {
+  const lastAt = NOW - 5_000;
+  state.control.attempts.checkExport = {
+    transient,
+    retries: 0,
+    loops: 0,
+    outage: { since: NOW - sinceSecondsAgo * 1000, lastAt, firstError: 'HTTP 502', lastError: 'HTTP 503', failures: transient + 1 },
+  };
+  state.control.route = Route.transientRetry;
+  state.control.waitSeconds = 5;
+  return state;
+}
+
 const causeOf = (state: RunState) =>
   JSON.parse(state.control.cause) as { message: string; step: string; statusCode: number | null; outputs: Record<string, unknown>; lastStep: RunState['control']['lastStep'] };
 const bodyOf = (request: ReceivedRequest | undefined) => JSON.parse(request?.body ?? 'null') as Record<string, unknown>;
@@ -220,6 +236,7 @@ describe('a submit step', () => {
       step: 'createExport',
       statusCode: 200,
       outputs: { exportId: 'exp-42', state: null, url: null },
+      steps: { createExport: { exportId: 'exp-42', echoed: null } },
       lastStep: { stepId: 'createExport', statusCode: 200, outputs: { exportId: 'exp-42', echoed: null } },
     });
   });
@@ -418,21 +435,30 @@ describe('transient trouble', () => {
 
   it('a 503 without Retry-After backs off with full jitter, within min(maxSeconds, base * 2^attempt)', async () => {
     server.respondWith(json(503, { error: 'busy' }));
-    const second = createdState();
-    second.control.attempts.checkExport = { transient: 1, retries: 0, loops: 0 };
-    // Second attempt: the ceiling is min(30, 2 * 2^1) = 4 seconds.
-    const highest = await run(plan('checkExport'), second, harness({ random: () => 0.999 }).deps);
-    const lowest = await run(plan('checkExport'), second, harness({ random: () => 0 }).deps);
-    const middle = await run(plan('checkExport'), second, harness({ random: () => 0.4 }).deps);
+    const second = inOutage(createdState(), { transient: 1, sinceSecondsAgo: 2 });
+    // Second attempt of the outage: the ceiling is min(30, 2 * 2^1) = 4 seconds.
+    const highest = await run(plan('checkExport'), second, harness({ random: () => 0.999, now: () => NOW }).deps);
+    const lowest = await run(plan('checkExport'), second, harness({ random: () => 0, now: () => NOW }).deps);
+    const middle = await run(plan('checkExport'), second, harness({ random: () => 0.4, now: () => NOW }).deps);
 
     expect(highest.control).toMatchObject({ route: Route.transientRetry, waitSeconds: 4 });
     expect(lowest.control.waitSeconds).toBe(1);
     expect(middle.control.waitSeconds).toBe(2);
 
-    const late = createdState();
-    late.control.attempts.checkExport = { transient: 1, retries: 0, loops: 0 };
-    const capped = await run(plan('checkExport', { transientRetry: { maxAttempts: 10, baseSeconds: 8, maxSeconds: 10 } }), late, harness({ random: () => 0.999 }).deps);
+    const late = inOutage(createdState(), { transient: 1, sinceSecondsAgo: 2 });
+    const capped = await run(plan('checkExport', { transientRetry: { budgetSeconds: 120, baseSeconds: 8, maxSeconds: 10, minSeconds: 1 } }), late, harness({ random: () => 0.999, now: () => NOW }).deps);
     expect(capped.control.waitSeconds).toBe(10);
+  });
+
+  it('a 429 with Retry-After: 0, or a date already past, still waits the policy\'s floor', async () => {
+    server.respondWith(json(429, {}, { 'retry-after': '0' }));
+    const zero = await run(plan('checkExport'), createdState(), harness({ random: () => 0 }).deps);
+    expect(zero.control).toMatchObject({ route: Route.transientRetry, waitSeconds: 1 });
+
+    server.respondWith(json(503, {}, { 'retry-after': 'Wed, 01 Jan 2025 00:00:00 GMT' }));
+    const floored = plan('checkExport', { transientRetry: { budgetSeconds: 120, baseSeconds: 2, maxSeconds: 30, minSeconds: 5 } });
+    const past = await run(floored, createdState(), harness({ random: () => 0, now: () => NOW }).deps);
+    expect(past.control).toMatchObject({ route: Route.transientRetry, waitSeconds: 5 });
   });
 
   it('a server that never answers is a timeout, retried', async () => {
@@ -465,23 +491,61 @@ describe('transient trouble', () => {
     expect(logs[0]).toMatchObject({ transient: 'malformed-json', statusCode: 200 });
   });
 
-  it('that lasts through the whole budget fails the step, saying how many attempts were made', async () => {
+  it('keeps calling while the outage is shorter than its budget, the last call when the budget ends', async () => {
     server.respondWith(json(503, { error: 'busy' }));
-    const state = createdState();
-    state.control.attempts.checkExport = { transient: 2, retries: 0, loops: 0 };
-    const next = await run(plan('checkExport'), state);
+    const deps = harness({ now: () => NOW }).deps;
+    // Attempt 6 of the outage: the backoff would be 15 s (half of the 30 s cap), past the 120 s budget at 110 s.
+    const next = await run(plan('checkExport'), inOutage(createdState(), { transient: 5, sinceSecondsAgo: 110 }), deps);
+    expect(next.control).toMatchObject({ route: Route.transientRetry, waitSeconds: 10 });
+    expect(next.control.attempts.checkExport.outage).toMatchObject({ since: NOW - 110_000, lastAt: NOW, failures: 7, firstError: 'HTTP 502', lastError: 'HTTP 503' });
+  });
 
-    expect(next.control.route).toBe(Route.stepFailed);
-    expect(causeOf(next).message).toBe(
-      'step checkExport failed: 3 transient failures (HTTP 503); retry budget spent (transientRetry.maxAttempts 3)',
+  it('that outlasts the budget throws Arazzo.OutageBudgetSpent with what the run knows and the outage', async () => {
+    server.respondWith(json(503, { error: 'busy' }));
+    const { deps, logs } = harness({ now: () => NOW });
+    const failing = run(plan('checkExport'), inOutage(createdState(), { transient: 5, sinceSecondsAgo: 120 }), deps);
+    const error = await failing.then(() => undefined, (thrown: unknown) => thrown as Error);
+
+    expect(error?.name).toBe('Arazzo.OutageBudgetSpent');
+    const cause = JSON.parse(error?.message ?? '{}') as ReturnType<typeof causeOf> & { steps: RunState['steps']; outage: Record<string, unknown> };
+    expect(cause.message).toBe(
+      'step checkExport gave up after an outage of 120 s (7 failed calls, first HTTP 502, last HTTP 503); its outage budget is 120 s (transientRetry.budgetSeconds)',
     );
+    expect(cause.steps).toEqual({ createExport: { exportId: 'exp-42', echoed: null } });
+    expect(cause.outputs).toMatchObject({ exportId: 'exp-42' });
+    expect(cause.outage).toEqual({
+      firstError: 'HTTP 502',
+      lastError: 'HTTP 503',
+      startedAt: new Date(NOW - 120_000).toISOString(),
+      lastErrorAt: new Date(NOW).toISOString(),
+      lastedSeconds: 120,
+      failedCalls: 7,
+      budgetSeconds: 120,
+    });
+    expect(logs[0]).toMatchObject({ level: 'ERROR', route: Route.outageBudgetSpent, transient: 'server-error' });
+  });
+
+  it('restarted long after its wait was due (a redrive) gets a whole new budget', async () => {
+    server.respondWith(json(503, { error: 'busy' }));
+    const stale = inOutage(createdState(), { transient: 5, sinceSecondsAgo: 3 * 3600 });
+    stale.control.attempts.checkExport.outage!.lastAt = NOW - 2 * 3600_000;
+    stale.control.waitSeconds = 30;
+    const next = await run(plan('checkExport'), stale, harness({ now: () => NOW }).deps);
+    expect(next.control.route).toBe(Route.transientRetry);
+    expect(next.control.attempts.checkExport).toMatchObject({ transient: 1, outage: { since: NOW, failures: 1, firstError: 'HTTP 503' } });
+  });
+
+  it('ends with the outage once the step gets an answer, and forgets it', async () => {
+    server.respondWith(json(200, { state: 'done' }));
+    const next = await run(plan('checkExport'), inOutage(createdState(), { transient: 5, sinceSecondsAgo: 100 }), harness({ now: () => NOW }).deps);
+    expect(next.control.route).toBe('done');
+    expect(next.control.attempts.checkExport.outage).toBeUndefined();
   });
 
   it('that lasts through the whole budget takes the document\'s catch-all failure action when there is one', async () => {
     server.respondWith(json(503, { error: 'busy' }));
-    const state = createdState();
-    state.control.attempts.checkExport = { transient: 2, retries: 0, loops: 0 };
-    const next = await run(plan('checkExport', { onFailure: [action('giveUp', 'end', { endsInFailure: true })] }), state);
+    const state = inOutage(createdState(), { transient: 5, sinceSecondsAgo: 120 });
+    const next = await run(plan('checkExport', { onFailure: [action('giveUp', 'end', { endsInFailure: true })] }), state, harness({ now: () => NOW }).deps);
     expect(next.control.route).toBe('giveUp');
     expect(causeOf(next).message).toBe('step checkExport ended the run with giveUp (HTTP 503)');
   });

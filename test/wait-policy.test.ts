@@ -3,11 +3,12 @@
  * seconds, the poll streak they grow from, and the deployment checks that refuse a policy that would misbehave.
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_WAIT_POLICY } from '../lib/compile/compile-options.ts';
-import { initialRunState, PLAN_VERSION, Route, type PlannedAction, type RunControl, type StepPlan, type WaitPolicy } from '../lib/compile/step-plan.ts';
+import { DEFAULT_TRANSIENT_RETRY, DEFAULT_WAIT_POLICY } from '../lib/compile/compile-options.ts';
+import { initialRunState, PLAN_VERSION, Route, type PlannedAction, type RunControl, type StepPlan, type TransientRetryPolicy, type WaitPolicy } from '../lib/compile/step-plan.ts';
 import type { StepCounters } from '../lib/runtime/choose-route.ts';
 import { takeRoute } from '../lib/runtime/loop-control.ts';
-import { loopBackSeconds } from '../lib/runtime/wait-policy.ts';
+import { expectedRetriesPerBudget } from '../lib/runtime/outage-budget.ts';
+import { arazzoRetrySeconds, loopBackSeconds, parseRetryAfter, transientRetrySeconds } from '../lib/runtime/wait-policy.ts';
 import { compileFile, fixture } from './support/compile-fixture.ts';
 
 const never = () => {
@@ -76,9 +77,18 @@ describe('every wait policy', () => {
 
   it('yields to a server that says Retry-After, longer or shorter than the policy would wait, and beyond its maximum', () => {
     for (const policy of policies) {
-      expect(loopBackSeconds(policy, { loops: 5, waitedSeconds: 200 }, 1, never)).toBe(1);
+      expect(loopBackSeconds(policy, { loops: 5, waitedSeconds: 200 }, 2, never)).toBe(2);
       expect(loopBackSeconds(policy, { loops: 5, waitedSeconds: 200 }, 300, never)).toBe(300);
     }
+  });
+
+  it('still waits its floor when Retry-After is 0 or a date in the past: a proportional minimum, else a second', () => {
+    expect(loopBackSeconds(proportional({ minSeconds: 4 }), afterWaiting(200), 0, never)).toBe(4);
+    expect(loopBackSeconds({ kind: 'fixed', seconds: 5 }, afterWaiting(200), 0, never)).toBe(1);
+    expect(loopBackSeconds({ kind: 'exponential', initialSeconds: 2, factor: 2, maxSeconds: 60 }, afterWaiting(0), 0, never)).toBe(1);
+    const past = parseRetryAfter('Wed, 01 Jan 2025 00:00:00 GMT', Date.parse('2025-06-01T00:00:00Z'));
+    expect(past).toBe(0);
+    expect(loopBackSeconds(proportional(), afterWaiting(0), past, never)).toBe(2);
   });
 });
 
@@ -121,7 +131,7 @@ describe('a poll streak', () => {
     onFailure: [slowDown],
     workflowOutputs: {},
     secretInputs: [],
-    transientRetry: { maxAttempts: 5, baseSeconds: 1, maxSeconds: 60 },
+    transientRetry: { budgetSeconds: 3600, baseSeconds: 1, maxSeconds: 60, minSeconds: 1 },
     waitPolicy: proportional(),
     loopLimit: { maxIterations: 100, maxTotalWaitSeconds: 10_000 },
   };
@@ -146,8 +156,9 @@ describe('a poll streak', () => {
     expect(afterRetryAfter).toMatchObject({ waitSeconds: 40, counters: { loops: 3, waitedSeconds: 44 } });
     expect(poll(afterRetryAfter.counters).waitSeconds).toBe(5);
 
-    const transient = takeRoute(plan, { kind: 'transientRetry' }, control(), afterRetryAfter.counters, 7, never);
-    expect(transient).toMatchObject({ route: Route.transientRetry, waitSeconds: 7, counters: { transient: 1, loops: 3, waitedSeconds: 51 } });
+    const outage = { since: 0, lastAt: 0, firstError: 'HTTP 503', lastError: 'HTTP 503', failures: 1 };
+    const transient = takeRoute(plan, { kind: 'transientRetry', waitSeconds: 7, outage }, control(), afterRetryAfter.counters, 7, never);
+    expect(transient).toMatchObject({ route: Route.transientRetry, waitSeconds: 7, counters: { transient: 1, loops: 3, waitedSeconds: 51, outage } });
 
     const retried = takeRoute(plan, { kind: 'action', action: slowDown }, control(), transient.counters, undefined, never);
     expect(retried).toMatchObject({ route: 'slowDown', waitSeconds: 30, counters: { retries: 1, loops: 3, waitedSeconds: 81 } });
@@ -186,8 +197,63 @@ describe('a deployment wait policy', () => {
     );
     expect(compileWith({ kind: 'exponential', initialSeconds: 2, factor: 2, maxSeconds: 60, jitter: 1.5 })).toThrow(/waitPolicy\.jitter: must be a fraction from 0/);
     expect(compileWith({ kind: 'exponential', initialSeconds: 2, factor: 0.5, maxSeconds: 60 })).toThrow(/waitPolicy\.factor: must be 1 or more/);
-    expect(compileWith({ kind: 'fixed', seconds: -1 })).toThrow(/waitPolicy\.seconds: must be a number of seconds, 0 or more/);
+    expect(compileWith({ kind: 'fixed', seconds: -1 })).toThrow(/waitPolicy\.seconds: must be a number of seconds, at least 1, not -1/);
+    expect(compileWith({ kind: 'fixed', seconds: 0 })).toThrow(/waitPolicy\.seconds: must be a number of seconds, at least 1, not 0/);
+    expect(compileWith({ kind: 'exponential', initialSeconds: 0, factor: 2, maxSeconds: 60 })).toThrow(/waitPolicy\.initialSeconds: must be a number of seconds, at least 1/);
     expect(compileWith(5)).toThrow(/waitPolicy: must be an object such as/);
     expect(() => compileFile(shop, { stepWaitPolicies: { poll: { kind: 'proportional', ratio: 0.1 } } })).toThrow(/stepWaitPolicies\.poll\.minSeconds/);
+  });
+});
+
+describe('transient retries, budgeted in time', () => {
+  const shop = fixture('shop-order.arazzo.yml');
+  const policy = DEFAULT_TRANSIENT_RETRY;
+
+  it('by default ride out an hour of outage with about 20 calls an hour at the cap, never hundreds', () => {
+    expect(policy.budgetSeconds).toBeGreaterThanOrEqual(3600);
+    const atCap = 3600 / (policy.maxSeconds / 2);
+    expect(atCap).toBeGreaterThanOrEqual(15);
+    expect(atCap).toBeLessThanOrEqual(25);
+    expect(expectedRetriesPerBudget(policy)).toBeLessThanOrEqual(30);
+  });
+
+  it('back off exponentially with full jitter to the cap, never under the floor, and let a longer Retry-After win', () => {
+    const ceilings = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((n) => transientRetrySeconds(policy, n, undefined, () => 0.999));
+    expect(ceilings).toEqual([2, 4, 8, 16, 32, 64, 128, 256, 360, 360]);
+    expect(transientRetrySeconds(policy, 8, undefined, () => 0)).toBe(1);
+    expect(transientRetrySeconds(policy, 0, 30, () => 0.5)).toBe(30);
+    expect(transientRetrySeconds(policy, 0, 0, () => 0)).toBe(1);
+    expect(transientRetrySeconds({ ...policy, minSeconds: 4 }, 0, 0, () => 0)).toBe(4);
+    expect(transientRetrySeconds(policy, 5000, undefined, () => 0.5)).toBe(180);
+  });
+
+  it('an Arazzo retryAfter of 0 still waits a second', () => {
+    expect(arazzoRetrySeconds(0, undefined)).toBe(1);
+    expect(arazzoRetrySeconds(0, 0)).toBe(1);
+    expect(arazzoRetrySeconds(3, 10)).toBe(10);
+  });
+
+  it('compile into every step, with per-step overrides on top of the deployment\'s', () => {
+    const plans = compileFile(shop, { transientRetry: { budgetSeconds: 1800 }, stepTransientRetries: { poll: { budgetSeconds: 600, maxSeconds: 120 } } }).plans;
+    expect(plans.map((p) => p.transientRetry)).toEqual([
+      { ...policy, budgetSeconds: 1800 },
+      { ...policy, budgetSeconds: 600, maxSeconds: 120 },
+      { ...policy, budgetSeconds: 1800 },
+    ]);
+  });
+
+  it('are refused at synth, naming the field and the fix, when', () => {
+    const compileWith = (transientRetry: unknown, loopLimit?: { maxIterations?: number; maxTotalWaitSeconds?: number }) => () =>
+      compileFile(shop, { transientRetry: transientRetry as Partial<TransientRetryPolicy>, ...(loopLimit ? { loopLimit } : {}) });
+    expect(compileWith({ maxAttempts: 6 })).toThrow(/transientRetry\.maxAttempts: transient retries are budgeted in time now: set budgetSeconds/);
+    expect(compileWith({ budgetSecond: 60 })).toThrow(/transientRetry\.budgetSecond: is not a transientRetry setting; its settings: budgetSeconds, baseSeconds, maxSeconds, minSeconds/);
+    expect(compileWith({ minSeconds: 0 })).toThrow(/transientRetry\.minSeconds: must be a whole number of seconds, at least 1, not 0/);
+    expect(compileWith({ baseSeconds: -2 })).toThrow(/transientRetry\.baseSeconds: must be a whole number of seconds, at least 1/);
+    expect(compileWith({ budgetSeconds: 0 })).toThrow(/transientRetry\.budgetSeconds: must be a whole number of seconds, at least 1/);
+    expect(compileWith({ maxSeconds: 1, baseSeconds: 2 })).toThrow(/transientRetry\.maxSeconds: must be a whole number of seconds, at least 2/);
+    expect(compileWith({ budgetSeconds: 7200 }, { maxTotalWaitSeconds: 3600 })).toThrow(/transientRetry\.budgetSeconds: is 7200 s, more than the run may wait in all \(loopLimit\.maxTotalWaitSeconds 3600\)/);
+    expect(compileWith({}, { maxIterations: 10 })).toThrow(/transientRetry\.budgetSeconds: one outage of 3600 s costs about \d+ retries .* more than loopLimit\.maxIterations \(10\)/);
+    expect(() => compileFile(shop, { stepTransientRetries: { nope: { budgetSeconds: 60 } } })).toThrow(/stepTransientRetries\.nope.*steps: create, poll, receipt/);
+    expect(() => compileFile(shop, { stepTransientRetries: { poll: { minSeconds: 0 } } })).toThrow(/stepTransientRetries\.poll\.minSeconds/);
   });
 });

@@ -20,8 +20,13 @@ export interface CompileOptions {
   waitPolicy?: WaitPolicy;
   /** Per stepId (the step that loops back) overrides of `waitPolicy`. @default {} */
   stepWaitPolicies?: Record<string, WaitPolicy>;
-  /** Retries of network errors, timeouts, 429 and 5xx that the document does not handle. @default DEFAULT_TRANSIENT_RETRY */
-  transientRetry?: TransientRetryPolicy;
+  /**
+   * Retries of network errors, timeouts, 429 and 5xx that the document does not handle, budgeted in time
+   * (`budgetSeconds` of outage per step); fields left out keep their defaults. @default DEFAULT_TRANSIENT_RETRY
+   */
+  transientRetry?: Partial<TransientRetryPolicy>;
+  /** Per stepId overrides of `transientRetry` fields, e.g. `{"pollWorkflow": {"budgetSeconds": 600}}`. @default {} */
+  stepTransientRetries?: Record<string, Partial<TransientRetryPolicy>>;
   /** Bounds on loop-backs and retries of one run. @default DEFAULT_LOOP_LIMIT */
   loopLimit?: { maxIterations?: number; maxTotalWaitSeconds?: number };
   /** HTTP timeout of one API call. @default 10000 */
@@ -46,7 +51,12 @@ export const DEFAULT_WAIT_POLICY: WaitPolicy = {
   jitter: 0,
 };
 
-export const DEFAULT_TRANSIENT_RETRY: TransientRetryPolicy = { maxAttempts: 6, baseSeconds: 1, maxSeconds: 60 };
+/**
+ * Rides out an hour of continuous outage per step: backoff from 2 s doubling to a 360 s cap with full jitter
+ * (average 180 s at the cap: about 20 calls an hour, about 27 in the first hour with the ramp-up), the last
+ * call when the hour is up. Measured by `npm run bench` (outage soak); see docs/durability.md.
+ */
+export const DEFAULT_TRANSIENT_RETRY: TransientRetryPolicy = { budgetSeconds: 3600, baseSeconds: 2, maxSeconds: 360, minSeconds: 1 };
 
 export const DEFAULT_LOOP_LIMIT = { maxIterations: 1500, maxTotalWaitSeconds: 6 * 60 * 60 };
 

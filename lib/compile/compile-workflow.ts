@@ -65,7 +65,6 @@ export const START_STATE = 'Start';
 export const SUCCEEDED_STATE = 'Succeeded';
 export const afterState = (stepId: string) => `After ${stepId}`;
 export const waitState = (stepId: string) => `Wait before ${stepId}`;
-const STEP_RUNNER_ERROR_STATE = 'StepRunnerError';
 const FAIL_STATES = {
   [Route.stepFailed]: { name: 'StepFailed', error: Errors.stepFailed },
   [Route.loopLimitExceeded]: { name: 'LoopLimitExceeded', error: Errors.loopLimitExceeded },
@@ -129,8 +128,9 @@ export function compileWorkflow(loaded: LoadedArazzo, options: CompileOptions = 
       OutputPath: '$.Payload',
       TimeoutSeconds: Math.ceil(plan.request.timeoutMs / 1000) + TASK_TIMEOUT_MARGIN_SECONDS,
       Retry: [LAMBDA_RETRY, SECRET_RETRY, TIMEOUT_RETRY],
-      // Whatever the step runner could not handle still ends in a named error, with what was caught as the cause.
-      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.caught', Next: STEP_RUNNER_ERROR_STATE }],
+      // No Catch: an error the step runner throws (Arazzo.OutageBudgetSpent, Arazzo.SecretMisconfigured, its
+      // retries spent) fails the execution at this Task, keeping the error's name and Lambda's cause, and a
+      // redrive of the execution runs this step again. A Catch into a Fail state would make redrive re-enter the Fail.
       Next: afterState(plan.stepId),
     });
     add(afterState(plan.stepId), { Type: 'Choice', Choices: rules, Default: FAIL_STATES[Route.stepFailed].name });
@@ -149,14 +149,6 @@ export function compileWorkflow(loaded: LoadedArazzo, options: CompileOptions = 
   for (const { name, error } of Object.values(FAIL_STATES)) {
     add(name, { Type: 'Fail', Error: error, CausePath: '$.control.cause' });
   }
-  // The caught error keeps its own name (Arazzo.SecretMisconfigured, Sandbox.Timedout, a handler bug's type) and
-  // Lambda's JSON cause; Step Functions' error output always carries both fields (Cause may be empty).
-  add(STEP_RUNNER_ERROR_STATE, {
-    Type: 'Fail',
-    Comment: `The step runner failed in a way no Arazzo rule covers; its retries (${Errors.secretUnavailable}, Lambda service errors, a timeout) were spent.`,
-    ErrorPath: '$.caught.Error',
-    CausePath: '$.caught.Cause',
-  });
 
   return {
     workflowId: workflow.workflowId,

@@ -88,7 +88,7 @@ export function planStep(context: PlanContext, step: Step, index: number): StepP
     ...(index === 0 ? { inputSchema: context.inputSchema } : {}),
     secretInputs: options.secretInputs,
     ...(options.idempotency[step.stepId] ? { idempotency: options.idempotency[step.stepId] } : {}),
-    transientRetry: options.transientRetry,
+    transientRetry: options.stepTransientRetries[step.stepId] ?? options.transientRetry,
     waitPolicy: options.stepWaitPolicies[step.stepId] ?? options.waitPolicy,
     loopLimit: options.loopLimit,
   };

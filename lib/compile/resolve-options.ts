@@ -14,6 +14,7 @@ import {
   STEP_RUNNER_PLACEHOLDER,
   type CompileOptions,
 } from './compile-options.ts';
+import { expectedRetriesPerBudget } from '../runtime/outage-budget.ts';
 import type { IdempotencyPlan, TransientRetryPolicy, WaitPolicy } from './step-plan.ts';
 
 export interface ResolvedCompileOptions {
@@ -24,6 +25,8 @@ export interface ResolvedCompileOptions {
   waitPolicy: WaitPolicy;
   stepWaitPolicies: Record<string, WaitPolicy>;
   transientRetry: TransientRetryPolicy;
+  /** Per stepId, the deployment's policy with the step's overrides applied. */
+  stepTransientRetries: Record<string, TransientRetryPolicy>;
   loopLimit: { maxIterations: number; maxTotalWaitSeconds: number };
   requestTimeoutMs: number;
   functionArn: string;
@@ -42,7 +45,10 @@ export function resolveCompileOptions(
     idempotency: options.idempotency ?? {},
     waitPolicy: options.waitPolicy ?? DEFAULT_WAIT_POLICY,
     stepWaitPolicies: options.stepWaitPolicies ?? {},
-    transientRetry: options.transientRetry ?? DEFAULT_TRANSIENT_RETRY,
+    transientRetry: { ...DEFAULT_TRANSIENT_RETRY, ...options.transientRetry },
+    stepTransientRetries: Object.fromEntries(
+      Object.entries(options.stepTransientRetries ?? {}).map(([stepId, policy]) => [stepId, { ...DEFAULT_TRANSIENT_RETRY, ...options.transientRetry, ...policy }]),
+    ),
     loopLimit: { ...DEFAULT_LOOP_LIMIT, ...options.loopLimit },
     requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
     functionArn: options.functionArn ?? STEP_RUNNER_PLACEHOLDER,
@@ -95,6 +101,10 @@ function checkAgainstWorkflow(
   const { maxIterations, maxTotalWaitSeconds } = options.loopLimit;
   if (!Number.isInteger(maxIterations) || maxIterations < 1) fail('loopLimit.maxIterations', 'must be a whole number of at least 1');
   if (!Number.isInteger(maxTotalWaitSeconds) || maxTotalWaitSeconds < 1) fail('loopLimit.maxTotalWaitSeconds', 'must be a whole number of seconds, at least 1');
+  for (const stepId of Object.keys(options.stepTransientRetries)) knownStep(`stepTransientRetries.${stepId}`, stepId);
+  for (const [field, policy] of [['transientRetry', options.transientRetry], ...Object.entries(options.stepTransientRetries).map(([k, v]) => [`stepTransientRetries.${k}`, v] as const)] as const) {
+    checkTransientRetry(field, policy, options.loopLimit, fail);
+  }
   const budget = Math.floor(HISTORY_EVENT_LIMIT * HISTORY_HEADROOM);
   const events = maxIterations * EVENTS_PER_ITERATION + workflow.steps.length * 8;
   if (events > budget) {
@@ -108,6 +118,45 @@ function checkAgainstWorkflow(
   }
 }
 
+const TRANSIENT_RETRY_FIELDS = ['budgetSeconds', 'baseSeconds', 'maxSeconds', 'minSeconds'];
+
+/**
+ * A transient retry policy must wait (no zero or negative waits), and one outage of its full budget must fit
+ * in the run's loop limit: its waits count against maxTotalWaitSeconds and its calls against maxIterations
+ * (and so against the history budget checked below).
+ */
+function checkTransientRetry(
+  field: string,
+  policy: TransientRetryPolicy,
+  loopLimit: ResolvedCompileOptions['loopLimit'],
+  fail: (field: string, message: string) => never,
+): void {
+  if ('maxAttempts' in policy) {
+    fail(`${field}.maxAttempts`, 'transient retries are budgeted in time now: set budgetSeconds (how long an outage a step rides out, default 3600) instead of maxAttempts');
+  }
+  for (const name of Object.keys(policy)) {
+    if (!TRANSIENT_RETRY_FIELDS.includes(name)) fail(`${field}.${name}`, `is not a transientRetry setting; its settings: ${TRANSIENT_RETRY_FIELDS.join(', ')}`);
+  }
+  const wholeSeconds = (name: keyof TransientRetryPolicy, least: number) => {
+    const value = policy[name];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < least) fail(`${field}.${name}`, `must be a whole number of seconds, at least ${least}, not ${JSON.stringify(value)}`);
+  };
+  wholeSeconds('minSeconds', 1);
+  wholeSeconds('baseSeconds', 1);
+  wholeSeconds('maxSeconds', Math.max(policy.baseSeconds, policy.minSeconds));
+  wholeSeconds('budgetSeconds', policy.minSeconds);
+  if (policy.budgetSeconds > loopLimit.maxTotalWaitSeconds) {
+    fail(`${field}.budgetSeconds`, `is ${policy.budgetSeconds} s, more than the run may wait in all (loopLimit.maxTotalWaitSeconds ${loopLimit.maxTotalWaitSeconds}); lower it or raise the loop limit`);
+  }
+  const retries = expectedRetriesPerBudget(policy);
+  if (retries > loopLimit.maxIterations) {
+    fail(
+      `${field}.budgetSeconds`,
+      `one outage of ${policy.budgetSeconds} s costs about ${retries} retries with these waits, more than loopLimit.maxIterations (${loopLimit.maxIterations}); raise maxSeconds so retries are fewer, or lower the budget`,
+    );
+  }
+}
+
 const WAIT_POLICY_FIELDS: Record<string, readonly string[]> = {
   fixed: ['kind', 'seconds'],
   exponential: ['kind', 'initialSeconds', 'factor', 'maxSeconds', 'jitter'],
@@ -115,8 +164,9 @@ const WAIT_POLICY_FIELDS: Record<string, readonly string[]> = {
 };
 
 function checkWaitPolicy(field: string, policy: WaitPolicy, fail: (field: string, message: string) => never): void {
+  // A wait of 0 would let a poll spin: every wait is at least a second (Step Functions waits whole seconds).
   const seconds = (name: string, value: number | undefined) => {
-    if (value === undefined || !Number.isFinite(value) || value < 0) fail(`${field}.${name}`, 'must be a number of seconds, 0 or more');
+    if (value === undefined || !Number.isFinite(value) || value < 1) fail(`${field}.${name}`, `must be a number of seconds, at least 1, not ${JSON.stringify(value)}`);
   };
   const wholeSeconds = (name: string, value: number | undefined, least: number) => {
     if (value === undefined || !Number.isInteger(value) || value < least) fail(`${field}.${name}`, `must be a whole number of seconds, at least ${least}`);

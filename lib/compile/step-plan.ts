@@ -26,6 +26,11 @@ export const Route = {
   loopLimitExceeded: 'loopLimitExceeded',
   /** Fails the run with `Errors.invalidInputs`. */
   invalidInputs: 'invalidInputs',
+  /**
+   * Transient trouble outlasted the step's outage budget. Never seen by a Choice: the step runner throws
+   * `Errors.outageBudgetSpent` instead, so the execution fails at the step's Task and a redrive runs the step again.
+   */
+  outageBudgetSpent: 'outageBudgetSpent',
 } as const;
 
 /** Error names of the Fail states the compiler adds (failure `end` actions use the action's own name). */
@@ -37,6 +42,11 @@ export const Errors = {
   secretUnavailable: 'Arazzo.SecretUnavailable',
   /** Thrown by the step runner when the secret lacks a value the step needs; retrying cannot help. */
   secretMisconfigured: 'Arazzo.SecretMisconfigured',
+  /**
+   * Thrown by the step runner when transient trouble (network, timeout, 429, 5xx) lasted through the step's
+   * outage budget (`transientRetry.budgetSeconds`). The Task does not catch it, so a redrive restarts the step.
+   */
+  outageBudgetSpent: 'Arazzo.OutageBudgetSpent',
 } as const;
 
 export interface PlannedAction {
@@ -83,11 +93,33 @@ export interface WaitPolicy {
   jitter?: number;
 }
 
+/**
+ * Retries of transient trouble (network errors, timeouts, 429, 5xx), budgeted in time: the step keeps calling
+ * until the outage (from its first failed call) has lasted `budgetSeconds`, waiting
+ * `ceil(random * min(maxSeconds, baseSeconds * 2^n))` seconds (full jitter) between calls, never less than
+ * `minSeconds`; a server's Retry-After is honoured as the least wait. The last call lands when the budget ends.
+ */
 export interface TransientRetryPolicy {
-  /** Attempts of one step visit (the first call counts) before the step fails. */
-  maxAttempts: number;
+  /** How long one outage may last, in seconds from the step's first failed call, before the step gives up. */
+  budgetSeconds: number;
+  /** Ceiling of the first backoff; it doubles on each retry in a row. */
   baseSeconds: number;
+  /** The backoff ceiling: at the cap, waits average maxSeconds / 2. */
   maxSeconds: number;
+  /** The floor of every wait, also under a Retry-After of 0 or a date in the past. */
+  minSeconds: number;
+}
+
+/** What the step runner remembers of the outage a step is in (consecutive transient failures). */
+export interface OutageRecord {
+  /** Epoch ms of the first failed call, and of the latest. */
+  since: number;
+  lastAt: number;
+  /** Short descriptions ("HTTP 503", "network error (ECONNRESET)"), never a body. */
+  firstError: string;
+  lastError: string;
+  /** Failed calls in this outage. */
+  failures: number;
 }
 
 export interface IdempotencyPlan {
@@ -143,7 +175,7 @@ export interface RunControl {
    * Per step: consecutive visits of the current poll/retry streak, transient attempts, Arazzo retries, and the
    * seconds waited in the streak (absent in states written before it existed: read as 0).
    */
-  attempts: Record<string, { transient: number; retries: number; loops: number; waitedSeconds?: number }>;
+  attempts: Record<string, { transient: number; retries: number; loops: number; waitedSeconds?: number; outage?: OutageRecord }>;
   /** The step that ran last and what it saw (status code, remote outputs), for failure causes and progress lines. */
   lastStep: { stepId: string; statusCode: number | null; outputs: Record<string, unknown> };
   /** JSON text: the workflow outputs so far and the last step's outputs, with a message; read by Fail states. */

@@ -1,6 +1,6 @@
 import { Route, type RunControl, type StepPlan } from '../compile/step-plan.ts';
 import type { RouteChoice, StepCounters } from './choose-route.ts';
-import { arazzoRetrySeconds, loopBackSeconds, transientRetrySeconds } from './wait-policy.ts';
+import { arazzoRetrySeconds, loopBackSeconds } from './wait-policy.ts';
 
 /** The route taken, with the wait and counters it implies. */
 export interface RouteTaken {
@@ -19,7 +19,8 @@ export interface RouteTaken {
  * wait, and are refused with `loopLimitExceeded` once the run's loop limit would be crossed.
  *
  * The step's counters:
- * - `transient`: transient retries in a row; anything else resets it.
+ * - `transient`: transient retries in a row; anything else resets it. `outage` likewise: when the outage began,
+ *   its first and last error (see `outage-budget.ts`).
  * - `retries`: Arazzo retries in a row (transient retries in between keep the count); anything else resets it.
  * - `loops`: loop-backs this step has made in its current streak; kept across retries, reset when the step
  *   routes anywhere that does not come back. It is kept on the step that loops back, not on the target,
@@ -43,13 +44,18 @@ export function takeRoute(
 
   if (choice.kind === 'next') return { route: Route.next, ...passing, counters: fresh };
   if (choice.kind === 'failed') return { route: Route.stepFailed, ...passing, counters: fresh, failure: choice.message };
+  if (choice.kind === 'outageBudgetSpent') {
+    return { route: Route.outageBudgetSpent, ...passing, counters: { ...counters, outage: choice.outage }, failure: choice.message };
+  }
 
   if (choice.kind === 'transientRetry') {
-    const waitSeconds = transientRetrySeconds(plan.transientRetry, counters.transient, retryAfterSeconds, random);
+    const { waitSeconds, outage } = choice;
     return loopBack(plan, control, Route.transientRetry, waitSeconds, {
       ...counters,
-      transient: counters.transient + 1,
+      // A new outage (the first failure, or a restart long after the last) backs off from the start again.
+      transient: counters.outage?.since === outage.since ? counters.transient + 1 : 1,
       waitedSeconds: waited + waitSeconds,
+      outage,
     });
   }
 

@@ -11,6 +11,7 @@ import { evaluateCriteria } from '../arazzo/criteria.ts';
 import { evaluateExpression, type ExpressionContext } from '../arazzo/expressions.ts';
 import { validateInputs } from '../arazzo/inputs.ts';
 import {
+  Errors,
   PLAN_VERSION,
   Route,
   type RunControl,
@@ -22,6 +23,7 @@ import { chooseRoute, type RouteChoice, type StepCounters, type StepOutcome } fr
 import { callApi, describeOutcome, transientKind, type HttpOutcome } from './http.ts';
 import { idempotencyKey } from './idempotency.ts';
 import { takeRoute, type RouteTaken } from './loop-control.ts';
+import { decideTransient, describeOutage, type TransientDecision } from './outage-budget.ts';
 import { createRedactor } from './redact.ts';
 import { buildRequest } from './request.ts';
 import type { SecretSource } from './secrets.ts';
@@ -40,6 +42,8 @@ export interface StepRunnerDeps {
 
 /** Step Functions rejects a Fail cause longer than this. */
 const MAX_CAUSE_LENGTH = 32_768;
+/** A cause thrown as a Lambda error is escaped once more inside Lambda's JSON error; this leaves room for that. */
+const MAX_THROWN_CAUSE_LENGTH = 16_384;
 
 export function createStepRunner(deps: StepRunnerDeps): (event: StepRunnerEvent) => Promise<RunState> {
   return (event) => runStep(event, deps);
@@ -89,7 +93,14 @@ export async function runStep(event: StepRunnerEvent, deps: StepRunnerDeps): Pro
       }),
     ),
   );
+  // Thrown, not routed to a Fail state: the execution then fails at this step's Task, which a redrive runs again.
+  if (safe.control.route === Route.outageBudgetSpent) throw new OutageBudgetSpentError(safe.control.cause);
   return safe;
+}
+
+/** The step's outage outlasted its budget; the message is the JSON cause (what the run knows, and the outage). */
+export class OutageBudgetSpentError extends Error {
+  override readonly name = Errors.outageBudgetSpent;
 }
 
 /**
@@ -142,11 +153,27 @@ async function callAndRoute(
   const transient = transientKind(outcome);
   const trouble = transient === undefined ? undefined : { transient, detail: describeOutcome(outcome) };
 
+  const retryAfter = outcome.kind === 'response' ? parseRetryAfter(outcome.headers['retry-after'], now()) : undefined;
+  const decision: TransientDecision | undefined =
+    transient === undefined
+      ? undefined
+      : decideTransient(
+          plan.transientRetry,
+          counters,
+          {
+            now: now(),
+            described: describeOutcome(outcome),
+            retryAfterSeconds: retryAfter,
+            resumeDueAt: counters.outage === undefined ? undefined : counters.outage.lastAt + state.control.waitSeconds * 1000,
+          },
+          deps.random,
+        );
+
   let stepOutcome: StepOutcome;
   let choice: RouteChoice;
   try {
     stepOutcome = judge(plan, outcome, responseContext);
-    choice = chooseRoute(plan, stepOutcome, counters, responseContext);
+    choice = chooseRoute(plan, stepOutcome, counters, responseContext, decision);
   } catch (error) {
     // The compiler checks every criterion; one that still cannot be evaluated fails the step, naming it.
     if (!(error instanceof ArazzoExpressionError)) throw error;
@@ -154,13 +181,12 @@ async function callAndRoute(
     return { state: finish(state, plan, { route, statusCode, responseContext }), trouble };
   }
 
-  const retryAfter = outcome.kind === 'response' ? parseRetryAfter(outcome.headers['retry-after'], now()) : undefined;
   let route = takeRoute(plan, choice, state.control, counters, retryAfter, deps.random);
   if (route.failure === undefined && choice.kind === 'action' && (choice.action.endsInFailure || isFailureEnd(plan, choice))) {
     route = { ...route, failure: `step ${plan.stepId} ended the run with ${choice.action.name} (${stepOutcome.described})` };
   }
   // A transient answer is not the API's answer: keep what the step saw last rather than nulls from an error page.
-  const answered = route.route === Route.transientRetry ? undefined : responseContext;
+  const answered = route.route === Route.transientRetry || route.route === Route.outageBudgetSpent ? undefined : responseContext;
   return { state: finish(state, plan, { route, statusCode, ...(answered ? { responseContext: answered } : {}) }), trouble };
 }
 
@@ -218,7 +244,10 @@ function finish(
     totalWaitSeconds: route.totalWaitSeconds,
     attempts: { ...state.control.attempts, [plan.stepId]: route.counters },
     lastStep,
-    cause: route.failure === undefined ? '' : cause(route.failure, plan.stepId, statusCode, outputs, lastStep),
+    cause:
+      route.failure === undefined
+        ? ''
+        : cause(route.failure, plan.stepId, statusCode, { outputs, steps, lastStep }, route.route === Route.outageBudgetSpent ? route.counters : undefined, plan),
   };
   return { inputs: state.inputs, steps, outputs, control };
 }
@@ -237,18 +266,28 @@ function evaluateAll(expressions: Record<string, string>, context: ExpressionCon
   return values;
 }
 
+/**
+ * The Fail cause: the message, the workflow outputs and every step's outputs obtained so far (remote ids an
+ * operator needs to find paid work), the last step's answer, and for a spent outage budget the outage itself.
+ */
 function cause(
   message: string,
   stepId: string,
   statusCode: number | null,
-  outputs: Record<string, unknown>,
-  lastStep: RunControl['lastStep'],
+  known: { outputs: Record<string, unknown>; steps: RunState['steps']; lastStep: RunControl['lastStep'] },
+  counters: StepCounters | undefined,
+  plan: StepPlan,
 ): string {
-  const full = JSON.stringify({ message, step: stepId, statusCode, outputs, lastStep });
-  if (full.length <= MAX_CAUSE_LENGTH) return full;
-  const note = 'omitted: the cause would exceed the Step Functions limit of 32768 characters';
-  const brief = JSON.stringify({ message, step: stepId, statusCode, outputs: note, lastStep: { ...lastStep, outputs: note } });
-  return brief.length <= MAX_CAUSE_LENGTH ? brief : JSON.stringify({ message: message.slice(0, 30_000), step: stepId, statusCode });
+  const outage = counters?.outage === undefined ? {} : { outage: describeOutage(counters.outage, plan.transientRetry.budgetSeconds) };
+  // A thrown cause travels inside Lambda's JSON error (escaped), so it gets less room than a Fail state's.
+  const limit = counters?.outage === undefined ? MAX_CAUSE_LENGTH : MAX_THROWN_CAUSE_LENGTH;
+  const { outputs, steps, lastStep } = known;
+  const full = JSON.stringify({ message, step: stepId, statusCode, outputs, steps, lastStep, ...outage });
+  if (full.length <= limit) return full;
+  const note = `omitted: the cause would exceed ${limit} characters (Step Functions keeps at most ${MAX_CAUSE_LENGTH})`;
+  const brief = JSON.stringify({ message, step: stepId, statusCode, outputs, steps: note, lastStep: { ...lastStep, outputs: note }, ...outage });
+  if (brief.length <= limit) return brief;
+  return JSON.stringify({ message: message.slice(0, limit - 2_000), step: stepId, statusCode, ...outage });
 }
 
 function logEntry(

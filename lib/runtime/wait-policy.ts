@@ -2,18 +2,21 @@ import type { TransientRetryPolicy, WaitPolicy } from '../compile/step-plan.ts';
 
 /**
  * How long the run waits before a step runs again. Step Functions Wait states take whole seconds, so every
- * result is a non-negative integer.
+ * result is a whole number of seconds, and never less than MIN_WAIT_SECONDS.
  */
 
 /** Used when the plan leaves a wait-policy field out. */
 export const WAIT_POLICY_DEFAULTS = { seconds: 5, initialSeconds: 2, factor: 2, ratio: 0.1, minSeconds: 2, maxSeconds: 60, jitter: 0 } as const;
 
+/** No wait is shorter than this, whatever a policy or a server says: a wait of 0 would let a loop spin. */
+export const MIN_WAIT_SECONDS = 1;
+
 /**
- * Seconds to wait before retrying after transient trouble. A server's Retry-After wins, and is not capped by
- * `maxSeconds`: calling back sooner than the server asked only earns another 429. The run's loop limit
- * (`maxTotalWaitSeconds`) still bounds it; a Retry-After that does not fit in it ends the run.
- * Without Retry-After: full-jitter exponential backoff, `ceil(random * min(maxSeconds, baseSeconds * 2^n))`
- * with n = transient retries already taken, and never less than 1 second so retries cannot spin.
+ * Seconds to wait before retrying after transient trouble: full-jitter exponential backoff,
+ * `ceil(random * min(maxSeconds, baseSeconds * 2^n))` with n = transient retries already taken, never under
+ * `minSeconds`. A server's Retry-After is the least wait: calling back sooner only earns another 429, but a
+ * Retry-After of 0 (or a date in the past) still waits the floor, and one shorter than the backoff does not
+ * make a long outage cost more calls. The outage budget (see `outage-budget.ts`) bounds the total.
  */
 export function transientRetrySeconds(
   policy: TransientRetryPolicy,
@@ -21,9 +24,11 @@ export function transientRetrySeconds(
   retryAfterSeconds: number | undefined,
   random: () => number,
 ): number {
-  if (retryAfterSeconds !== undefined) return Math.max(1, retryAfterSeconds);
-  const ceiling = Math.min(policy.maxSeconds, policy.baseSeconds * 2 ** retriesTaken);
-  return Math.max(1, wholeSeconds(random() * ceiling));
+  const floor = Math.max(MIN_WAIT_SECONDS, wholeSeconds(policy.minSeconds ?? MIN_WAIT_SECONDS));
+  // 2^n overflows to Infinity after ~1000 retries in a row; min() keeps it at the cap.
+  const ceiling = Math.min(policy.maxSeconds, policy.baseSeconds * 2 ** Math.min(retriesTaken, 1000));
+  const backoff = Math.max(floor, wholeSeconds(random() * ceiling));
+  return retryAfterSeconds === undefined ? backoff : Math.max(backoff, retryAfterSeconds);
 }
 
 /** Where a poll streak stands when the step decides to loop back again. */
@@ -44,7 +49,7 @@ export function loopBackSeconds(
   retryAfterSeconds: number | undefined,
   random: () => number,
 ): number {
-  if (retryAfterSeconds !== undefined) return retryAfterSeconds;
+  if (retryAfterSeconds !== undefined) return Math.max(pollFloorSeconds(policy), retryAfterSeconds);
   const { loops, waitedSeconds } = typeof streak === 'number' ? { loops: streak, waitedSeconds: 0 } : streak;
   const jitter = clamp(policy.jitter ?? WAIT_POLICY_DEFAULTS.jitter, 0, 1);
   // `jitter` is the randomised fraction: 0.2 waits between 80% and 100% of the base. Only ever shorter, so
@@ -53,12 +58,12 @@ export function loopBackSeconds(
 
   switch (policy.kind) {
     case 'fixed':
-      return wholeSeconds(policy.seconds ?? WAIT_POLICY_DEFAULTS.seconds);
+      return Math.max(MIN_WAIT_SECONDS, wholeSeconds(policy.seconds ?? WAIT_POLICY_DEFAULTS.seconds));
     case 'exponential': {
       const initial = policy.initialSeconds ?? WAIT_POLICY_DEFAULTS.initialSeconds;
       const factor = policy.factor ?? WAIT_POLICY_DEFAULTS.factor;
       const max = policy.maxSeconds ?? WAIT_POLICY_DEFAULTS.maxSeconds;
-      return wholeSeconds(jittered(Math.min(max, initial * factor ** loops)));
+      return Math.max(MIN_WAIT_SECONDS, wholeSeconds(jittered(Math.min(max, initial * factor ** loops))));
     }
     case 'proportional': {
       const ratio = policy.ratio ?? WAIT_POLICY_DEFAULTS.ratio;
@@ -73,11 +78,20 @@ export function loopBackSeconds(
 }
 
 /**
+ * The least a poll waits, also when a server's Retry-After is 0 or a date in the past: a proportional
+ * policy's `minSeconds`, otherwise a second.
+ */
+export function pollFloorSeconds(policy: WaitPolicy): number {
+  const least = policy.kind === 'proportional' ? (policy.minSeconds ?? WAIT_POLICY_DEFAULTS.minSeconds) : MIN_WAIT_SECONDS;
+  return Math.max(MIN_WAIT_SECONDS, wholeSeconds(least));
+}
+
+/**
  * Seconds to wait before an Arazzo retry: the action's retryAfter, or the server's Retry-After when the
- * server asks for longer.
+ * server asks for longer; at least a second, so `retryAfter: 0` cannot spin.
  */
 export function arazzoRetrySeconds(retryAfter: number | undefined, retryAfterSeconds: number | undefined): number {
-  return Math.max(wholeSeconds(retryAfter ?? 0), retryAfterSeconds ?? 0);
+  return Math.max(MIN_WAIT_SECONDS, wholeSeconds(retryAfter ?? 0), retryAfterSeconds ?? 0);
 }
 
 /** Retry-After as delta-seconds or an HTTP-date (RFC 9110 §10.2.3), rounded up; undefined when absent or unreadable. */
