@@ -1,7 +1,7 @@
 /**
  * `npm run simulator -- [--port 4010] [--submit-status 202|200] [--no-progress-fields]
  *   [--phases unassigned=1000,preparing=1000,scheduled=2000,processing=10000] [--outcome succeeded]
- *   [--fault-seed 1 --fault-rate rateLimited=0.05 --fault-rate unavailable=0.02 ...]`
+ *   [--fault-seed 1 --fault-rate rateLimited=0.05 --fault-rate unavailable=0.02 ...] [--outage 60+1800[:503|:reset] ...]`
  *
  * Serves the simulator on 127.0.0.1 on the system clock until Ctrl-C. Set SIMULATOR_EXPECTED_TOKEN to
  * refuse every other bearer token (read from the environment so it stays out of shell history and `ps`).
@@ -9,6 +9,7 @@
 import { parseArgs } from 'node:util';
 import { CivitaiSimulator, type CivitaiSimulatorOptions } from './civitai-simulator.ts';
 import { randomFaults, type RandomFaultKind } from './civitai-simulator-faults.ts';
+import { parseOutageFlag, type OutageWindow } from './civitai-simulator-outages.ts';
 import { DEFAULT_JOB_PLAN, mergeJobPlan, PENDING_STATUSES, TERMINAL_STATUSES, type PendingStatus, type TerminalStatus } from './civitai-simulator-jobs.ts';
 
 function fail(message: string): never {
@@ -19,6 +20,7 @@ function fail(message: string): never {
 const USAGE = `usage: npm run simulator -- [--port 4010] [--submit-status 202|200] [--no-progress-fields]
   [--phases unassigned=1000,preparing=1000,scheduled=2000,processing=10000] [--outcome succeeded|failed|expired|canceled]
   [--fault-seed 1 --fault-rate rateLimited=0.05 --fault-rate unavailable=0.02 ...]
+  [--outage <start s>+<duration s>[:503|:reset] ...]   e.g. --outage 60+1800: every request 503 from 60 s after start, for 30 min
 Serves the Civitai Orchestration API simulator on 127.0.0.1 until Ctrl-C. SIMULATOR_EXPECTED_TOKEN refuses other bearer tokens.`;
 
 function parseOptions(argv: string[]): { options: CivitaiSimulatorOptions; summary: string } {
@@ -38,6 +40,7 @@ function parseOptions(argv: string[]): { options: CivitaiSimulatorOptions; summa
         outcome: { type: 'string' },
         'fault-seed': { type: 'string' },
         'fault-rate': { type: 'string', multiple: true, default: [] },
+        outage: { type: 'string', multiple: true, default: [] },
       },
       strict: true,
     });
@@ -79,6 +82,14 @@ function parseOptions(argv: string[]): { options: CivitaiSimulatorOptions; summa
     fail(`--fault-rate: ${(error as Error).message}`);
   }
 
+  const startedAt = Date.now();
+  let outages: OutageWindow[];
+  try {
+    outages = values.outage.map((text) => parseOutageFlag(text, startedAt));
+  } catch (error) {
+    fail((error as Error).message);
+  }
+
   const expectedToken = process.env.SIMULATOR_EXPECTED_TOKEN || undefined;
   const options: CivitaiSimulatorOptions = {
     port,
@@ -86,6 +97,7 @@ function parseOptions(argv: string[]): { options: CivitaiSimulatorOptions; summa
     jobPlan,
     progressFields: !values['no-progress-fields'],
     ...(faults ? { faults } : {}),
+    ...(outages.length > 0 ? { outages } : {}),
     ...(expectedToken ? { expectedToken } : {}),
   };
   const phases = PENDING_STATUSES.map((status) => `${status} ${plan.phaseMs[status]}ms`).join(', ');
@@ -94,14 +106,15 @@ function parseOptions(argv: string[]): { options: CivitaiSimulatorOptions; summa
     : 'no faults';
   const summary =
     `submit answers ${submitStatus}; ${phases}, then ${plan.outcome}; progress fields ${options.progressFields ? 'on' : 'off'}; ` +
-    `${faultSummary}; ${expectedToken ? 'only the token in SIMULATOR_EXPECTED_TOKEN is accepted' : 'any bearer token is accepted'}`;
+    `${faultSummary}; ${outages.length > 0 ? `outages: ${values.outage.map((o) => `${o} (start s + duration s)`).join(', ')}` : 'no outages'}; ${expectedToken ? 'only the token in SIMULATOR_EXPECTED_TOKEN is accepted' : 'any bearer token is accepted'}`;
   return { options, summary };
 }
 
 const { options, summary } = parseOptions(process.argv.slice(2));
 const simulator = new CivitaiSimulator({
   ...options,
-  onRequest: (entry) => process.stderr.write(`${entry.method} ${entry.path} ${entry.status}${entry.fault ? ` (fault: ${entry.fault})` : ''}\n`),
+  onRequest: (entry) =>
+    process.stderr.write(`${entry.method} ${entry.path} ${entry.status}${entry.fault ? ` (fault: ${entry.fault})` : ''}${entry.outage ? ' (scheduled outage)' : ''}\n`),
 });
 const baseUrl = await simulator.start().catch((error: unknown) => fail(`cannot listen on 127.0.0.1:${options.port}: ${(error as Error).message}`));
 process.stderr.write(`Civitai Orchestration API simulator at ${baseUrl}\n${summary}\n`);

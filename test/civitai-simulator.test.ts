@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../local/clock.ts';
 import { CivitaiSimulator, CLOCK_HEADER, type CivitaiSimulatorOptions } from '../local/civitai-simulator.ts';
 import { randomFaults, scheduledFaults, type FaultContext } from '../local/civitai-simulator-faults.ts';
+import { outageWindow, parseOutageFlag } from '../local/civitai-simulator-outages.ts';
 import type { SimulatedWorkflowDocument, TerminalStatus } from '../local/civitai-simulator-jobs.ts';
 
 const TOKEN = 'test-token';
@@ -395,5 +396,30 @@ describe('seeded random faults', () => {
 
   it('refuses rates that add up to more than 1', () => {
     expect(() => randomFaults({ seed: 1, rates: { serverError: 0.6, unavailable: 0.6 } })).toThrow(/at most 1/);
+  });
+});
+
+describe('scheduled outages', () => {
+  it('answer every request 503 inside the window on the run\'s clock, with no effect, while jobs progress underneath', async () => {
+    const origin = new VirtualClock().now();
+    const { sim, base, clock } = await startSimulator({ outages: [outageWindow(origin, 2, 60)] });
+    const job = await submitOk(base);
+    clock.advance(2_000);
+    expect((await submit(base, template())).status).toBe(503);
+    expect((await get(base, job.id)).status).toBe(503);
+    clock.advance(59_000);
+    expect((await get(base, job.id)).status).toBe(503);
+    clock.advance(1_000);
+    expect((await read(base, job.id)).status).toBe('succeeded');
+    expect(sim.counters()).toMatchObject({ jobsCreated: 1, outage: { answered: 3, byClock: { [job.id]: 2, default: 1 } } });
+  });
+
+  it('can reset connections instead, and refuse a window that ends before it starts', async () => {
+    const origin = new VirtualClock().now();
+    const { base } = await startSimulator({ outages: [outageWindow(origin, 0, 10, 'connectionReset')] });
+    await expect(submit(base, template())).rejects.toThrow();
+    expect(() => new CivitaiSimulator({ outages: [{ startMs: 10, endMs: 10 }] })).toThrow(/outages\[0\] must have finite startMs < endMs/);
+    expect(() => parseOutageFlag('60-5', 0)).toThrow(/--outage takes <start seconds>\+<duration seconds>/);
+    expect(parseOutageFlag('60+1800:reset', 1_000)).toEqual({ startMs: 61_000, endMs: 1_861_000, answer: 'connectionReset' });
   });
 });
