@@ -404,14 +404,15 @@ describe('scheduled outages', () => {
     const origin = new VirtualClock().now();
     const { sim, base, clock } = await startSimulator({ outages: [outageWindow(origin, 2, 60)] });
     const job = await submitOk(base);
+    const id = String(job.id);
     clock.advance(2_000);
     expect((await submit(base, template())).status).toBe(503);
-    expect((await get(base, job.id)).status).toBe(503);
+    expect((await get(base, id)).status).toBe(503);
     clock.advance(59_000);
-    expect((await get(base, job.id)).status).toBe(503);
+    expect((await get(base, id)).status).toBe(503);
     clock.advance(1_000);
-    expect((await read(base, job.id)).status).toBe('succeeded');
-    expect(sim.counters()).toMatchObject({ jobsCreated: 1, outage: { answered: 3, byClock: { [job.id]: 2, default: 1 } } });
+    expect((await read(base, id)).status).toBe('succeeded');
+    expect(sim.counters()).toMatchObject({ jobsCreated: 1, outage: { answered: 3, byClock: { [id]: 2, default: 1 } } });
   });
 
   it('can reset connections instead, and refuse a window that ends before it starts', async () => {
