@@ -47,6 +47,8 @@ export const Errors = {
    * outage budget (`transientRetry.budgetSeconds`). The Task does not catch it, so a redrive restarts the step.
    */
   outageBudgetSpent: 'Arazzo.OutageBudgetSpent',
+  /** Thrown by the step runner for a plan its deployment did not compile in, or a request to an origin it did not; never retried. */
+  planNotDeployed: 'Arazzo.PlanNotDeployed',
 } as const;
 
 export interface PlannedAction {
