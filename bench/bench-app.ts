@@ -7,11 +7,24 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readAppConfig, type ArazzoAppConfig } from '../lib/app-config.ts';
 import { loadArazzo } from '../lib/arazzo/load.ts';
-import type { CivitaiSimulator } from '../local/civitai-simulator.ts';
+import type { Clock } from '../local/clock.ts';
 import type { JobPlanOverride } from '../local/civitai-simulator-jobs.ts';
 import { VirtualClock } from '../local/clock.ts';
 import { executeLocally, type LocalExecutionResult } from '../local/local-execution.ts';
 import { synthesizeWorkflow, type SynthesizedWorkflow } from '../local/synthesize-workflow.ts';
+import { promptFor } from './run-names.ts';
+
+export { promptFor, runNameOf } from './run-names.ts';
+
+/**
+ * A simulator the bench runs against: in this process (`CivitaiSimulator`, which is told each run's clock), or in
+ * its own (`RemoteSimulator`, which learns each run's clock from the run's requests).
+ */
+export interface SimulatorHandle {
+  readonly baseUrl: string;
+  registerClock?(key: string, clock: Clock): void;
+  unregisterClock?(key: string): void;
+}
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -32,7 +45,7 @@ export function shippedConfig(changes: Partial<ArazzoAppConfig> = {}): ArazzoApp
 }
 
 /** Synthesizes the shipped app with `changes` (a wait policy, a timeout), every source description pointed at the simulator. */
-export function synthesizeForSimulator(simulator: CivitaiSimulator, changes: Partial<ArazzoAppConfig>): SynthesizedWorkflow {
+export function synthesizeForSimulator(simulator: SimulatorHandle, changes: Partial<ArazzoAppConfig>): SynthesizedWorkflow {
   const base = shippedConfig(changes);
   const serverUrls = Object.fromEntries(loadArazzo(base.document, { allowRoots: base.allowRoots ?? [] }).document.sourceDescriptions.map((s) => [s.name, simulator.baseUrl]));
   return synthesizeWorkflow({ ...base, serverUrls });
@@ -61,14 +74,14 @@ export interface BenchRun {
  * the simulator's `planFor` can give this run's job its plan whatever order concurrent submits arrive in.
  */
 export async function runOnVirtualClock(
-  simulator: CivitaiSimulator,
+  simulator: SimulatorHandle,
   workflow: SynthesizedWorkflow,
   name: string,
   random: () => number,
   fetchFn?: typeof fetch,
 ): Promise<BenchRun> {
   const clock = new VirtualClock();
-  simulator.registerClock(name, clock);
+  simulator.registerClock?.(name, clock);
   try {
     const result = await executeLocally({
       definition: workflow.definition,
@@ -82,21 +95,8 @@ export async function runOnVirtualClock(
     });
     return { result, endedAt: clock.now() };
   } finally {
-    simulator.unregisterClock(name);
+    simulator.unregisterClock?.(name);
   }
-}
-
-const PROMPT_PREFIX = 'bench run ';
-
-export function promptFor(name: string): string {
-  return `${PROMPT_PREFIX}${name}`;
-}
-
-/** The run name a submitted template's prompt carries, for `planFor`. */
-export function runNameOf(template: unknown): string | undefined {
-  const prompt = (template as { steps?: Array<{ input?: { prompt?: unknown } }> }).steps?.[0]?.input?.prompt;
-  if (typeof prompt !== 'string' || !prompt.startsWith(PROMPT_PREFIX)) return undefined;
-  return prompt.slice(PROMPT_PREFIX.length);
 }
 
 /** State transitions as Standard workflows bill them: one per state entered, counted from the event log. */

@@ -3,14 +3,19 @@
  * after a submit took effect, answers slower than the client's timeout, cut JSON), each run on its own
  * virtual clock, with a mix of job outcomes and lengths. A run is lost when it does not end as its remote job
  * calls for, or when its externalId created other than exactly one remote job.
+ *
+ * The simulator runs in a process of its own (remote-simulator.ts), so 500 interpreters on this event loop
+ * cannot delay its answers into timeouts the system would not see: the bench measures the system, not the harness.
  */
 import { DEFAULT_WAIT_POLICY } from '../lib/compile/compile-options.ts';
 import { idempotencyKey } from '../lib/runtime/idempotency.ts';
-import { CivitaiSimulator } from '../local/civitai-simulator.ts';
-import { randomFaults, type FaultPolicy, type RandomFaultOptions } from '../local/civitai-simulator-faults.ts';
+import type { RandomFaultOptions } from '../local/civitai-simulator-faults.ts';
+import type { SimulatorCounters } from '../local/civitai-simulator-counters.ts';
 import type { JobPlanOverride, TerminalStatus } from '../local/civitai-simulator-jobs.ts';
+import type { OutageWindow } from '../local/civitai-simulator-outages.ts';
 import type { LocalExecutionResult } from '../local/local-execution.ts';
-import { BENCH_API_KEY, jobOf, runNameOf, runOnVirtualClock, synthesizeForSimulator, transitionsOf } from './bench-app.ts';
+import { BENCH_API_KEY, jobOf, runOnVirtualClock, synthesizeForSimulator, transitionsOf, type BenchRun } from './bench-app.ts';
+import { startRemoteSimulator, type RemoteSimulatorConfig } from './remote-simulator.ts';
 import { seededRandom } from './seeded-random.ts';
 
 export const LOAD = {
@@ -77,85 +82,126 @@ export interface LoadResult {
    * how short `requestTimeoutMs` can be before the harness, not the simulator's faults, causes the timeouts.
    */
   answeredWithinMs: { p50: number; p99: number; max: number; answered: number; notAnswered: number };
+  /**
+   * Timeouts the runs saw, against slow answers the simulator injected (each one longer than the timeout):
+   * `notInjected` counts timeouts the harness caused (a starved event loop), which the system would not see.
+   */
+  timeouts: { seenByRuns: number; injectedSlow: number; notInjected: number };
 }
 
-interface PlannedRun {
+export interface PlannedRun {
   name: string;
   outcome: TerminalStatus;
   jobSeconds: number;
 }
 
-export async function measureLoad(progress: (line: string) => void): Promise<LoadResult> {
-  const planned = planRuns();
-  const plans = new Map<string, JobPlanOverride>(planned.map((run) => [run.name, jobOf(run.jobSeconds, run.outcome)]));
-  const simulator = new CivitaiSimulator({
+export interface ConcurrentRuns {
+  results: Array<{ run: PlannedRun; result: LocalExecutionResult; endedAt: number }>;
+  counters: SimulatorCounters;
+  wallSeconds: number;
+  peakRssMiB: { sampledDuringLoad: number; processMax: number };
+  answeredWithinMs: LoadResult['answeredWithinMs'];
+}
+
+/**
+ * Runs `planned` all at once against a simulator in its own process (seeded faults, optional outages), each
+ * run on its own virtual clock; returns every result with the simulator's counters.
+ */
+export async function runConcurrently(
+  label: string,
+  planned: PlannedRun[],
+  seed: string,
+  progress: (line: string) => void,
+  outages?: OutageWindow[],
+): Promise<ConcurrentRuns> {
+  const simulator = await startRemoteSimulator({
     expectedToken: BENCH_API_KEY,
     progressFields: false,
-    faults: loadFaults(),
-    planFor: (template) => {
-      const name = runNameOf(template);
-      return name === undefined ? undefined : plans.get(name);
-    },
+    plans: Object.fromEntries(planned.map((run) => [run.name, jobOf(run.jobSeconds, run.outcome)] as const)) as Record<string, JobPlanOverride>,
+    faults: faultConfig(seed),
+    ...(outages ? { outages } : {}),
   });
-  await simulator.start();
   const latency = latencyRecorder();
   let peakRss = process.memoryUsage().rss;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
   try {
     const workflow = synthesizeForSimulator(simulator, { waitPolicy: DEFAULT_WAIT_POLICY, requestTimeoutMs: LOAD.requestTimeoutMs });
-    progress(`load: ${LOAD.runs} concurrent runs against one simulator with faults...`);
+    progress(`${label}: ${planned.length} concurrent runs against a simulator in its own process (pid ${simulator.pid}) with faults...`);
     const started = Date.now();
     let done = 0;
     const results = await Promise.all(
       planned.map(async (run) => {
-        const { result } = await runOnVirtualClock(simulator, workflow, run.name, seededRandom(`${LOAD.seed}|${run.name}`), latency.fetch);
+        const { result, endedAt }: BenchRun = await runOnVirtualClock(simulator, workflow, run.name, seededRandom(`${seed}|${run.name}`), latency.fetch);
         done += 1;
-        if (done % 100 === 0) progress(`load: ${done}/${LOAD.runs} runs ended (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-        return { run, result };
+        if (done % 100 === 0) progress(`${label}: ${done}/${planned.length} runs ended (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+        return { run, result, endedAt };
       }),
     );
     const wallSeconds = (Date.now() - started) / 1000;
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
-
-    const counters = simulator.counters();
-    const jobsByExternalId = new Map<string, Array<{ id: string }>>();
-    for (const [id, job] of Object.entries(counters.workflows)) {
-      if (job.externalId === null) continue;
-      jobsByExternalId.set(job.externalId, [...(jobsByExternalId.get(job.externalId) ?? []), { id }]);
-    }
-
-    const lostRuns: LoadResult['lostRuns'] = [];
-    // Per-externalId counts cannot see a job created without one, or a second job under another id.
-    if (counters.jobsCreated !== results.length) {
-      lostRuns.push({ run: '(all)', reason: `the simulator created ${counters.jobsCreated} jobs for ${results.length} runs`, trail: [] });
-    }
-    const byOutcome: LoadResult['byOutcome'] = {};
-    for (const { run, result } of results) {
-      const jobs = jobsByExternalId.get(idempotencyKey(result.executionArn, 'submitGeneration')) ?? [];
-      const reason = jobs.length !== 1 ? `${jobs.length} remote jobs for its externalId` : wrongEnding(run, result, jobs[0]!.id);
-      const tally = (byOutcome[run.outcome] ??= { runs: 0, correct: 0 });
-      tally.runs += 1;
-      if (reason === undefined) tally.correct += 1;
-      else lostRuns.push({ run: run.name, reason, trail: trailOf(result) });
-    }
-    const transitions = results.reduce((sum, { result }) => sum + transitionsOf(result), 0);
     return {
-      runs: LOAD.runs,
-      finishedCorrectly: LOAD.runs - lostRuns.length,
-      lost: lostRuns.length,
-      lostRuns,
-      byOutcome,
+      results,
+      counters: await simulator.counters(),
       wallSeconds,
       peakRssMiB: { sampledDuringLoad: mib(peakRss), processMax: mib(process.resourceUsage().maxRSS * 1024) },
-      simulator: { requests: counters.requests, jobsCreated: counters.jobsCreated, faults: counters.faults, byStatus: counters.byStatus },
-      transitions: { total: transitions, perRun: transitions / LOAD.runs },
-      stepRuns: results.reduce((sum, { result }) => sum + result.logs.length, 0),
       answeredWithinMs: latency.summary(),
     };
   } finally {
     clearInterval(sampler);
     await simulator.stop();
   }
+}
+
+/** Each run ended as its job calls for, with exactly one remote job under its externalId; what went wrong otherwise. */
+export function checkRuns(runs: ConcurrentRuns): Pick<LoadResult, 'finishedCorrectly' | 'lost' | 'lostRuns' | 'byOutcome'> & { jobsPerRun: { min: number; max: number } } {
+  const { results, counters } = runs;
+  const jobsByExternalId = new Map<string, Array<{ id: string }>>();
+  for (const [id, job] of Object.entries(counters.workflows)) {
+    if (job.externalId === null) continue;
+    jobsByExternalId.set(job.externalId, [...(jobsByExternalId.get(job.externalId) ?? []), { id }]);
+  }
+  const lostRuns: LoadResult['lostRuns'] = [];
+  // Per-externalId counts cannot see a job created without one, or a second job under another id.
+  if (counters.jobsCreated !== results.length) {
+    lostRuns.push({ run: '(all)', reason: `the simulator created ${counters.jobsCreated} jobs for ${results.length} runs`, trail: [] });
+  }
+  const byOutcome: LoadResult['byOutcome'] = {};
+  const jobCounts: number[] = [];
+  for (const { run, result } of results) {
+    const jobs = jobsByExternalId.get(idempotencyKey(result.executionArn, 'submitGeneration')) ?? [];
+    jobCounts.push(jobs.length);
+    const reason = jobs.length !== 1 ? `${jobs.length} remote jobs for its externalId` : wrongEnding(run, result, jobs[0]!.id);
+    const tally = (byOutcome[run.outcome] ??= { runs: 0, correct: 0 });
+    tally.runs += 1;
+    if (reason === undefined) tally.correct += 1;
+    else lostRuns.push({ run: run.name, reason, trail: trailOf(result) });
+  }
+  return {
+    finishedCorrectly: results.length - lostRuns.filter((l) => l.run !== '(all)').length,
+    lost: lostRuns.length,
+    lostRuns,
+    byOutcome,
+    jobsPerRun: { min: Math.min(...jobCounts), max: Math.max(...jobCounts) },
+  };
+}
+
+export async function measureLoad(progress: (line: string) => void): Promise<LoadResult> {
+  const runs = await runConcurrently('load', planRuns(), LOAD.seed, progress);
+  const checked = checkRuns(runs);
+  const { results, counters } = runs;
+  const transitions = results.reduce((sum, { result }) => sum + transitionsOf(result), 0);
+  const timeoutsSeen = results.reduce((sum, { result }) => sum + result.logs.filter((entry) => entry.transient === 'timeout').length, 0);
+  return {
+    runs: LOAD.runs,
+    ...checked,
+    wallSeconds: runs.wallSeconds,
+    peakRssMiB: runs.peakRssMiB,
+    simulator: { requests: counters.requests, jobsCreated: counters.jobsCreated, faults: counters.faults, byStatus: counters.byStatus },
+    transitions: { total: transitions, perRun: transitions / LOAD.runs },
+    stepRuns: results.reduce((sum, { result }) => sum + result.logs.length, 0),
+    answeredWithinMs: runs.answeredWithinMs,
+    timeouts: { seenByRuns: timeoutsSeen, injectedSlow: counters.faults.slow, notInjected: Math.max(0, timeoutsSeen - counters.faults.slow) },
+  };
 }
 
 /** Undefined when the run ended as its job calls for; otherwise what was wrong. */
@@ -184,10 +230,15 @@ function trailOf(result: LocalExecutionResult): string[] {
   });
 }
 
+/** Exactly LOAD's shares of the outcomes over `runs` runs, in a seeded order. */
+export function plannedOutcomes(runs: number): TerminalStatus[] {
+  return LOAD.outcomes.flatMap(({ outcome, share }) => Array<TerminalStatus>(Math.round(share * runs)).fill(outcome));
+}
+
 /** Exact shares of outcomes, job lengths drawn from the seed: the same 500 runs on every bench. */
 function planRuns(): PlannedRun[] {
   const random = seededRandom(LOAD.seed);
-  const outcomes: TerminalStatus[] = LOAD.outcomes.flatMap(({ outcome, share }) => Array<TerminalStatus>(Math.round(share * LOAD.runs)).fill(outcome));
+  const outcomes = plannedOutcomes(LOAD.runs);
   return outcomes.map((outcome, index) => {
     let draw = random();
     const length = LOAD.jobSeconds.find(({ share }) => (draw -= share) < 0) ?? LOAD.jobSeconds[LOAD.jobSeconds.length - 1]!;
@@ -195,11 +246,14 @@ function planRuns(): PlannedRun[] {
   });
 }
 
-function loadFaults(): FaultPolicy {
-  const common = { seed: LOAD.seed, retryAfterSeconds: LOAD.retryAfterSeconds, slowDelayMs: LOAD.slowDelayMs };
-  const submit = randomFaults({ ...common, rates: LOAD.submitFaultRates, operations: ['submitWorkflow'] });
-  const poll = randomFaults({ ...common, rates: LOAD.pollFaultRates, operations: ['getWorkflow'] });
-  return (context) => (context.operation === 'submitWorkflow' ? submit(context) : poll(context));
+function faultConfig(seed: string): NonNullable<RemoteSimulatorConfig['faults']> {
+  return {
+    seed,
+    submitRates: LOAD.submitFaultRates,
+    pollRates: LOAD.pollFaultRates,
+    retryAfterSeconds: LOAD.retryAfterSeconds,
+    slowDelayMs: LOAD.slowDelayMs,
+  };
 }
 
 function latencyRecorder(): { fetch: typeof fetch; summary: () => LoadResult['answeredWithinMs'] } {

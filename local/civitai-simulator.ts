@@ -30,6 +30,11 @@ import {
 } from './civitai-simulator-jobs.ts';
 
 export const CLOCK_HEADER = 'x-sim-clock';
+/**
+ * The run's time (epoch ms) as it sends a request. A simulator in another process (`clocksFromHeaders`) keeps
+ * each run's clock from it, so a run on virtual time needs no clock object shared with the simulator.
+ */
+export const NOW_HEADER = 'x-sim-now';
 export const WORKFLOWS_PATH = '/v2/consumer/workflows';
 const BLOBS_PATH = '/v2/consumer/blobs';
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -67,6 +72,11 @@ export interface CivitaiSimulatorOptions {
   /** `estimatedProgressRate` and `queuePosition` in responses (default true). */
   progressFields?: boolean;
   faults?: FaultPolicy;
+  /**
+   * Learn each run's clock from its requests (`x-sim-clock` names it, `x-sim-now` says its time) instead of
+   * `registerClock`: for a simulator in its own process. A clock never goes backwards.
+   */
+  clocksFromHeaders?: boolean;
   /** Scheduled outages on the clock of each request (see `civitai-simulator-outages.ts`); checked before `faults`. */
   outages?: readonly OutageWindow[];
   /** Called once per request after it is answered; never given headers or bodies. */
@@ -193,6 +203,7 @@ export class CivitaiSimulator {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (this.options.clocksFromHeaders) this.clockFromHeaders(req);
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
     const route = matchRoute(req.method ?? 'GET', path);
     this.tally.request(route.operation);
@@ -352,6 +363,15 @@ export class CivitaiSimulator {
     log(200);
   }
 
+  private clockFromHeaders(req: IncomingMessage): void {
+    const key = header(req, CLOCK_HEADER);
+    const now = Number(header(req, NOW_HEADER));
+    if (key === undefined || !Number.isFinite(now)) return;
+    const clock = this.clocks.get(key);
+    if (clock instanceof HeaderClock) clock.see(now);
+    else if (clock === undefined) this.clocks.set(key, new HeaderClock(now));
+  }
+
   /** The clock a request is judged on: its run's (x-sim-clock), else its workflow's, else the default. */
   private requestClock(req: IncomingMessage, route: Route): { clock: Clock; clockKey: string } {
     const key = header(req, CLOCK_HEADER);
@@ -447,6 +467,19 @@ export class CivitaiSimulator {
     const message = error instanceof Error ? error.message : String(error);
     if (!res.headersSent && !res.destroyed) writeReply(res, problem(500, 'Internal Server Error', `Simulator bug: ${message}`));
     this.tally.answered(500);
+  }
+}
+
+/** A run's time as its latest request said it; it never goes backwards. */
+class HeaderClock implements Clock {
+  constructor(private current: number) {}
+
+  now(): number {
+    return this.current;
+  }
+
+  see(ms: number): void {
+    this.current = Math.max(this.current, ms);
   }
 }
 

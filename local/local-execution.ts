@@ -14,7 +14,7 @@ import { deployedPlans } from '../lib/compile/plan-digests.ts';
 import type { RunState, StepRunnerEvent } from '../lib/compile/step-plan.ts';
 import { runStep } from '../lib/runtime/run-step.ts';
 import { staticSecretSource } from '../lib/runtime/secrets.ts';
-import { CLOCK_HEADER } from './civitai-simulator.ts';
+import { CLOCK_HEADER, NOW_HEADER } from './civitai-simulator.ts';
 import { systemClock, VirtualClock, type Clock } from './clock.ts';
 
 export interface LocalExecutionOptions {
@@ -25,7 +25,7 @@ export interface LocalExecutionOptions {
   secrets?: Record<string, string>;
   /** A VirtualClock runs on virtual time; anything else waits for real. @default the system clock */
   clock?: Clock;
-  /** Sent as `x-sim-clock` so a simulator keeps this run's jobs on this run's clock. */
+  /** Sent as `x-sim-clock`, with the run's time as `x-sim-now`, so a simulator keeps this run's jobs on this run's clock. */
   simulatorClockKey?: string;
   /** @default `local-<random>` */
   executionName?: string;
@@ -84,6 +84,7 @@ export async function executeLocally(options: LocalExecutionOptions): Promise<Lo
     ? (url, init) => {
         const headers = new Headers(init?.headers);
         headers.set(CLOCK_HEADER, options.simulatorClockKey!);
+        headers.set(NOW_HEADER, String(clock.now()));
         return baseFetch(url, { ...init, headers });
       }
     : baseFetch;
