@@ -1,14 +1,17 @@
 /**
- * `npm run bench`: poll efficiency of wait policies, cold start of the step runner bundle, and 500 concurrent
- * runs under injected faults, all through the local runner against the Civitai simulator. Prints tables and
- * writes bench/results.json. Not part of `npm test`: it measures, it does not assert (except that the
- * default wait policy meets its targets and no run is lost, which set the exit code).
+ * `npm run bench`: poll efficiency of wait policies, cold start of the step runner bundle, 500 concurrent
+ * runs under injected faults, and the outage soak (500 runs through a 30-minute total outage), all through the
+ * local runner against the Civitai simulator. Prints tables and writes bench/results.json; a partial run
+ * (`npm run bench -- poll`) writes bench/results.partial.json instead, so it never replaces the committed full
+ * results. Not part of `npm test`: it measures, it does not assert (except that the default wait policy meets
+ * its targets, no run is lost and the soak meets its targets, which set the exit code).
  */
 import { writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { measureColdStart, type ColdStart } from './cold-start.ts';
 import { LOAD, measureLoad, type LoadResult } from './load.ts';
+import { measureOutageSoak, SOAK, SOAK_POLICY, type SoakResult } from './outage-soak.ts';
 import { BASELINE, BENCH_POLICIES, DEFAULT, JOB_SECONDS, meetsTargets, measurePollEfficiency, SPREAD_OFFSETS, TARGETS, type PollEfficiency } from './poll-efficiency.ts';
 import { projectRoot } from './bench-app.ts';
 import { fixed, markdownTable, ratio, yesNo } from './table.ts';
@@ -18,37 +21,55 @@ const USD_PER_TRANSITION = 0.025 / 1000;
 
 async function main(): Promise<number> {
   const started = Date.now();
+  const loadAtStart = Math.round(os.loadavg()[0]! * 10) / 10;
   const log = (line: string) => process.stderr.write(`${line}\n`);
+  const parts = ['poll', 'cold-start', 'load', 'soak'];
   const only = new Set(process.argv.slice(2));
+  for (const part of only) {
+    if (!parts.includes(part)) throw new Error(`unknown part "${part}"; npm run bench -- [${parts.join(' | ')} ...]`);
+  }
   const wants = (part: string) => only.size === 0 || only.has(part);
 
   const poll = wants('poll') ? await measurePollEfficiency(log) : undefined;
   const coldStart = wants('cold-start') ? await measureColdStart(log) : undefined;
   const load = wants('load') ? await measureLoad(log) : undefined;
+  const soak = wants('soak') ? await measureOutageSoak(log) : undefined;
 
   const sections = [
     poll && pollSection(poll),
     coldStart && coldStartSection(coldStart),
     load && loadSection(load),
+    soak && soakSection(soak),
   ].filter((s): s is string => s !== undefined);
   process.stdout.write(`${sections.join('\n\n')}\n`);
 
   const results = {
     command: `npm run bench${only.size > 0 ? ` -- ${[...only].join(' ')}` : ''}`,
     measuredAt: new Date().toISOString(),
-    machine: { node: process.version, platform: `${os.platform()} ${os.arch()}`, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown' },
+    machine: {
+      node: process.version,
+      platform: `${os.platform()} ${os.arch()}`,
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? 'unknown',
+      // The machine's 1-minute load average at the start and the end: a bench run beside other CPU-heavy work says so.
+      loadAverage: { atStart: loadAtStart, atEnd: Math.round(os.loadavg()[0]! * 10) / 10 },
+      ...(process.env.BENCH_NOTE ? { note: process.env.BENCH_NOTE } : {}),
+    },
     wallSeconds: (Date.now() - started) / 1000,
     ...(poll ? { pollEfficiency: { policies: BENCH_POLICIES, jobSeconds: JOB_SECONDS, spreadOffsets: SPREAD_OFFSETS, ...poll } } : {}),
     ...(coldStart ? { coldStart } : {}),
     ...(load ? { load: { config: LOAD, ...load } } : {}),
+    ...(soak ? { outageSoak: { config: { ...SOAK, transientRetry: SOAK_POLICY, faults: 'as load' }, ...soak } } : {}),
   };
-  const file = path.join(projectRoot, 'bench/results.json');
+  // Only a full run replaces the committed figures.
+  const file = path.join(projectRoot, only.size === 0 ? 'bench/results.json' : 'bench/results.partial.json');
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   log(`\nwrote ${path.relative(process.cwd(), file)} (${results.wallSeconds.toFixed(0)} s)`);
 
   const failures = [
     poll && !poll.targets.met ? 'the default wait policy misses its targets' : undefined,
     load && load.lost > 0 ? `${load.lost} runs lost under load` : undefined,
+    soak && !soak.targets.met ? `outage soak: ${soak.targets.reasons.join('; ')}` : undefined,
   ].filter((f): f is string => f !== undefined);
   if (failures.length > 0) log(`FAILED: ${failures.join('; ')}`);
   return failures.length > 0 ? 1 : 0;
@@ -146,7 +167,37 @@ function loadSection(load: LoadResult): string {
     table,
     '',
     `By remote outcome (correct/runs): ${outcomes}. Faults: ${faults}. Answers: ${JSON.stringify(load.simulator.byStatus)}.`,
-    `Real time to an answer inside the harness: p50 ${load.answeredWithinMs.p50} ms, p99 ${load.answeredWithinMs.p99} ms, max ${load.answeredWithinMs.max} ms (${load.answeredWithinMs.notAnswered} requests timed out or were reset).`,
+    `Real time to an answer (simulator in its own process): p50 ${load.answeredWithinMs.p50} ms, p99 ${load.answeredWithinMs.p99} ms, max ${load.answeredWithinMs.max} ms (${load.answeredWithinMs.notAnswered} requests timed out or were reset).`,
+    `Timeouts seen by the runs: ${load.timeouts.seenByRuns}, of which injected (slow answers): ${load.timeouts.injectedSlow}; caused by the harness: ${load.timeouts.notInjected}.`,
+    ...(lost.length > 0 ? ['', 'Lost runs:', ...lost] : []),
+  ].join('\n');
+}
+
+function soakSection(soak: SoakResult): string {
+  const { outageCallsPerRun: calls, extraLagSeconds: lag } = soak;
+  const table = markdownTable(
+    ['runs', 'finished correctly', 'lost', 'remote jobs per run', 'polling at outage start', 'calls during outage per run (mean / p95 / max)', 'per hour', 'extra lag s (p50 / p95 / max)', 'wall s'],
+    [[
+      soak.runs,
+      soak.finishedCorrectly,
+      soak.lost,
+      soak.jobsPerRun.min === soak.jobsPerRun.max ? soak.jobsPerRun.min : `${soak.jobsPerRun.min}-${soak.jobsPerRun.max}`,
+      soak.midPollAtOutageStart,
+      `${fixed(calls.mean, 1)} / ${calls.p95} / ${calls.max}`,
+      fixed(calls.perHourAtMean, 1),
+      `${fixed(lag.p50, 0)} / ${fixed(lag.p95, 0)} / ${fixed(lag.max, 0)}`,
+      fixed(soak.wallSeconds, 1),
+    ]],
+    [true, true, true, true, true, false, true, false, true],
+  );
+  const lost = soak.lostRuns.slice(0, 10).map((l) => `- ${l.run}: ${l.reason}\n    ${l.trail.join('\n    ')}`);
+  return [
+    `## Outage soak (${soak.runs} concurrent runs, jobs ${SOAK.jobSeconds.min}-${SOAK.jobSeconds.max} s, load faults, every request 503 for ${SOAK.outage.durationSeconds / 60} min from ${SOAK.outage.startSeconds} s)`,
+    '',
+    table,
+    '',
+    `"extra lag": for runs polling when the outage began, run end - max(job end, outage end), virtual seconds: the completion lag beyond the outage's own length. Retry policy: ${JSON.stringify(SOAK_POLICY)}.`,
+    `Targets: all runs correct, 0 lost, exactly 1 remote job per run, at most ${SOAK.maxMeanOutageCallsPerRun} calls per run during the outage on average: ${soak.targets.met ? 'met' : `missed (${soak.targets.reasons.join('; ')})`}.`,
     ...(lost.length > 0 ? ['', 'Lost runs:', ...lost] : []),
   ].join('\n');
 }
