@@ -65,7 +65,7 @@ export async function runPlan(
     sent.push({ method: init?.method ?? 'GET', url: new URL(String(input)), headers: new Headers(init?.headers), body: init?.body as string | undefined });
     const { status, body, headers = {} } = script[Math.min(sent.length - 1, script.length - 1)];
     const text = body === undefined ? null : typeof body === 'string' ? body : JSON.stringify(body);
-    const contentType = typeof body === 'string' || body === undefined ? {} : { 'content-type': 'application/json' };
+    const contentType: Record<string, string> = typeof body === 'string' || body === undefined ? {} : { 'content-type': 'application/json' };
     return new Response(text, { status, headers: { ...contentType, ...headers } });
   };
   const state = await runStep(

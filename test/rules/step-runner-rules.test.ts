@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { compileFile, fixture } from '../support/compile-fixture.ts';
-import { initialRunState, Route, type RunState } from '../../lib/compile/step-plan.ts';
+import { initialRunState, Route, type RunState, type WaitPolicy } from '../../lib/compile/step-plan.ts';
 import { action, causeOf, runPlan, stepPlan } from './step-harness.ts';
 
 const always = [{ condition: '$statusCode == 200' }];
@@ -87,7 +87,7 @@ describe('transient trouble', () => {
 });
 
 describe('the wait before a poll', () => {
-  const polling = (waitPolicy: Parameters<typeof stepPlan>[0]['waitPolicy']) =>
+  const polling = (waitPolicy: WaitPolicy) =>
     stepPlan({ waitPolicy, onSuccess: [action('again', 'goto', { stepId: 'poll', loopsBack: true, criteria: bodyIs('running') })] });
 
   it('keeps to a proportional policy\'s own maximum and minimum, not the defaults', async () => {
