@@ -12,7 +12,7 @@ import { configDefaults, defineConfig, mergeConfig } from 'vitest/config';
 import base from './vitest.config.ts';
 import { FastFirstSequencer } from './test/mutation/fast-first-sequencer.ts';
 
-export const OUT_OF_PROCESS_TESTS = ['test/compile-cli.test.ts', 'test/local-cli.test.ts', 'test/readme-diagram.test.ts'];
+export const OUT_OF_PROCESS_TESTS = ['test/compile-cli.test.ts', 'test/local-cli.test.ts', 'test/docs-diagram.test.ts'];
 export const MEASUREMENTS = ['test/rules/poll-cost.test.ts'];
 
 export default mergeConfig(
