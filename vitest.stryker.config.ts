@@ -1,6 +1,6 @@
 /**
  * The vitest configuration StrykerJS runs (`npm run mutate`, see docs/testing.md): the suite's own, except that
- * - tests that run the project's commands in a child process are left out: a mutant is only active in Stryker's
+ * - tests that run the project's commands (or the bundled Lambda) in a child process are left out: a mutant is only active in Stryker's
  *   own process, so they cannot kill one, and at seconds each they would dominate every run they are picked for;
  * - so is the poll-cost measurement (hundreds of polls on virtual time): it states what the default wait policy
  *   costs, and test/wait-policy.test.ts and test/rules/ state the policy's rules in milliseconds;
@@ -12,7 +12,7 @@ import { configDefaults, defineConfig, mergeConfig } from 'vitest/config';
 import base from './vitest.config.ts';
 import { FastFirstSequencer } from './test/mutation/fast-first-sequencer.ts';
 
-export const OUT_OF_PROCESS_TESTS = ['test/compile-cli.test.ts', 'test/local-cli.test.ts', 'test/docs-diagram.test.ts'];
+export const OUT_OF_PROCESS_TESTS = ['test/compile-cli.test.ts', 'test/local-cli.test.ts', 'test/docs-diagram.test.ts', 'test/security/foreign-plan.test.ts'];
 export const MEASUREMENTS = ['test/rules/poll-cost.test.ts'];
 
 export default mergeConfig(

@@ -5,6 +5,7 @@
 import { initialRunState, PLAN_VERSION, type PlannedAction, type RunState, type StepPlan } from '../../lib/compile/step-plan.ts';
 import { runStep } from '../../lib/runtime/run-step.ts';
 import { staticSecretSource } from '../../lib/runtime/secrets.ts';
+import { deployedFor } from '../support/deployed.ts';
 
 export const EXECUTION_ID = 'arn:aws:states:eu-west-1:111122223333:execution:rules:run-1';
 
@@ -52,7 +53,7 @@ export function stepPlan(overrides: Partial<StepPlan> = {}): StepPlan {
   };
 }
 
-/** Runs the step once; `answers` are given to successive calls, the last one repeating. */
+/** Runs the step once, as a deployment that compiled the plan in; `answers` go to successive calls, the last one repeating. */
 export async function runPlan(
   plan: StepPlan,
   answers: Answer | Answer[],
@@ -68,9 +69,11 @@ export async function runPlan(
     const contentType: Record<string, string> = typeof body === 'string' || body === undefined ? {} : { 'content-type': 'application/json' };
     return new Response(text, { status, headers: { ...contentType, ...headers } });
   };
+  const text = JSON.stringify(plan);
   const state = await runStep(
-    { plan: JSON.stringify(plan), state: options.state ?? initialRunState({}), executionId: options.executionId ?? EXECUTION_ID },
+    { plan: text, state: options.state ?? initialRunState({}), executionId: options.executionId ?? EXECUTION_ID },
     {
+      deployed: deployedFor(text),
       secrets: staticSecretSource(options.secrets ?? {}),
       fetch: fetchScripted as typeof fetch,
       random: options.random ?? (() => 0.5),
