@@ -26,6 +26,8 @@ export interface CompileOptions {
   loopLimit?: { maxIterations?: number; maxTotalWaitSeconds?: number };
   /** HTTP timeout of one API call. @default 10000 */
   requestTimeoutMs?: number;
+  /** How deep workflows may run workflows (steps with workflowId, goto to a workflow, dependsOn). @default 4 */
+  maxWorkflowDepth?: number;
   /** The step runner's ARN (or a substitution placeholder) in each Task. @default STEP_RUNNER_PLACEHOLDER */
   functionArn?: string;
 }
