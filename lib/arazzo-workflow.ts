@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -179,14 +179,20 @@ export class ArazzoWorkflow extends Construct {
    */
   private allowNestedRuns(parent: sfn.StateMachine, child: sfn.StateMachine): void {
     child.grantStartExecution(parent);
-    child.grantExecution(parent, 'states:DescribeExecution', 'states:StopExecution');
+    const childMachine = child.node.defaultChild as sfn.CfnStateMachine;
+    parent.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['states:DescribeExecution', 'states:StopExecution'],
+        resources: [`arn:${Aws.PARTITION}:states:${Aws.REGION}:${Aws.ACCOUNT_ID}:execution:${childMachine.attrName}:*`],
+      }),
+    );
     parent.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
         resources: [Stack.of(this).formatArn({ service: 'events', resource: 'rule', resourceName: 'StepFunctionsGetEventsForStepFunctionsExecutionRule' })],
       }),
     );
-    const childId = Stack.of(this).getLogicalId(child.node.defaultChild as sfn.CfnStateMachine);
+    const childId = Stack.of(this).getLogicalId(childMachine);
     Validations.of(parent).acknowledge({
       id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${childId}.Name>:*]`,
       reason: 'DescribeExecution and StopExecution of a nested workflow are allowed on the executions of that one state machine, whose names Step Functions chooses.',
