@@ -29,6 +29,11 @@ export interface ArazzoWorkflowProps extends Omit<CompileOptions, 'functionArn'>
   /** An OpenAPI Overlay 1.0 document applied to the Arazzo document before compiling. @default none */
   readonly overlayPath?: string;
   /**
+   * Directories (relative paths are from the project root) besides the document's own that its source
+   * descriptions may be read from; nothing else is read. @default only the document's directory tree
+   */
+  readonly allowRoots?: readonly string[];
+  /**
    * The secret holding the secret inputs: a JSON object keyed by input name, or a plain string when there
    * is one secret input. @default a new secret, created when `secretInputs` is not empty
    */
@@ -63,8 +68,10 @@ export class ArazzoWorkflow extends Construct {
     super(scope, id);
     const loaded = loadArazzo(path.resolve(projectRoot, props.documentPath), {
       ...(props.overlayPath ? { overlay: path.resolve(projectRoot, props.overlayPath) } : {}),
+      allowRoots: (props.allowRoots ?? []).map((root) => path.resolve(projectRoot, root)),
     });
-    const compiledSet = compileWorkflowSet(loaded, { ...props, functionArn: STEP_RUNNER_PLACEHOLDER });
+    const { documentPath: _document, overlayPath: _overlay, allowRoots: _roots, ...compileOptions } = props;
+    const compiledSet = compileWorkflowSet(loaded, { ...compileOptions, functionArn: STEP_RUNNER_PLACEHOLDER });
     const compiled = compiledSet.root;
     this.definition = compiled.definition;
     this.publicInputSchema = compiled.publicInputSchema;
