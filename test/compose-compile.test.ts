@@ -75,6 +75,10 @@ describe('composed workflows at synth', () => {
     );
   });
 
+  it('reads an arazzo source description only inside the document\'s tree, like every file it names', () => {
+    expect(() => compileFile(compose('nested/escape.arazzo.yml'))).toThrow(/sourceDescriptions\[0\] › url: .*outside/);
+  });
+
   it("refuses outputs a called workflow does not have, and HTTP expressions on a step that makes no call", () => {
     const missing = petShopWith('orderId: $outputs.order_id', 'orderId: $outputs.orderNumber');
     expect(() => compileFile(missing, { serverUrls })).toThrow(/"\$outputs.orderNumber": workflow place-order declares no output "orderNumber"/);

@@ -86,3 +86,26 @@ describe('a workflow that runs workflows, run locally', () => {
     expect(result.childExecutions).toHaveLength(1);
   });
 });
+
+describe('a workflow of an arazzo source description, run locally', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer((request, response) => {
+      if (request.headers['x-api-key'] !== apiKey) return reply(response, 401, { error: 'no key' });
+      if (request.path === '/pets') return reply(response, 200, [{ id: 3 }]);
+      if (request.path === '/orders') return reply(response, 201, { id: `ord-for-${JSON.parse(request.body).petId}` });
+      return reply(response, 404, {});
+    });
+  });
+  afterAll(() => server.close());
+
+  it('runs $sourceDescriptions.<name>.<workflowId> as its own state machine, with its outputs exposed on the step', async () => {
+    const document = path.join(projectRoot, 'test/fixtures/compose/order-from-source.arazzo.yml');
+    const workflow = synthesizeWorkflow({ stackName: 'FromSource', document, secretInputs: ['apiKey'], serverUrls: { pets: server.baseUrl } });
+    const result = await executeLocally({ definition: workflow.definition, stateMachines: workflow.stateMachines, input: {}, secrets: { apiKey }, clock: new VirtualClock() });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.output).toEqual({ orderId: 'ord-for-3' });
+    expect(result.events.find((e) => e.type === 'ChildExecutionStarted')?.stateName).toBe('Run orders.place-order for order');
+  });
+});
+

@@ -82,7 +82,8 @@ export function loadedSourceDocument(loaded: LoadedArazzo, sourceName: string): 
   }
   let document = cache.get(sourceName);
   if (!document) {
-    document = loadArazzo(loaded.sources[sourceName]!.url);
+    // Confined like every file the naming document reads: an arazzo source cannot widen what may be read.
+    document = loadArazzo(loaded.sources[sourceName]!.url, loaded.roots ? { confineTo: loaded.roots } : {});
     cache.set(sourceName, document);
   }
   return document;
