@@ -11,6 +11,7 @@
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { AslDefinition } from '../lib/compile/asl.ts';
 import { START_EXECUTION_SYNC } from '../lib/compile/child-workflow.ts';
+import { deployedPlans } from '../lib/compile/plan-digests.ts';
 import type { RunState, StepRunnerEvent } from '../lib/compile/step-plan.ts';
 import { runStep } from '../lib/runtime/run-step.ts';
 import { staticSecretSource } from '../lib/runtime/secrets.ts';
@@ -40,6 +41,11 @@ export interface LocalExecutionOptions {
   stateMachineName?: string;
   /** A nested execution's events are shifted by this much, so they read on the parent's timeline. @default 0 */
   elapsedOffsetMs?: number;
+  /**
+   * Other definitions deployed with this one (child workflows): their plans may run too. The step runner
+   * runs only the plans of `definition` and these, as the deployed function runs only the plans baked into it.
+   */
+  deployedWith?: AslDefinition[];
 }
 
 /** One entry of the execution's event log, with the run's clock time. */
@@ -94,6 +100,7 @@ export async function executeLocally(options: LocalExecutionOptions): Promise<Lo
       }
     : baseFetch;
   const deps = {
+    deployed: deployedPlans([options.definition, ...(options.deployedWith ?? []), ...Object.values(options.stateMachines ?? {})]),
     secrets: staticSecretSource(options.secrets ?? {}),
     fetch: fetchWithClock,
     random: options.random ?? Math.random,
