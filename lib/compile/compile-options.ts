@@ -28,6 +28,11 @@ export interface CompileOptions {
   requestTimeoutMs?: number;
   /** How deep workflows may run workflows (steps with workflowId, goto to a workflow, dependsOn). @default 4 */
   maxWorkflowDepth?: number;
+  /**
+   * The most bytes of one response body the step runner reads (after decoding); a larger answer fails the step
+   * (Arazzo.ResponseTooLarge in the cause). Between 1 KiB and 64 MiB. @default DEFAULT_MAX_RESPONSE_BYTES (10 MiB)
+   */
+  maxResponseBytes?: number;
   /** The step runner's ARN (or a substitution placeholder) in each Task. @default STEP_RUNNER_PLACEHOLDER */
   functionArn?: string;
 }

@@ -80,7 +80,7 @@ export function planStep(context: PlanContext, step: Step, index: number): StepP
     index,
     request: workflowCall
       ? // Not an HTTP call: what the console's Comment and the Task timeout read.
-        { method: 'WORKFLOW', url: `workflow:${workflowCall.workflow}`, parameters: [], timeoutMs: options.requestTimeoutMs }
+        { method: 'WORKFLOW', url: `workflow:${workflowCall.workflow}`, parameters: [], timeoutMs: options.requestTimeoutMs, maxResponseBytes: options.maxResponseBytes }
       : operationRequest(context, step, where),
     successCriteria: step.successCriteria ?? [],
     outputs: step.outputs ?? (workflowCall ? context.childOutputs(workflowCall.workflow) : {}),
@@ -108,6 +108,7 @@ function operationRequest(context: PlanContext, step: Step, where: string): Step
     parameters: mergeParameters(context, step, where),
     ...(step.requestBody ? { body: { ...step.requestBody } } : {}),
     timeoutMs: context.options.requestTimeoutMs,
+    maxResponseBytes: context.options.maxResponseBytes,
   };
 }
 
