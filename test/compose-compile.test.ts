@@ -3,13 +3,13 @@
  * inputs the called workflow lacks) and what the construct deploys (one state machine per workflow, the IAM
  * `.sync` needs, cdk-nag clean).
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ArazzoWorkflowStack } from '../lib/arazzo-workflow-stack.ts';
 import { compileWorkflowSet } from '../lib/compile/compile-document.ts';
 import { loadArazzo } from '../lib/arazzo/load.ts';
@@ -18,12 +18,16 @@ import { compileFile, projectRoot, validateAsl } from './support/compile-fixture
 const compose = (name: string) => path.join(projectRoot, 'test/fixtures/compose', name);
 const serverUrls = { pets: 'https://pets.example.test/v1' };
 
+const copies: string[] = [];
+afterAll(() => copies.forEach((file) => rmSync(file, { force: true })));
+
 /** A copy of the pet-shop document with one text replaced, next to the original (so its source resolves). */
 function petShopWith(from: string, to: string): string {
   const text = readFileSync(compose('pet-shop.arazzo.yml'), 'utf8');
   if (!text.includes(from)) throw new Error(`pet-shop.arazzo.yml has no "${from}"`);
   const file = compose(`.tmp-${process.pid}-${Math.random().toString(36).slice(2)}.arazzo.yml`);
   writeFileSync(file, text.replace(from, to));
+  copies.push(file);
   return file;
 }
 
