@@ -18,7 +18,7 @@ import { compileWorkflowSet, type Composition } from './compile-document.ts';
 import type { CompileOptions } from './compile-options.ts';
 import { planStep } from './plan-step.ts';
 import { resolveCompileOptions } from './resolve-options.ts';
-import { Errors, initialRunState, Route, type PlannedAction, type RunState, type StepPlan, type WorkflowCallPhase } from './step-plan.ts';
+import { Errors, initialRunState, repeatIsUnsafe, Route, type PlannedAction, type RunState, type StepPlan, type WorkflowCallPhase } from './step-plan.ts';
 
 export interface CompiledWorkflow {
   workflowId: string;
@@ -61,7 +61,10 @@ const SECRET_RETRY: AslRetrier = {
   JitterStrategy: 'FULL',
 };
 
-/** A step runner that ran out of time is tried once more: its calls are idempotent where the deployment says so. */
+/**
+ * A step runner that ran out of time is tried once more, except for a non-idempotent request without an
+ * idempotency key: it may have been sent, and sending it again could act twice.
+ */
 const TIMEOUT_RETRY: AslRetrier = { ErrorEquals: ['Sandbox.Timedout', 'States.Timeout'], IntervalSeconds: 5, MaxAttempts: 1 };
 
 /** The step runner's own budget (HTTP timeout) plus its secret look-up and cold start. */
@@ -76,6 +79,7 @@ const FAIL_STATES = {
   [Route.stepFailed]: { name: 'StepFailed', error: Errors.stepFailed },
   [Route.loopLimitExceeded]: { name: 'LoopLimitExceeded', error: Errors.loopLimitExceeded },
   [Route.invalidInputs]: { name: 'InvalidInputs', error: Errors.invalidInputs },
+  [Route.mayHaveTakenEffect]: { name: 'MayHaveTakenEffect', error: Errors.mayHaveTakenEffect },
 } as const;
 
 /**
@@ -114,6 +118,7 @@ export function compileWorkflow(loaded: LoadedArazzo, options: CompileOptions = 
 
   const loopTargets = new Set<string>();
   const endStates = new Map<string, AslState>();
+  const usedFailStates = new Set<string>([Route.stepFailed]);
   for (const plan of plans) {
     const next = plans[plan.index + 1]?.stepId ?? SUCCEEDED_STATE;
     const rules: AslChoiceRule[] = [];
@@ -126,11 +131,18 @@ export function compileWorkflow(loaded: LoadedArazzo, options: CompileOptions = 
     }
     loopTargets.add(plan.stepId);
     rule(Route.transientRetry, waitState(plan.stepId), 'transient failure: wait, then call again');
-    for (const route of [Route.stepFailed, Route.loopLimitExceeded, ...(plan.index === 0 ? [Route.invalidInputs] : [])]) {
+    const unsafeRepeat = repeatIsUnsafe(plan);
+    for (const route of [
+      Route.stepFailed,
+      Route.loopLimitExceeded,
+      ...(plan.index === 0 ? [Route.invalidInputs] : []),
+      ...(unsafeRepeat ? [Route.mayHaveTakenEffect] : []),
+    ]) {
       rule(route, FAIL_STATES[route].name, route);
+      usedFailStates.add(route);
     }
 
-    const task = (next: string, phase?: WorkflowCallPhase) => stepRunnerTask(plan, resolved.functionArn, next, phase);
+    const task = (next: string, phase?: WorkflowCallPhase) => stepRunnerTask(plan, resolved.functionArn, next, phase, unsafeRepeat);
     if (plan.workflowCall) {
       for (const [name, state] of workflowCallStates(plan, afterState(plan.stepId), (phase, next) => task(next, phase))) add(name, state);
     } else {
@@ -149,8 +161,8 @@ export function compileWorkflow(loaded: LoadedArazzo, options: CompileOptions = 
   }
   for (const [name, state] of endStates) add(name, state);
   add(SUCCEEDED_STATE, { Type: 'Succeed', Comment: 'The workflow outputs.', OutputPath: '$.outputs' });
-  for (const { name, error } of Object.values(FAIL_STATES)) {
-    add(name, { Type: 'Fail', Error: error, CausePath: '$.control.cause' });
+  for (const [route, { name, error }] of Object.entries(FAIL_STATES)) {
+    if (usedFailStates.has(route)) add(name, { Type: 'Fail', Error: error, CausePath: '$.control.cause' });
   }
   // The caught error keeps its own name (Arazzo.SecretMisconfigured, Sandbox.Timedout, a handler bug's type) and
   // Lambda's JSON cause; Step Functions' error output always carries both fields (Cause may be empty).
@@ -179,7 +191,7 @@ export function compileWorkflow(loaded: LoadedArazzo, options: CompileOptions = 
 }
 
 /** The Task that runs the step runner for one step (or one phase of a workflow-call step). */
-function stepRunnerTask(plan: StepPlan, functionArn: string, next: string, phase?: WorkflowCallPhase): AslState {
+function stepRunnerTask(plan: StepPlan, functionArn: string, next: string, phase: WorkflowCallPhase | undefined, unsafeRepeat: boolean): AslState {
   const what = plan.workflowCall
     ? `${phase === 'start' ? 'builds the input of' : 'judges the outcome of'} workflow ${plan.workflowCall.workflow}`
     : `${plan.request.method} ${plan.request.url}`;
@@ -189,11 +201,17 @@ function stepRunnerTask(plan: StepPlan, functionArn: string, next: string, phase
     Resource: 'arn:aws:states:::lambda:invoke',
     Parameters: {
       FunctionName: functionArn,
-      Payload: { plan: JSON.stringify(plan), 'state.$': '$', 'executionId.$': '$$.Execution.Id', ...(phase ? { phase } : {}) },
+      Payload: {
+        plan: JSON.stringify(plan),
+        'state.$': '$',
+        'executionId.$': '$$.Execution.Id',
+        'executionStartTime.$': '$$.Execution.StartTime',
+        ...(phase ? { phase } : {}),
+      },
     },
     OutputPath: '$.Payload',
     TimeoutSeconds: Math.ceil(plan.request.timeoutMs / 1000) + TASK_TIMEOUT_MARGIN_SECONDS,
-    Retry: [LAMBDA_RETRY, SECRET_RETRY, TIMEOUT_RETRY],
+    Retry: [LAMBDA_RETRY, SECRET_RETRY, ...(unsafeRepeat ? [] : [TIMEOUT_RETRY])],
     // Whatever the step runner could not handle still ends in a named error, with what was caught as the cause.
     Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.caught', Next: STEP_RUNNER_ERROR_STATE }],
     Next: next,

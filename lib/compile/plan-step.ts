@@ -109,6 +109,7 @@ function operationRequest(context: PlanContext, step: Step, where: string): Step
     ...(step.requestBody ? { body: { ...step.requestBody } } : {}),
     timeoutMs: context.options.requestTimeoutMs,
     maxResponseBytes: context.options.maxResponseBytes,
+    ...(context.options.nonIdempotentSteps.includes(step.stepId) ? { nonIdempotent: true } : {}),
   };
 }
 
