@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -18,6 +18,7 @@ import type { JsonSchema } from './arazzo/types.ts';
 import type { AslDefinition } from './compile/asl.ts';
 import { STEP_RUNNER_PLACEHOLDER, type CompileOptions } from './compile/compile-options.ts';
 import { compileWorkflow } from './compile/compile-workflow.ts';
+import { contentHash } from './content-hash.ts';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -38,6 +39,19 @@ export interface ArazzoWorkflowProps extends Omit<CompileOptions, 'functionArn'>
   /** Retention of the state machine and step runner logs. @default one month */
   readonly logRetention?: logs.RetentionDays;
 }
+
+const STEP_RUNNER_BUNDLING = {
+  minify: true,
+  sourceMap: false,
+  target: 'node22',
+  format: nodejs.OutputFormat.ESM,
+  // esbuild's ESM output needs `require` for the few CommonJS dependencies.
+  banner: "import { createRequire as __arazzoCreateRequire } from 'module'; const require = __arazzoCreateRequire(import.meta.url);",
+  externalModules: ['@aws-sdk/*'],
+  logLevel: nodejs.LogLevel.WARNING,
+} satisfies nodejs.BundlingOptions;
+/** Everything the step-runner bundle is built from: its code, what it imports, the dependency versions (esbuild's too). */
+const STEP_RUNNER_SOURCES = ['lambdas', 'lib', 'package-lock.json', 'tsconfig.json'];
 
 export class ArazzoWorkflow extends Construct {
   public readonly stateMachine: sfn.StateMachine;
@@ -104,15 +118,13 @@ export class ArazzoWorkflow extends Construct {
         ...(this.secret ? { SECRET_ARN: this.secret.secretArn } : {}),
         SECRET_CACHE_TTL_SECONDS: String((props.secretCacheTtl ?? Duration.minutes(5)).toSeconds()),
       },
+      // Found from the project, not the working directory, so the app synthesizes from anywhere.
+      projectRoot,
+      depsLockFilePath: path.join(projectRoot, 'package-lock.json'),
       bundling: {
-        minify: true,
-        sourceMap: false,
-        target: 'node22',
-        format: nodejs.OutputFormat.ESM,
-        // esbuild's ESM output needs `require` for the few CommonJS dependencies.
-        banner: "import { createRequire as __arazzoCreateRequire } from 'module'; const require = __arazzoCreateRequire(import.meta.url);",
-        externalModules: ['@aws-sdk/*'],
-        logLevel: nodejs.LogLevel.WARNING,
+        // Hashed from the sources, not the output: a synth into a cdk.out that already has this asset skips esbuild.
+        assetHash: contentHash(projectRoot, STEP_RUNNER_SOURCES, JSON.stringify(STEP_RUNNER_BUNDLING)),
+        ...STEP_RUNNER_BUNDLING,
       },
     });
     this.secret?.grantRead(this.stepRunner);
@@ -122,7 +134,13 @@ export class ArazzoWorkflow extends Construct {
       reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support only Resource "*"; log writes are scoped to the function log group streams.',
     });
 
-    this.logGroup = new logs.LogGroup(this, 'StateMachineLogs', { retention, removalPolicy: RemovalPolicy.DESTROY });
+    this.logGroup = new logs.LogGroup(this, 'StateMachineLogs', {
+      // Under /aws/vendedlogs/ the log delivery needs no per-group entry in the account's CloudWatch Logs resource
+      // policy, whose 5,120 characters would otherwise run out after a few dozen state machines.
+      logGroupName: `/aws/vendedlogs/states/${Names.uniqueResourceName(this, { maxLength: 400 })}`,
+      retention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName: props.stateMachineName,
       stateMachineType: sfn.StateMachineType.STANDARD,
