@@ -2,7 +2,8 @@
  * `npm run compile -- <document> [--workflow <id>] [--overlay <file>] [--secret <input>]... [--format asl|mermaid]`,
  * also `npx arazzo-sfn compile <document> …`.
  * Prints the compiled definition on stdout; a message naming the document path on stderr and exit 1 otherwise.
- * `--config` takes the deployment settings (secret inputs, failure ends, idempotency, overlay) from cdk.json.
+ * `--config` takes the deployment settings (secret inputs, failure ends, idempotency, overlay, allowRoots) from cdk.json.
+ * `--allow-root <dir>` lets source descriptions be read from `dir` too (by default only the document's directory tree).
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -15,7 +16,7 @@ import { aslToMermaid } from '../lib/compile/mermaid.ts';
 import { describeDocument } from '../local/document-help.ts';
 import { projectRoot } from '../local/workflow-cache.ts';
 
-const usage = `usage: npm run compile -- <document.yml> [--workflow <id>] [--overlay <file>] [--secret <input>]... [--config] [--format asl|mermaid]
+const usage = `usage: npm run compile -- <document.yml> [--workflow <id>] [--overlay <file>] [--secret <input>]... [--allow-root <dir>]... [--config] [--format asl|mermaid]
        npx arazzo-sfn compile <document.yml> [options]
 Prints the state machine definition (ASL JSON, or a Mermaid flowchart); every problem, with where it is, on stderr.
   --config   take the deployment settings (secret inputs, failure ends, idempotency, overlay, ...) from cdk.json
@@ -38,15 +39,17 @@ function main(argv: string[]): number {
       workflow: { type: 'string' },
       overlay: { type: 'string' },
       secret: { type: 'string', multiple: true },
+      'allow-root': { type: 'string', multiple: true },
       config: { type: 'boolean' },
       format: { type: 'string', default: 'asl' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   const document = positionals[0];
+  const allowRoots = [...(values['allow-root'] ?? [])];
   if (values.help) {
     const overlay = values.overlay && values.overlay !== 'none' ? { overlay: values.overlay } : {};
-    const about = document ? `\n\n${describeDocument(loadArazzo(document, overlay), values.workflow, values.secret ?? [])}` : '';
+    const about = document ? `\n\n${describeDocument(loadArazzo(document, { ...overlay, allowRoots }), values.workflow, values.secret ?? [])}` : '';
     process.stdout.write(`${usage}${about}\n`);
     return 0;
   }
@@ -62,14 +65,15 @@ function main(argv: string[]): number {
   let overlay = values.overlay;
   if (values.config) {
     const cdkJson = JSON.parse(readFileSync(path.join(projectRoot, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
-    const { stackName: _s, document: _d, overlay: configOverlay, existingSecret: _e, stateMachineName: _n, httpApi: _h, ...compile } =
+    const { stackName: _s, document: _d, overlay: configOverlay, allowRoots: configRoots, existingSecret: _e, stateMachineName: _n, httpApi: _h, ...compile } =
       readAppConfig((key) => cdkJson.context?.[key]);
     options = compile;
     overlay ??= configOverlay && path.resolve(projectRoot, configOverlay);
+    allowRoots.push(...(configRoots ?? []).map((root) => path.resolve(projectRoot, root)));
   }
   if (values.workflow) options.workflowId = values.workflow;
   if (values.secret) options.secretInputs = values.secret;
-  const loaded = loadArazzo(document, overlay && overlay !== 'none' ? { overlay } : {});
+  const loaded = loadArazzo(document, { ...(overlay && overlay !== 'none' ? { overlay } : {}), allowRoots });
   const compiled = compileWorkflow(loaded, options);
   process.stdout.write(
     values.format === 'mermaid' ? `${aslToMermaid(compiled.definition)}\n` : `${JSON.stringify(compiled.definition, null, 2)}\n`,

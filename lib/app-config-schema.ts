@@ -47,6 +47,7 @@ export const APP_CONFIG_SHAPE = closed({
   stackName: string,
   document: string,
   overlay: string,
+  allowRoots: { type: 'array', items: string },
   workflowId: string,
   serverUrls: byName(string),
   secretInputs: { type: 'array', items: string },

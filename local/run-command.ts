@@ -44,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
   const config = shipped ? shippedConfig(options) : documentConfig(options);
   let loaded: LoadedArazzo;
   try {
-    loaded = loadArazzo(config.document, config.overlay ? { overlay: config.overlay } : {});
+    loaded = loadArazzo(config.document, { ...(config.overlay ? { overlay: config.overlay } : {}), allowRoots: config.allowRoots ?? [] });
   } catch (error) {
     if (!options.help) throw error;
     process.stderr.write(`${USAGE}\n\n${(error as Error).message}\n`);
@@ -153,6 +153,7 @@ function shippedConfig(options: RunOptions): ArazzoAppConfig {
     document: path.resolve(projectRoot, config.document),
     ...(config.overlay ? { overlay: options.overlay !== undefined ? path.resolve(options.overlay) : path.resolve(projectRoot, config.overlay) } : {}),
     ...(options.workflow ? { workflowId: options.workflow } : {}),
+    allowRoots: [...(config.allowRoots ?? []).map((root) => path.resolve(projectRoot, root)), ...options.allowRoots.map((root) => path.resolve(root))],
   };
 }
 
@@ -162,6 +163,7 @@ function documentConfig(options: RunOptions): ArazzoAppConfig {
     document: path.resolve(options.document!),
     ...(options.overlay && options.overlay !== 'none' ? { overlay: path.resolve(options.overlay) } : {}),
     ...(options.workflow ? { workflowId: options.workflow } : {}),
+    allowRoots: options.allowRoots.map((root) => path.resolve(root)),
     secretInputs: [...new Set([...options.secrets, ...Object.keys(options.secretEnv)])],
   };
 }

@@ -19,6 +19,7 @@ Default: the shipped Civitai workflow (cdk.json) against the bundled simulator, 
   --document <file>         another Arazzo document (or give it first); then --workflow, --server, --secret
   --workflow <id>           workflow of the document
   --overlay <file|none>     overlay applied before compiling (default for the shipped workflow: its overlay)
+  --allow-root <dir>        a directory besides the document's own its source descriptions may be read from (repeatable)
   --server <name>=<url>     base URL of a source description (repeatable); a loopback URL never gets a real key
   --secret <input>          input whose value goes to the local secret store, not the state (repeatable)
   --secret-env <input>=<VAR>  a secret input's value from environment variable VAR (repeatable)
@@ -44,6 +45,8 @@ export interface RunOptions {
   secrets: string[];
   /** Secret input name → the environment variable holding its value. */
   secretEnv: Record<string, string>;
+  /** Directories besides the document's own that source descriptions may be read from. */
+  allowRoots: string[];
   events?: string;
   inputFiles: string[];
   outcome?: string;
@@ -55,14 +58,14 @@ export interface RunOptions {
 
 export class UsageError extends Error {}
 
-const VALUE_OPTIONS = new Set(['document', 'workflow', 'overlay', 'server', 'secret', 'secret-env', 'events', 'input', 'outcome', 'job-seconds', 'submit-status']);
+const VALUE_OPTIONS = new Set(['document', 'workflow', 'overlay', 'allow-root', 'server', 'secret', 'secret-env', 'events', 'input', 'outcome', 'job-seconds', 'submit-status']);
 const SWITCHES: Record<string, 'fast' | 'live' | 'quiet' | 'help' | 'noCache'> = { fast: 'fast', live: 'live', quiet: 'quiet', help: 'help', h: 'help', 'no-cache': 'noCache' };
 const NAME_EQUALS = /^([A-Za-z_$][\w$.-]*)=([\s\S]*)$/;
 
 /** Reads the command line only: nothing here loads the document or synthesizes anything. */
 export function parseRunOptions(argv: string[]): RunOptions {
   const options: RunOptions = {
-    help: false, noCache: false, fast: false, live: false, quiet: false, servers: {}, secrets: [], secretEnv: {}, inputFiles: [], inputFlags: [],
+    help: false, noCache: false, fast: false, live: false, quiet: false, servers: {}, secrets: [], secretEnv: {}, allowRoots: [], inputFiles: [], inputFlags: [],
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -96,6 +99,9 @@ export function parseRunOptions(argv: string[]): RunOptions {
       }
       case 'secret':
         options.secrets.push(value);
+        break;
+      case 'allow-root':
+        options.allowRoots.push(value);
         break;
       case 'secret-env': {
         const pair = NAME_EQUALS.exec(value);
