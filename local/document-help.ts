@@ -2,13 +2,15 @@
  * The part of `--help` that depends on the document: its source descriptions (the names `--server` takes)
  * and its workflow's inputs (the flags a run takes), read from the document without synthesizing anything.
  */
+import * as path from 'node:path';
 import type { LoadedArazzo } from '../lib/arazzo/load.ts';
 import type { JsonSchema } from '../lib/arazzo/types.ts';
 import { kebab } from './run-options.ts';
 
 export function describeDocument(loaded: LoadedArazzo, workflowId: string | undefined, secretInputs: readonly string[]): string {
   const workflow = (workflowId ? loaded.document.workflows.find((w) => w.workflowId === workflowId) : undefined) ?? loaded.document.workflows[0]!;
-  const lines = [`Document ${loaded.file}${loaded.overlay ? ` (overlay ${loaded.overlay})` : ''}, workflow ${workflow.workflowId}`];
+  const shown = (file: string) => (path.relative(process.cwd(), file).startsWith('..') ? file : path.relative(process.cwd(), file));
+  const lines = [`Document ${shown(loaded.file)}${loaded.overlay ? ` (overlay ${shown(loaded.overlay)})` : ''}, workflow ${workflow.workflowId}`];
   lines.push(`  workflows: ${loaded.document.workflows.map((w) => w.workflowId).join(', ')}`);
   lines.push('  source descriptions (--server <name>=<url>):');
   for (const source of loaded.document.sourceDescriptions) {
