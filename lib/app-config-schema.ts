@@ -6,6 +6,8 @@
  * A closed description rather than a JSON Schema run through ajv: compiling one costs ~100 ms on every
  * `npm start`, and all that is checked here is names, types and a few enumerations.
  */
+import type { ArazzoAppConfig } from './app-config.ts';
+
 export type Shape =
   | { type: 'string' | 'number' | 'boolean'; enum?: readonly unknown[] }
   | { type: 'integer' }
@@ -19,12 +21,14 @@ const integer: Shape = { type: 'integer' };
 const boolean: Shape = { type: 'boolean' };
 const oneOf = (...values: string[]): Shape => ({ type: 'string', enum: values });
 const closed = (properties: Record<string, Shape>): Shape => ({ type: 'object', properties });
+type HttpApiSettings = NonNullable<ArazzoAppConfig['httpApi']>;
 /** An object keyed by names the workflow defines (step ids, source names), each value of one shape. */
 const byName = (value: Shape): Shape => ({ type: 'object', additionalProperties: value });
 
 /** A wait policy's fields depend on its kind; the compiler names the field a policy of that kind does not have. */
 const waitPolicy: Shape = { type: 'any-object' };
 
+// `satisfies Record<keyof …>`: a setting added to the config types without a shape here fails the type-check.
 export const HTTP_API_SETTINGS = closed({
   apiName: string,
   description: string,
@@ -41,7 +45,7 @@ export const HTTP_API_SETTINGS = closed({
   cloudWatchRole: boolean,
   logging: boolean,
   webAclArn: string,
-});
+} satisfies Record<keyof HttpApiSettings, Shape>);
 
 export const APP_CONFIG_SHAPE = closed({
   stackName: string,
@@ -60,8 +64,9 @@ export const APP_CONFIG_SHAPE = closed({
   transientRetry: closed({ maxAttempts: integer, baseSeconds: number, maxSeconds: number }),
   loopLimit: closed({ maxIterations: integer, maxTotalWaitSeconds: integer }),
   requestTimeoutMs: integer,
+  maxResponseBytes: integer,
   httpApi: HTTP_API_SETTINGS,
-});
+} satisfies Record<keyof ArazzoAppConfig, Shape>);
 
 /** Every problem of `context.arazzo`, each naming its key and, for an unknown key, the keys there are. */
 export function appConfigProblems(config: unknown, where = 'cdk.json: context.arazzo'): string[] {
