@@ -59,6 +59,7 @@ export const APP_CONFIG_SHAPE = closed({
   stateMachineName: string,
   failureEnds: byName({ type: 'array', items: string }),
   idempotency: byName(closed({ in: oneOf('header', 'query', 'body'), name: string })),
+  nonIdempotentSteps: { type: 'array', items: string },
   waitPolicy,
   stepWaitPolicies: byName(waitPolicy),
   transientRetry: closed({ maxAttempts: integer, baseSeconds: number, maxSeconds: number }),
