@@ -45,7 +45,8 @@ export function compileWorkflowSet(loaded: LoadedArazzo, options: CompileOptions
       ? options
       : {
           // Step-specific settings name the root workflow's steps; the rest holds for every workflow deployed.
-          ...(options.serverUrls ? { serverUrls: options.serverUrls } : {}),
+          // Base URLs by source name, for the sources this workflow's document has (an arazzo source has its own).
+          ...(options.serverUrls ? { serverUrls: Object.fromEntries(Object.entries(options.serverUrls).filter(([name]) => Object.hasOwn(node.loaded.sources, name))) } : {}),
           ...(options.waitPolicy ? { waitPolicy: options.waitPolicy } : {}),
           ...(options.transientRetry ? { transientRetry: options.transientRetry } : {}),
           ...(options.loopLimit ? { loopLimit: options.loopLimit } : {}),

@@ -17,7 +17,7 @@ import { workflowCallStates } from './child-workflow.ts';
 import { compileWorkflowSet, type Composition } from './compile-document.ts';
 import type { CompileOptions } from './compile-options.ts';
 import { planStep } from './plan-step.ts';
-import { resolveCompileOptions } from './resolve-options.ts';
+import { checkServerUrlNames, resolveCompileOptions } from './resolve-options.ts';
 import { Errors, initialRunState, repeatIsUnsafe, Route, type PlannedAction, type RunState, type StepPlan, type WorkflowCallPhase } from './step-plan.ts';
 
 export interface CompiledWorkflow {
@@ -94,6 +94,7 @@ export function compileWorkflow(loaded: LoadedArazzo, options: CompileOptions = 
   const resolved = resolveCompileOptions(options, workflow, where, (item, at) =>
     resolveReusable<SuccessAction>(loaded, item as SuccessAction, at),
   );
+  checkServerUrlNames(resolved.serverUrls, loaded.document.sourceDescriptions.map((s) => s.name), loaded.file);
   const inputSchema = closedSchema(publicInputSchema(workflow.inputs, resolved.secretInputs, `${where} › inputs`));
   const plans = workflow.steps.map((step, index) =>
     planStep({ loaded, workflow, options: resolved, inputSchema, where, workflowCall: composition.workflowCall, childOutputs: composition.childOutputs }, step, index),
