@@ -4,6 +4,7 @@
  */
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { ArazzoDocumentError, documentPath } from './errors.ts';
+import { linearRegExpEngine } from './linear-regex.ts';
 import type { JsonSchema } from './types.ts';
 
 /**
@@ -35,8 +36,8 @@ export function publicInputSchema(
 }
 
 // Formats are annotations in draft 2020-12 unless a vocabulary asserts them; unknown keywords (`x-…`,
-// `example`) are common in documents, so strict mode would refuse valid documents.
-const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false, logger: false });
+// `example`) are common in documents, so strict mode would refuse valid documents. Patterns run on RE2.
+const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false, logger: false, code: { regExp: linearRegExpEngine } });
 const validators = new Map<string, ValidateFunction>();
 
 function validatorFor(schema: JsonSchema): ValidateFunction {
