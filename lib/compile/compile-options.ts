@@ -26,9 +26,17 @@ export interface CompileOptions {
   loopLimit?: { maxIterations?: number; maxTotalWaitSeconds?: number };
   /** HTTP timeout of one API call. @default 10000 */
   requestTimeoutMs?: number;
+  /**
+   * The `maxLength` given to every string input whose schema (document or overlay) sets none, so the API
+   * model and the runner refuse an oversized input before anything is called. @default DEFAULT_MAX_STRING_LENGTH
+   */
+  maxStringLength?: number;
   /** The step runner's ARN (or a substitution placeholder) in each Task. @default STEP_RUNNER_PLACEHOLDER */
   functionArn?: string;
 }
+
+/** 4096 characters: longer than any prompt-like field in practice, and 60 of them still fit in a 256 KiB state. */
+export const DEFAULT_MAX_STRING_LENGTH = 4096;
 
 /** Replaced by the construct through `definitionSubstitutions`, so the definition is complete without deploy-time tokens. */
 export const STEP_RUNNER_PLACEHOLDER = '${StepRunnerFunctionArn}';
