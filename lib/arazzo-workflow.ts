@@ -18,6 +18,7 @@ import type { JsonSchema } from './arazzo/types.ts';
 import type { AslDefinition } from './compile/asl.ts';
 import { STEP_RUNNER_PLACEHOLDER, type CompileOptions } from './compile/compile-options.ts';
 import { compileWorkflow } from './compile/compile-workflow.ts';
+import { deployedPlans, deployedPlansDefine } from './compile/plan-digests.ts';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -88,6 +89,8 @@ export class ArazzoWorkflow extends Construct {
       }
     }
 
+    // Every definition whose Tasks invoke this step runner (a child workflow's definition goes here too).
+    const stepRunnerDefinitions: AslDefinition[] = [compiled.definition];
     const functionLogs = new logs.LogGroup(this, 'StepRunnerLogs', { retention, removalPolicy: RemovalPolicy.DESTROY });
     const role = new iam.Role(this, 'StepRunnerRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -118,6 +121,8 @@ export class ArazzoWorkflow extends Construct {
         format: nodejs.OutputFormat.ESM,
         // esbuild's ESM output needs `require` for the few CommonJS dependencies.
         banner: "import { createRequire as __arazzoCreateRequire } from 'module'; const require = __arazzoCreateRequire(import.meta.url);",
+        // The only plans (and origins) this function will run: an invoke with any other plan is refused.
+        define: deployedPlansDefine(deployedPlans(stepRunnerDefinitions)),
         externalModules: ['@aws-sdk/*'],
         logLevel: nodejs.LogLevel.WARNING,
       },
