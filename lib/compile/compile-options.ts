@@ -31,6 +31,11 @@ export interface CompileOptions {
    * model and the runner refuse an oversized input before anything is called. @default DEFAULT_MAX_STRING_LENGTH
    */
   maxStringLength?: number;
+  /**
+   * The most bytes of one response body the step runner reads (after decoding); a larger answer fails the step
+   * (Arazzo.ResponseTooLarge in the cause). Between 1 KiB and 64 MiB. @default DEFAULT_MAX_RESPONSE_BYTES (10 MiB)
+   */
+  maxResponseBytes?: number;
   /** The step runner's ARN (or a substitution placeholder) in each Task. @default STEP_RUNNER_PLACEHOLDER */
   functionArn?: string;
 }

@@ -79,6 +79,7 @@ export function planStep(context: PlanContext, step: Step, index: number): StepP
       parameters: mergeParameters(context, step, where),
       ...(step.requestBody ? { body: { ...step.requestBody } } : {}),
       timeoutMs: options.requestTimeoutMs,
+      maxResponseBytes: options.maxResponseBytes,
     },
     successCriteria: step.successCriteria ?? [],
     outputs: step.outputs ?? {},

@@ -15,7 +15,10 @@ import {
   STEP_RUNNER_PLACEHOLDER,
   type CompileOptions,
 } from './compile-options.ts';
+import { DEFAULT_MAX_RESPONSE_BYTES } from '../runtime/http.ts';
 import type { IdempotencyPlan, TransientRetryPolicy, WaitPolicy } from './step-plan.ts';
+
+const MAX_RESPONSE_BYTES_LIMIT = 64 * 1024 * 1024;
 
 export interface ResolvedCompileOptions {
   serverUrls: Record<string, string>;
@@ -28,6 +31,7 @@ export interface ResolvedCompileOptions {
   loopLimit: { maxIterations: number; maxTotalWaitSeconds: number };
   requestTimeoutMs: number;
   maxStringLength: number;
+  maxResponseBytes: number;
   functionArn: string;
 }
 
@@ -48,6 +52,7 @@ export function resolveCompileOptions(
     loopLimit: { ...DEFAULT_LOOP_LIMIT, ...options.loopLimit },
     requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
     maxStringLength: options.maxStringLength ?? DEFAULT_MAX_STRING_LENGTH,
+    maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
     functionArn: options.functionArn ?? STEP_RUNNER_PLACEHOLDER,
   };
   checkAgainstWorkflow(resolved, workflow, where, resolveAction);
@@ -111,6 +116,11 @@ function checkAgainstWorkflow(
   }
   if (!Number.isInteger(options.maxStringLength) || options.maxStringLength < 1 || options.maxStringLength > 262_144) {
     fail('maxStringLength', 'must be a whole number of characters from 1 to 262144 (a run state holds at most 256 KiB)');
+  }
+  const { maxResponseBytes } = options;
+  if (!Number.isInteger(maxResponseBytes) || maxResponseBytes < 1024 || maxResponseBytes > MAX_RESPONSE_BYTES_LIMIT) {
+    // The step runner has 256 MB; a parsed body takes several times its size.
+    fail('maxResponseBytes', `must be whole bytes between 1024 and ${MAX_RESPONSE_BYTES_LIMIT} (64 MiB)`);
   }
 }
 

@@ -115,6 +115,8 @@ export interface StepPlan {
       replacements?: Array<{ target: string; value: unknown }>;
     };
     timeoutMs: number;
+    /** The most response body bytes read; a larger answer fails the step. Absent in older plans: the runner's default. */
+    maxResponseBytes?: number;
   };
   successCriteria: Criterion[];
   outputs: Record<string, string>;
