@@ -19,8 +19,10 @@ export interface ArazzoAppConfig extends Omit<CompileOptions, 'functionArn'> {
 }
 
 const KNOWN_KEYS = new Set([
-  'stackName', 'document', 'overlay', 'allowRoots', 'workflowId', 'serverUrls', 'secretInputs', 'existingSecret', 'failureEnds',
-  'idempotency', 'waitPolicy', 'stepWaitPolicies', 'transientRetry', 'loopLimit', 'requestTimeoutMs', 'maxStringLength', 'maxResponseBytes', 'stateMachineName', 'httpApi',
+  'stackName', 'document', 'overlay', 'workflowId', 'serverUrls', 'secretInputs', 'existingSecret', 'failureEnds',
+  'idempotency', 'nonIdempotentSteps', 'waitPolicy', 'stepWaitPolicies', 'transientRetry', 'loopLimit', 'requestTimeoutMs', 'maxResponseBytes', 'stateMachineName', 'httpApi',
+  // What the compiler may read, and the bounds it gives inputs (docs/security.md).
+  'allowRoots', 'maxStringLength',
 ]);
 
 /** Reads the `arazzo` context object, then the flat overrides (`-c document=…`, `-c overlay=none`, `-c serverUrl.<name>=…`). */

@@ -80,6 +80,7 @@ export function planStep(context: PlanContext, step: Step, index: number): StepP
       ...(step.requestBody ? { body: { ...step.requestBody } } : {}),
       timeoutMs: options.requestTimeoutMs,
       maxResponseBytes: options.maxResponseBytes,
+      ...(options.nonIdempotentSteps.includes(step.stepId) ? { nonIdempotent: true } : {}),
     },
     successCriteria: step.successCriteria ?? [],
     outputs: step.outputs ?? {},
