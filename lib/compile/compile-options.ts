@@ -32,6 +32,8 @@ export interface CompileOptions {
   loopLimit?: { maxIterations?: number; maxTotalWaitSeconds?: number };
   /** HTTP timeout of one API call. @default 10000 */
   requestTimeoutMs?: number;
+  /** How deep workflows may run workflows (steps with workflowId, goto to a workflow, dependsOn). @default 4 */
+  maxWorkflowDepth?: number;
   /**
    * The `maxLength` given to every string input whose schema (document or overlay) sets none, so the API
    * model and the runner refuse an oversized input before anything is called. @default DEFAULT_MAX_STRING_LENGTH
