@@ -6,6 +6,7 @@ import { ArazzoDocumentError } from '../arazzo/load.ts';
 import type { Workflow } from '../arazzo/types.ts';
 import {
   DEFAULT_LOOP_LIMIT,
+  DEFAULT_MAX_STRING_LENGTH,
   DEFAULT_TRANSIENT_RETRY,
   DEFAULT_WAIT_POLICY,
   EVENTS_PER_ITERATION,
@@ -33,6 +34,7 @@ export interface ResolvedCompileOptions {
   stepTransientRetries: Record<string, TransientRetryPolicy>;
   loopLimit: { maxIterations: number; maxTotalWaitSeconds: number };
   requestTimeoutMs: number;
+  maxStringLength: number;
   maxResponseBytes: number;
   functionArn: string;
 }
@@ -57,6 +59,7 @@ export function resolveCompileOptions(
     ),
     loopLimit: { ...DEFAULT_LOOP_LIMIT, ...options.loopLimit },
     requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
+    maxStringLength: options.maxStringLength ?? DEFAULT_MAX_STRING_LENGTH,
     maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
     functionArn: options.functionArn ?? STEP_RUNNER_PLACEHOLDER,
   };
@@ -135,6 +138,9 @@ function checkAgainstWorkflow(
   }
   if (!Number.isInteger(options.requestTimeoutMs) || options.requestTimeoutMs < 100 || options.requestTimeoutMs > 60_000) {
     fail('requestTimeoutMs', 'must be whole milliseconds between 100 and 60000');
+  }
+  if (!Number.isInteger(options.maxStringLength) || options.maxStringLength < 1 || options.maxStringLength > 262_144) {
+    fail('maxStringLength', 'must be a whole number of characters from 1 to 262144 (a run state holds at most 256 KiB)');
   }
   const { maxResponseBytes } = options;
   if (!Number.isInteger(maxResponseBytes) || maxResponseBytes < 1024 || maxResponseBytes > MAX_RESPONSE_BYTES_LIMIT) {
