@@ -6,6 +6,7 @@ import { checkCriterionField } from './criteria.ts';
 import { ArazzoDocumentError, documentPath, problemsError, type DocumentProblem } from './errors.ts';
 import { checkExpression, checkValueExpressions, expressionsIn, parseExpression } from './expressions.ts';
 import { checkInputSchema } from './inputs.ts';
+import { isJsonTextPayload, readJsonTemplate } from './json-template.ts';
 import type { LoadedArazzo } from './load.ts';
 import { findWorkflow, listOrNone, resolveReusable, resolveStepOperation } from './lookups.ts';
 import { parseSimpleCondition } from './simple-condition.ts';
@@ -79,6 +80,10 @@ class WorkflowChecks {
     if (step.requestBody !== undefined) {
       const body = step.requestBody;
       this.value(body.payload, documentPath(where, 'requestBody', 'payload'));
+      if (isJsonTextPayload(body.payload, body.contentType)) {
+        const read = readJsonTemplate(body.payload);
+        if ('error' in read) this.problem(documentPath(where, 'requestBody', 'payload'), read.error);
+      }
       (body.replacements ?? []).forEach((replacement, index) => {
         const at = documentPath(where, 'requestBody', `replacements[${index}]`);
         if (/xml/i.test(body.contentType ?? '')) {

@@ -11,7 +11,9 @@ import type {
   SuccessAction,
   Workflow,
   JsonSchema,
+  RequestBody,
 } from '../arazzo/types.ts';
+import { isJsonTextPayload, readJsonTemplate } from '../arazzo/json-template.ts';
 import { Route, PLAN_VERSION, type PlannedAction, type PlannedParameter, type StepPlan } from './step-plan.ts';
 import type { ResolvedCompileOptions } from './resolve-options.ts';
 
@@ -77,7 +79,7 @@ export function planStep(context: PlanContext, step: Step, index: number): StepP
       method: operation.method.toUpperCase(),
       url: joinUrl(baseUrl, operation.path),
       parameters: mergeParameters(context, step, where),
-      ...(step.requestBody ? { body: { ...step.requestBody } } : {}),
+      ...(step.requestBody ? { body: plannedBody(step.requestBody, where) } : {}),
       timeoutMs: options.requestTimeoutMs,
     },
     successCriteria: step.successCriteria ?? [],
@@ -92,6 +94,14 @@ export function planStep(context: PlanContext, step: Step, index: number): StepP
     waitPolicy: options.stepWaitPolicies[step.stepId] ?? options.waitPolicy,
     loopLimit: options.loopLimit,
   };
+}
+
+/** A JSON text payload becomes the value it describes, so it is sent as that JSON, not as a JSON string. */
+function plannedBody(body: RequestBody, where: string): NonNullable<StepPlan['request']['body']> {
+  if (!isJsonTextPayload(body.payload, body.contentType)) return { ...body };
+  const read = readJsonTemplate(body.payload);
+  if ('error' in read) throw new ArazzoDocumentError(`${where} › requestBody › payload`, read.error);
+  return { ...body, payload: read.value };
 }
 
 /** Route values are what the Choice matches; action names are free text in Arazzo, so keep them distinct. */
