@@ -278,11 +278,11 @@ describe('refusals name the document path and the fix', () => {
 
   it('missing top-level fields and an unsupported Arazzo version', () => {
     const file = variant((d) => {
-      d.arazzo = '1.1.0';
+      d.arazzo = '2.0.0';
       delete d.workflows;
     });
     expect(problemsOf(file)).toEqual([
-      `${file} › arazzo: "1.1.0" is not supported: this compiler reads Arazzo 1.0.x (e.g. arazzo: 1.0.1)`,
+      `${file} › arazzo: "2.0.0" is not supported: this compiler reads Arazzo 1.0.x and 1.1.x (e.g. arazzo: 1.1.0)`,
       `${file} › workflows: is required (a non-empty list)`,
     ]);
   });

@@ -5,11 +5,13 @@
 import { checkCriterionField } from './criteria.ts';
 import { ArazzoDocumentError, documentPath, problemsError, type DocumentProblem } from './errors.ts';
 import { checkExpression, checkValueExpressions, expressionsIn, parseExpression } from './expressions.ts';
+import { checkRefusedFeatures } from './feature-refusals.ts';
 import { checkInputSchema } from './inputs.ts';
 import { isJsonTextPayload, readJsonTemplate } from './json-template.ts';
 import type { LoadedArazzo } from './load.ts';
 import { findWorkflow, listOrNone, resolveReusable, resolveStepOperation } from './lookups.ts';
 import { parseSimpleCondition } from './simple-condition.ts';
+import { checkStepOrder } from './step-order-checks.ts';
 import { checkArazzoStructure } from './structure.ts';
 import type { Criterion, FailureAction, Parameter, ResolvedOperation, Step, SuccessAction, Workflow } from './types.ts';
 
@@ -67,7 +69,11 @@ class WorkflowChecks {
     this.actions(workflow.successActions, documentPath(where, 'successActions'), 'success');
     this.actions(workflow.failureActions, documentPath(where, 'failureActions'), 'failure');
     for (const step of workflow.steps) this.step(step, workflowParameters);
+    const report = (location: string, message: string) => this.problem(location, message);
+    checkStepOrder(this.loaded, workflow, report);
+    checkRefusedFeatures(this.loaded, workflow, report);
     for (const [name, expression] of Object.entries(workflow.outputs ?? {})) {
+      if (typeof expression !== 'string') continue; // a Selector Object (1.1): see feature-refusals
       this.outputExpression(expression, documentPath(where, 'outputs', name), true);
     }
   }
@@ -106,6 +112,7 @@ class WorkflowChecks {
     this.actions(step.onSuccess, documentPath(where, 'onSuccess'), 'success');
     this.actions(step.onFailure, documentPath(where, 'onFailure'), 'failure');
     for (const [name, expression] of Object.entries(step.outputs ?? {})) {
+      if (typeof expression !== 'string') continue; // a Selector Object (1.1): see feature-refusals
       this.outputExpression(expression, documentPath(where, 'outputs', name), false);
     }
   }

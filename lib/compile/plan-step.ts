@@ -13,6 +13,7 @@ import type {
   JsonSchema,
   RequestBody,
 } from '../arazzo/types.ts';
+import { resolvedSelf } from '../arazzo/base-uri.ts';
 import { isJsonTextPayload, readJsonTemplate } from '../arazzo/json-template.ts';
 import { Route, PLAN_VERSION, type PlannedAction, type PlannedParameter, type StepPlan } from './step-plan.ts';
 import type { ResolvedCompileOptions } from './resolve-options.ts';
@@ -80,8 +81,9 @@ export function planStep(context: PlanContext, step: Step, index: number): StepP
       url: joinUrl(baseUrl, operation.path),
       parameters: mergeParameters(context, step, where),
       ...(step.requestBody ? { body: plannedBody(step.requestBody, where) } : {}),
-      timeoutMs: options.requestTimeoutMs,
+      ...stepTimeout(step, options.requestTimeoutMs, where),
     },
+    ...(loaded.document.$self !== undefined ? { self: resolvedSelf(loaded.file, loaded.document) } : {}),
     successCriteria: step.successCriteria ?? [],
     outputs: step.outputs ?? {},
     onSuccess: onSuccess.map((a, i) => plan(a, false, i < stepActionCount.success)),
@@ -94,6 +96,21 @@ export function planStep(context: PlanContext, step: Step, index: number): StepP
     waitPolicy: options.stepWaitPolicies[step.stepId] ?? options.waitPolicy,
     loopLimit: options.loopLimit,
   };
+}
+
+/**
+ * Arazzo 1.1 step `timeout` bounds the step's call, and running over it fails the step. It cannot exceed the
+ * deployment's requestTimeoutMs, which sizes the step runner's own Lambda timeout.
+ */
+function stepTimeout(step: Step, requestTimeoutMs: number, where: string): { timeoutMs: number; timeoutFailsStep?: true } {
+  if (step.timeout === undefined) return { timeoutMs: requestTimeoutMs };
+  if (step.timeout > requestTimeoutMs) {
+    throw new ArazzoDocumentError(
+      `${where} › timeout`,
+      `${step.timeout} ms is longer than the deployment's requestTimeoutMs (${requestTimeoutMs} ms), which bounds every call; raise requestTimeoutMs to at least ${step.timeout} (at most 60000) or shorten the timeout`,
+    );
+  }
+  return { timeoutMs: step.timeout, timeoutFailsStep: true };
 }
 
 /** A JSON text payload becomes the value it describes, so it is sent as that JSON, not as a JSON string. */

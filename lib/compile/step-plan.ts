@@ -113,7 +113,11 @@ export interface StepPlan {
       replacements?: Array<{ target: string; value: unknown }>;
     };
     timeoutMs: number;
+    /** Arazzo 1.1 step `timeout`: a call that takes longer fails the step (so onFailure applies) instead of being retried. */
+    timeoutFailsStep?: boolean;
   };
+  /** The document's `$self`, resolved, for `$self` expressions (Arazzo 1.1). */
+  self?: string;
   successCriteria: Criterion[];
   outputs: Record<string, string>;
   /** Step actions, then the workflow's, in the order Arazzo evaluates them (first match wins). */

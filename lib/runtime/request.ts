@@ -1,4 +1,4 @@
-import { resolveValue, type ExpressionContext } from '../arazzo/expressions.ts';
+import { resolveEncoded, resolveValue, type ExpressionContext } from '../arazzo/expressions.ts';
 import type { StepPlan } from '../compile/step-plan.ts';
 import type { HttpRequest } from './http.ts';
 import { isJsonContentType } from './http.ts';
@@ -21,9 +21,13 @@ export function buildRequest(plan: StepPlan, context: ExpressionContext, idempot
   const query: Array<[string, string]> = [];
   const headers: Record<string, string> = {};
   const cookies: string[] = [];
+  let querystring: string | undefined;
 
   for (const parameter of plan.request.parameters) {
-    const value = resolveValue(parameter.value, context);
+    const value =
+      parameter.in === 'querystring' && typeof parameter.value === 'string'
+        ? resolveEncoded(parameter.value, context, encodeURIComponent)
+        : resolveValue(parameter.value, context);
     if (parameter.in === 'path') {
       if (value === undefined || value === null || typeof value === 'object') {
         return {
@@ -41,10 +45,12 @@ export function buildRequest(plan: StepPlan, context: ExpressionContext, idempot
       }
     } else if (parameter.in === 'header') {
       setHeader(headers, parameter.name, Array.isArray(value) ? value.map(asText).join(', ') : asText(value));
+    } else if (parameter.in === 'querystring') {
+      querystring = asText(value).replace(/^\?/, '');
     } else if (parameter.in === 'cookie') {
       cookies.push(`${parameter.name}=${encodeURIComponent(asText(value))}`);
     } else {
-      return { ok: false, problem: `parameter "${parameter.name}" has location "${String(parameter.in)}"; use path, query, header or cookie` };
+      return { ok: false, problem: `parameter "${parameter.name}" has location "${String(parameter.in)}"; use path, query, querystring, header or cookie` };
     }
   }
   if (cookies.length > 0) setHeader(headers, 'Cookie', cookies.join('; '));
@@ -81,6 +87,8 @@ export function buildRequest(plan: StepPlan, context: ExpressionContext, idempot
   } catch {
     return { ok: false, problem: `request.url "${plan.request.url}" is not an absolute URL; the server base URL must include the scheme and host` };
   }
+  // Arazzo 1.1 `querystring`: the whole query string as the document writes it, values embedded percent-encoded.
+  if (querystring !== undefined) url.search = querystring;
   for (const [name, value] of query) url.searchParams.append(name, value);
 
   const http: HttpRequest = { method: plan.request.method.toUpperCase(), url: url.toString(), headers };
@@ -93,7 +101,7 @@ export function buildRequest(plan: StepPlan, context: ExpressionContext, idempot
   return {
     ok: true,
     http,
-    context: { headers: { ...headers }, query: Object.fromEntries(query), path, body },
+    context: { headers: { ...headers }, query: Object.fromEntries(url.searchParams), path, body },
   };
 }
 

@@ -75,6 +75,7 @@ export async function runStep(event: StepRunnerEvent, deps: StepRunnerDeps): Pro
     inputs: { ...state.inputs, ...secretValues },
     steps: state.steps,
     outputs: state.outputs,
+    ...(plan.self !== undefined ? { self: plan.self } : {}),
   };
 
   const result = await callAndRoute(event, plan, state, context, counters, deps, now);
@@ -173,6 +174,9 @@ function judge(plan: StepPlan, outcome: HttpOutcome, context: ExpressionContext)
   const described = describeOutcome(outcome);
   if (transient !== undefined && outcome.kind === 'response' && !outcome.malformedJson && testsStatusCode(plan.successCriteria)) {
     if (evaluateCriteria(plan.successCriteria, context)) return { success: true, described, criteriaFailed: false };
+  }
+  if (outcome.kind === 'no-response' && outcome.trouble === 'timeout' && plan.request.timeoutFailsStep) {
+    return { success: false, described: `${described}, over the step's timeout`, criteriaFailed: false };
   }
   if (transient !== undefined || outcome.kind === 'no-response') {
     return { success: false, transient, described, criteriaFailed: false };
