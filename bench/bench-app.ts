@@ -34,7 +34,7 @@ export function shippedConfig(changes: Partial<ArazzoAppConfig> = {}): ArazzoApp
 /** Synthesizes the shipped app with `changes` (a wait policy, a timeout), every source description pointed at the simulator. */
 export function synthesizeForSimulator(simulator: CivitaiSimulator, changes: Partial<ArazzoAppConfig>): SynthesizedWorkflow {
   const base = shippedConfig(changes);
-  const serverUrls = Object.fromEntries(loadArazzo(base.document).document.sourceDescriptions.map((s) => [s.name, simulator.baseUrl]));
+  const serverUrls = Object.fromEntries(loadArazzo(base.document, { allowRoots: base.allowRoots ?? [] }).document.sourceDescriptions.map((s) => [s.name, simulator.baseUrl]));
   return synthesizeWorkflow({ ...base, serverUrls });
 }
 

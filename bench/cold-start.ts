@@ -4,8 +4,9 @@
  * fetch) bundled the same way and measured in the same run.
  *
  * No AWS call happens: the handler builds its Secrets Manager client when imported (as in Lambda), but it
- * only calls Secrets Manager for a plan with secret inputs, and the bench polls with the shipped pollWorkflow
- * plan minus its secret inputs, the simulator's placeholder token given as an ordinary input instead.
+ * only calls Secrets Manager for a plan with secret inputs, and the bench deploys the shipped workflow with
+ * no secret inputs (the step runner runs only the plans deployed with it), the simulator's placeholder token
+ * given as an ordinary input instead.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -15,7 +16,7 @@ import { App } from 'aws-cdk-lib';
 import { build } from 'esbuild';
 import { stackPropsFromConfig } from '../lib/app-config.ts';
 import { ArazzoWorkflowStack } from '../lib/arazzo-workflow-stack.ts';
-import type { RunState, StepPlan, StepRunnerEvent } from '../lib/compile/step-plan.ts';
+import type { RunState, StepRunnerEvent } from '../lib/compile/step-plan.ts';
 import { CivitaiSimulator, WORKFLOWS_PATH } from '../local/civitai-simulator.ts';
 import { BENCH_API_KEY, projectRoot, shippedConfig } from './bench-app.ts';
 
@@ -77,7 +78,7 @@ export async function measureColdStart(progress: (line: string) => void): Promis
     writeFileSync(probe, PROBE_SOURCE);
 
     const workflowId = await submitJob(baseUrl);
-    const stepRunnerEvent = pollEvent(stepRunnerBundle.plan, workflowId);
+    const stepRunnerEvent = pollEvent(stepRunnerBundle.planText, workflowId);
     const minimalEvent = { url: `${baseUrl}${WORKFLOWS_PATH}/${workflowId}`, headers: { authorization: `Bearer ${BENCH_API_KEY}` } };
     const checkStepRunner = (result: unknown) => (result as RunState).control?.lastStep?.statusCode === 200 && (result as RunState).control.route !== 'stepFailed';
     const checkMinimal = (result: unknown) => (result as { statusCode?: number }).statusCode === 200;
@@ -116,9 +117,9 @@ interface TemplateResource {
 }
 
 /** Synthesizes the shipped stack, keeping the step runner's asset (the bundle CDK made) and its pollWorkflow plan. */
-function synthStepRunnerBundle(baseUrl: string): { file: string; plan: StepPlan } {
+function synthStepRunnerBundle(baseUrl: string): { file: string; planText: string } {
   const outdir = path.join(WORK_DIR, 'cdk.out');
-  const config = shippedConfig({ serverUrls: { civitaiOrchestrationApi: baseUrl } });
+  const config = shippedConfig({ serverUrls: { civitaiOrchestrationApi: baseUrl }, secretInputs: [] });
   const validation = process.env.CDK_VALIDATION;
   process.env.CDK_VALIDATION = 'false';
   try {
@@ -142,7 +143,7 @@ function synthStepRunnerBundle(baseUrl: string): { file: string; plan: StepPlan 
   const definition = JSON.parse(definitionText) as { States: Record<string, { Parameters?: { Payload?: { plan?: string } } }> };
   const planText = definition.States.pollWorkflow?.Parameters?.Payload?.plan;
   if (typeof planText !== 'string') throw new Error('cold start: the definition has no pollWorkflow Task with a plan');
-  return { file, plan: JSON.parse(planText) as StepPlan };
+  return { file, planText };
 }
 
 async function submitJob(baseUrl: string): Promise<string> {
@@ -156,10 +157,9 @@ async function submitJob(baseUrl: string): Promise<string> {
   return body.id;
 }
 
-function pollEvent(plan: StepPlan, workflowId: string): StepRunnerEvent {
-  const publicPlan: StepPlan = { ...plan, secretInputs: [] };
+function pollEvent(planText: string, workflowId: string): StepRunnerEvent {
   return {
-    plan: JSON.stringify(publicPlan),
+    plan: planText,
     executionId: 'arn:aws:states:local:000000000000:execution:arazzo-bench:cold-start',
     state: {
       inputs: { apiKey: BENCH_API_KEY, engine: 'sdxl', prompt: 'cold start bench' },

@@ -1,7 +1,8 @@
 /**
  * `npm run compile -- <document> [--workflow <id>] [--overlay <file>] [--secret <input>]... [--format asl|mermaid]`
  * Prints the compiled definition on stdout; a message naming the document path on stderr and exit 1 otherwise.
- * `--config` takes the deployment settings (secret inputs, failure ends, idempotency, overlay) from cdk.json.
+ * `--config` takes the deployment settings (secret inputs, failure ends, idempotency, overlay, allowRoots) from cdk.json.
+ * `--allow-root <dir>` lets source descriptions be read from `dir` too (by default only the document's directory tree).
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -11,7 +12,7 @@ import type { CompileOptions } from '../lib/compile/compile-options.ts';
 import { compileWorkflow } from '../lib/compile/compile-workflow.ts';
 import { aslToMermaid } from '../lib/compile/mermaid.ts';
 
-const usage = 'usage: npm run compile -- <document.yml> [--workflow <id>] [--overlay <file>] [--secret <input>]... [--config] [--format asl|mermaid]';
+const usage = 'usage: npm run compile -- <document.yml> [--workflow <id>] [--overlay <file>] [--secret <input>]... [--allow-root <dir>]... [--config] [--format asl|mermaid]';
 
 function main(): number {
   const { values, positionals } = parseArgs({
@@ -20,6 +21,7 @@ function main(): number {
       workflow: { type: 'string' },
       overlay: { type: 'string' },
       secret: { type: 'string', multiple: true },
+      'allow-root': { type: 'string', multiple: true },
       config: { type: 'boolean' },
       format: { type: 'string', default: 'asl' },
       help: { type: 'boolean', short: 'h' },
@@ -40,16 +42,18 @@ function main(): number {
   }
   let options: CompileOptions = {};
   let overlay = values.overlay;
+  const allowRoots = [...(values['allow-root'] ?? [])];
   if (values.config) {
     const cdkJson = JSON.parse(readFileSync('cdk.json', 'utf8')) as { context?: Record<string, unknown> };
-    const { stackName: _s, document: _d, overlay: configOverlay, existingSecret: _e, stateMachineName: _n, httpApi: _h, ...compile } =
+    const { stackName: _s, document: _d, overlay: configOverlay, allowRoots: configRoots, existingSecret: _e, stateMachineName: _n, httpApi: _h, ...compile } =
       readAppConfig((key) => cdkJson.context?.[key]);
     options = compile;
     overlay ??= configOverlay;
+    allowRoots.push(...(configRoots ?? []));
   }
   if (values.workflow) options.workflowId = values.workflow;
   if (values.secret) options.secretInputs = values.secret;
-  const loaded = loadArazzo(document, overlay && overlay !== 'none' ? { overlay } : {});
+  const loaded = loadArazzo(document, { ...(overlay && overlay !== 'none' ? { overlay } : {}), allowRoots });
   const compiled = compileWorkflow(loaded, options);
   process.stdout.write(
     values.format === 'mermaid' ? `${aslToMermaid(compiled.definition)}\n` : `${JSON.stringify(compiled.definition, null, 2)}\n`,

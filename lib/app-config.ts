@@ -10,6 +10,8 @@ export interface ArazzoAppConfig extends Omit<CompileOptions, 'functionArn'> {
   document: string;
   /** Overlay file, or undefined for the document as written. */
   overlay?: string;
+  /** Directories besides the document's own that its source descriptions may be read from. @default none */
+  allowRoots?: string[];
   existingSecret?: string;
   stateMachineName?: string;
   /** HTTP API settings, e.g. `{"usagePlan": {"throttle": {"rateLimit": 5, "burstLimit": 10}}}`. */
@@ -17,7 +19,7 @@ export interface ArazzoAppConfig extends Omit<CompileOptions, 'functionArn'> {
 }
 
 const KNOWN_KEYS = new Set([
-  'stackName', 'document', 'overlay', 'workflowId', 'serverUrls', 'secretInputs', 'existingSecret', 'failureEnds',
+  'stackName', 'document', 'overlay', 'allowRoots', 'workflowId', 'serverUrls', 'secretInputs', 'existingSecret', 'failureEnds',
   'idempotency', 'waitPolicy', 'stepWaitPolicies', 'transientRetry', 'loopLimit', 'requestTimeoutMs', 'stateMachineName', 'httpApi',
 ]);
 
@@ -37,15 +39,18 @@ export function readAppConfig(getContext: (key: string) => unknown): ArazzoAppCo
   }
   if (config.overlay === 'none' || config.overlay === '') delete config.overlay;
   if (typeof config.document !== 'string') throw new Error('cdk.json: context.arazzo.document must be the path of an Arazzo document');
+  if (config.allowRoots !== undefined && !(Array.isArray(config.allowRoots) && config.allowRoots.every((root) => typeof root === 'string' && root !== ''))) {
+    throw new Error('cdk.json: context.arazzo.allowRoots must be a list of directories (e.g. ["workflows"])');
+  }
   return { stackName: 'ArazzoWorkflow', ...config } as unknown as ArazzoAppConfig;
 }
 
 export function stackPropsFromConfig(config: ArazzoAppConfig): ArazzoWorkflowStackProps {
-  const { stackName, document, overlay, existingSecret, httpApi, ...compile } = config;
+  const { stackName, document, overlay, allowRoots, existingSecret, httpApi, ...compile } = config;
   return {
     stackName,
     ...(existingSecret ? { existingSecret } : {}),
     ...(httpApi ? { httpApi } : {}),
-    workflow: { documentPath: document, ...(overlay ? { overlayPath: overlay } : {}), ...compile },
+    workflow: { documentPath: document, ...(overlay ? { overlayPath: overlay } : {}), ...(allowRoots ? { allowRoots } : {}), ...compile },
   };
 }

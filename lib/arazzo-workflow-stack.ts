@@ -36,6 +36,7 @@ export class ArazzoWorkflowStack extends Stack {
 
     new CfnOutput(this, 'ExecutionsUrl', { value: this.httpApi.executionsUrl, description: 'POST to start a run, GET <url>/<executionId> to read it' });
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'Region', { value: this.region, description: 'The region to sign requests for and to call the AWS CLI in' });
     new CfnOutput(this, 'ConsoleUrl', { value: this.workflow.consoleUrl, description: 'Watch runs in the Step Functions console' });
     if (this.workflow.secret) {
       new CfnOutput(this, 'SecretName', {

@@ -18,6 +18,7 @@ import type { JsonSchema } from './arazzo/types.ts';
 import type { AslDefinition } from './compile/asl.ts';
 import { STEP_RUNNER_PLACEHOLDER, type CompileOptions } from './compile/compile-options.ts';
 import { compileWorkflow } from './compile/compile-workflow.ts';
+import { deployedPlans, deployedPlansDefine } from './compile/plan-digests.ts';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -26,6 +27,11 @@ export interface ArazzoWorkflowProps extends Omit<CompileOptions, 'functionArn'>
   readonly documentPath: string;
   /** An OpenAPI Overlay 1.0 document applied to the Arazzo document before compiling. @default none */
   readonly overlayPath?: string;
+  /**
+   * Directories (relative paths are from the project root) besides the document's own that its source
+   * descriptions may be read from; nothing else is read. @default only the document's directory tree
+   */
+  readonly allowRoots?: readonly string[];
   /**
    * The secret holding the secret inputs: a JSON object keyed by input name, or a plain string when there
    * is one secret input. @default a new secret, created when `secretInputs` is not empty
@@ -59,8 +65,10 @@ export class ArazzoWorkflow extends Construct {
     super(scope, id);
     const loaded = loadArazzo(path.resolve(projectRoot, props.documentPath), {
       ...(props.overlayPath ? { overlay: path.resolve(projectRoot, props.overlayPath) } : {}),
+      allowRoots: (props.allowRoots ?? []).map((root) => path.resolve(projectRoot, root)),
     });
-    const compiled = compileWorkflow(loaded, { ...props, functionArn: STEP_RUNNER_PLACEHOLDER });
+    const { documentPath: _document, overlayPath: _overlay, allowRoots: _roots, ...compileOptions } = props;
+    const compiled = compileWorkflow(loaded, { ...compileOptions, functionArn: STEP_RUNNER_PLACEHOLDER });
     this.definition = compiled.definition;
     this.publicInputSchema = compiled.publicInputSchema;
     this.secretInputs = compiled.secretInputs;
@@ -81,6 +89,8 @@ export class ArazzoWorkflow extends Construct {
       }
     }
 
+    // Every definition whose Tasks invoke this step runner (a child workflow's definition goes here too).
+    const stepRunnerDefinitions: AslDefinition[] = [compiled.definition];
     const functionLogs = new logs.LogGroup(this, 'StepRunnerLogs', { retention, removalPolicy: RemovalPolicy.DESTROY });
     const role = new iam.Role(this, 'StepRunnerRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -111,6 +121,8 @@ export class ArazzoWorkflow extends Construct {
         format: nodejs.OutputFormat.ESM,
         // esbuild's ESM output needs `require` for the few CommonJS dependencies.
         banner: "import { createRequire as __arazzoCreateRequire } from 'module'; const require = __arazzoCreateRequire(import.meta.url);",
+        // The only plans (and origins) this function will run: an invoke with any other plan is refused.
+        define: deployedPlansDefine(deployedPlans(stepRunnerDefinitions)),
         externalModules: ['@aws-sdk/*'],
         logLevel: nodejs.LogLevel.WARNING,
       },

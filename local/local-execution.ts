@@ -10,6 +10,7 @@
  */
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { AslDefinition } from '../lib/compile/asl.ts';
+import { deployedPlans } from '../lib/compile/plan-digests.ts';
 import type { RunState, StepRunnerEvent } from '../lib/compile/step-plan.ts';
 import { runStep } from '../lib/runtime/run-step.ts';
 import { staticSecretSource } from '../lib/runtime/secrets.ts';
@@ -32,6 +33,11 @@ export interface LocalExecutionOptions {
   random?: () => number;
   /** Each state's entry and exit as it happens, for progress lines. */
   onEvent?: (event: LocalEvent) => void;
+  /**
+   * Other definitions deployed with this one (child workflows): their plans may run too. The step runner
+   * runs only the plans of `definition` and these, as the deployed function runs only the plans baked into it.
+   */
+  deployedWith?: AslDefinition[];
 }
 
 /** One entry of the execution's event log, with the run's clock time. */
@@ -82,6 +88,7 @@ export async function executeLocally(options: LocalExecutionOptions): Promise<Lo
       }
     : baseFetch;
   const deps = {
+    deployed: deployedPlans([options.definition, ...(options.deployedWith ?? [])]),
     secrets: staticSecretSource(options.secrets ?? {}),
     fetch: fetchWithClock,
     random: options.random ?? Math.random,

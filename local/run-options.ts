@@ -17,6 +17,7 @@ Default: the shipped Civitai workflow against the bundled simulator, real waits.
   --document <file>         another Arazzo document (then also --workflow, --server, --secret as needed)
   --workflow <id>           workflow of the document
   --overlay <file|none>     overlay applied before compiling (default for the shipped workflow: its overlay)
+  --allow-root <dir>        a directory besides the document's own its source descriptions may be read from (repeatable)
   --server <name>=<url>     base URL of a source description (repeatable)
   --secret <input>          input whose value goes to the local secret store, not the state (repeatable)
   --events <file>           write the execution's event log as JSON
@@ -36,6 +37,8 @@ export interface RunOptions {
   overlay?: string;
   servers: Record<string, string>;
   secrets: string[];
+  /** Directories besides the document's own that source descriptions may be read from. */
+  allowRoots: string[];
   events?: string;
   inputFile?: string;
   outcome?: string;
@@ -47,11 +50,11 @@ export interface RunOptions {
 
 export class UsageError extends Error {}
 
-const VALUE_OPTIONS = new Set(['document', 'workflow', 'overlay', 'server', 'secret', 'events', 'input', 'outcome', 'job-seconds', 'submit-status']);
+const VALUE_OPTIONS = new Set(['document', 'workflow', 'overlay', 'allow-root', 'server', 'secret', 'events', 'input', 'outcome', 'job-seconds', 'submit-status']);
 const SWITCHES = new Set(['fast', 'live', 'quiet', 'help']);
 
 export function parseRunOptions(argv: string[]): RunOptions | 'help' {
-  const options: RunOptions = { fast: false, live: false, quiet: false, servers: {}, secrets: [], inputFlags: [] };
+  const options: RunOptions = { fast: false, live: false, quiet: false, servers: {}, secrets: [], allowRoots: [], inputFlags: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (!arg.startsWith('--')) throw new UsageError(`unexpected argument '${arg}'; options start with --`);
@@ -76,6 +79,9 @@ export function parseRunOptions(argv: string[]): RunOptions | 'help' {
       }
       case 'secret':
         options.secrets.push(value);
+        break;
+      case 'allow-root':
+        options.allowRoots.push(value);
         break;
       case 'input':
         options.inputFile = value;

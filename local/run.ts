@@ -44,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
       },
     });
     const url = await simulator.start();
-    for (const source of loadArazzo(config.document).document.sourceDescriptions) serverUrls[source.name] = url;
+    for (const source of loadArazzo(config.document, { allowRoots: config.allowRoots ?? [] }).document.sourceDescriptions) serverUrls[source.name] = url;
   }
   try {
     const workflow = synthesizeWorkflow({ ...config, serverUrls: { ...config.serverUrls, ...serverUrls } });
@@ -93,7 +93,8 @@ function terminalStatus(text: string): TerminalStatus {
 
 function shippedConfig(options: RunOptions): ArazzoAppConfig {
   const cdkJson = JSON.parse(readFileSync('cdk.json', 'utf8')) as { context?: Record<string, unknown> };
-  return readAppConfig((key) => (key === 'overlay' && options.overlay !== undefined ? options.overlay : cdkJson.context?.[key]));
+  const config = readAppConfig((key) => (key === 'overlay' && options.overlay !== undefined ? options.overlay : cdkJson.context?.[key]));
+  return { ...config, allowRoots: [...(config.allowRoots ?? []), ...options.allowRoots] };
 }
 
 function documentConfig(options: RunOptions): ArazzoAppConfig {
@@ -102,6 +103,7 @@ function documentConfig(options: RunOptions): ArazzoAppConfig {
     document: options.document!,
     ...(options.overlay && options.overlay !== 'none' ? { overlay: options.overlay } : {}),
     ...(options.workflow ? { workflowId: options.workflow } : {}),
+    allowRoots: options.allowRoots,
     secretInputs: options.secrets,
   };
 }

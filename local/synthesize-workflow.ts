@@ -20,6 +20,8 @@ export interface SynthesizedWorkflow {
   publicInputSchema: JsonSchema;
   secretInputs: string[];
   stackName: string;
+  /** The step runner as `cdk deploy` would upload it (`index.mjs`), when an `outdir` was given to keep it in. */
+  stepRunnerBundle?: string;
 }
 
 interface StateMachineResource {
@@ -29,15 +31,17 @@ interface StateMachineResource {
   };
 }
 
-export function synthesizeWorkflow(config: ArazzoAppConfig): SynthesizedWorkflow {
-  const outdir = mkdtempSync(path.join(tmpdir(), 'arazzo-local-'));
+/** `keepIn`: a directory for the cloud assembly, kept (with the step runner's bundle) instead of a temporary one. */
+export function synthesizeWorkflow(config: ArazzoAppConfig, keepIn?: string): SynthesizedWorkflow {
+  const outdir = keepIn ?? mkdtempSync(path.join(tmpdir(), 'arazzo-local-'));
   // aws-cdk-lib's built-in CloudFormation template check takes seconds per synth; `cdk synth` runs it.
   const validation = process.env.CDK_VALIDATION;
   process.env.CDK_VALIDATION = 'false';
   try {
     const app = new App({ outdir });
     const stack = new ArazzoWorkflowStack(app, config.stackName, stackPropsFromConfig(config));
-    const machines = Object.values(Template.fromStack(stack).findResources('AWS::StepFunctions::StateMachine'));
+    const template = Template.fromStack(stack);
+    const machines = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
     if (machines.length !== 1) throw new Error(`expected one state machine in ${config.stackName}, found ${machines.length}`);
     const { DefinitionString, DefinitionSubstitutions = {} } = (machines[0] as StateMachineResource).Properties;
     if (typeof DefinitionString !== 'string') {
@@ -51,10 +55,18 @@ export function synthesizeWorkflow(config: ArazzoAppConfig): SynthesizedWorkflow
       publicInputSchema: stack.workflow.publicInputSchema,
       secretInputs: config.secretInputs ?? [],
       stackName: config.stackName,
+      ...(keepIn ? { stepRunnerBundle: stepRunnerBundle(template, outdir) } : {}),
     };
   } finally {
     if (validation === undefined) delete process.env.CDK_VALIDATION;
     else process.env.CDK_VALIDATION = validation;
-    rmSync(outdir, { recursive: true, force: true });
+    if (!keepIn) rmSync(outdir, { recursive: true, force: true });
   }
+}
+
+function stepRunnerBundle(template: Template, outdir: string): string {
+  const functions = Object.values(template.findResources('AWS::Lambda::Function')) as Array<{ Properties: { Description?: unknown; Code?: { S3Key?: unknown } } }>;
+  const s3Key = functions.find((f) => String(f.Properties.Description ?? '').startsWith('Runs one step of Arazzo workflow'))?.Properties.Code?.S3Key;
+  if (typeof s3Key !== 'string') throw new Error('the synthesized stack has no step runner function with an S3 asset');
+  return path.join(outdir, `asset.${s3Key.replace(/\.zip$/, '')}`, 'index.mjs');
 }

@@ -105,7 +105,7 @@ describe('the Civitai overlay on the seed workflow', () => {
   });
 
   it('loads through loadArazzo, compiles, and bounds quantity and prompt', () => {
-    const loaded = loadArazzo(seedFile, { overlay: civitaiOverlay });
+    const loaded = loadArazzo(seedFile, { overlay: civitaiOverlay, allowRoots: [repo('workflows')] });
     validateForCompilation(loaded);
     const schema = publicInputSchema(findWorkflow(loaded).inputs, ['apiKey'], 'seed');
     expect(validateInputs(schema, { engine: 'e', prompt: 'a cat', quantity: 10 })).toEqual([]);

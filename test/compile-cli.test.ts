@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AslDefinition } from '../lib/compile/asl.ts';
 import { runCli } from './support/cli.ts';
-import { civitaiDocument, civitaiOverlay, fixture } from './support/compile-fixture.ts';
+import { civitaiDocument, civitaiOverlay, fixture, workflowsRoot } from './support/compile-fixture.ts';
 
 const pollPlan = (definition: AslDefinition) => {
   const poll = definition.States.pollWorkflow;
@@ -10,13 +10,13 @@ const pollPlan = (definition: AslDefinition) => {
 
 describe('npm run compile', () => {
   it('prints the definition of the seed as written, and with the overlay', async () => {
-    const seed = await runCli('bin/compile.ts', [civitaiDocument, '--secret', 'apiKey']);
+    const seed = await runCli('bin/compile.ts', [civitaiDocument, '--allow-root', workflowsRoot, '--secret', 'apiKey']);
     expect(seed.code).toBe(0);
     const seedDefinition = JSON.parse(seed.stdout) as AslDefinition;
     expect(seedDefinition.StartAt).toBe('Start');
     expect(pollPlan(seedDefinition)).not.toContain("'scheduled'");
 
-    const overlaid = await runCli('bin/compile.ts', [civitaiDocument, '--overlay', civitaiOverlay, '--workflow', 'image-generation-poll']);
+    const overlaid = await runCli('bin/compile.ts', [civitaiDocument, '--allow-root', workflowsRoot, '--overlay', civitaiOverlay, '--workflow', 'image-generation-poll']);
     expect(overlaid.code).toBe(0);
     expect(pollPlan(JSON.parse(overlaid.stdout) as AslDefinition)).toContain("'scheduled'");
   });
@@ -30,7 +30,7 @@ describe('npm run compile', () => {
   });
 
   it('prints a Mermaid flowchart with the loop visible', async () => {
-    const result = await runCli('bin/compile.ts', [civitaiDocument, '--overlay', civitaiOverlay, '--format', 'mermaid']);
+    const result = await runCli('bin/compile.ts', [civitaiDocument, '--allow-root', workflowsRoot, '--overlay', civitaiOverlay, '--format', 'mermaid']);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^flowchart TD/);
     expect(result.stdout).toContain('stillRunning');

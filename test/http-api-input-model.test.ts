@@ -18,6 +18,7 @@ const AjvDraft04 = ajvDraft04.default;
 const file = (relative: string) => fileURLToPath(new URL(relative, import.meta.url));
 const loaded = loadArazzo(file('../workflows/arazzo/civitai-image-generation-poll-workflow.yml'), {
   overlay: file('../workflows/overlays/civitai-overlay.yml'),
+  allowRoots: [file('../workflows')],
 });
 const publicSchema = publicInputSchema(loaded.document.workflows[0].inputs, ['apiKey'], 'seed workflow');
 const model = inputModelSchema(publicSchema, { where: 'seed workflow inputSchema', secretInputs: ['apiKey'] });

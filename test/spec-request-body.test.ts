@@ -49,7 +49,7 @@ describe('a JSON text payload with embedded expressions (contentType: applicatio
       .replace('./pet-store.openapi.yml', path.join(projectRoot, 'test/fixtures/spec/pet-store.openapi.yml'))
       .replace('"complete": false', '"complete": false,,');
     writeFileSync(broken, text);
-    expect(() => compileWorkflow(loadArazzo(broken), { serverUrls: { petStore: server.current.baseUrl } })).toThrow(
+    expect(() => compileWorkflow(loadArazzo(broken, { allowRoots: [path.join(projectRoot, 'test/fixtures/spec')] }), { serverUrls: { petStore: server.current.baseUrl } })).toThrow(
       /steps\[placeOrder\] › requestBody › payload: is JSON text \(the content type is JSON\) but does not parse/,
     );
   });

@@ -6,6 +6,8 @@ import { secretCacheTtlSeconds, secretSourceFromEnv } from '../lambdas/step-runn
 import { runStep } from '../lib/runtime/run-step.ts';
 import { secretsManagerSource, staticSecretSource } from '../lib/runtime/secrets.ts';
 import { json, startTestServer, type TestServer } from './support/http-server.ts';
+import { deployedFor } from './support/deployed.ts';
+import { DEPLOYED_PLANS_GLOBAL } from '../lib/compile/plan-digests.ts';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:deployment-inputs-AbCdEf';
 const secretsManager = mockClient(SecretsManagerClient);
@@ -164,6 +166,7 @@ describe('a step run with the secret from Secrets Manager', () => {
     const next = await runStep(
       { plan: JSON.stringify(plan), state, executionId: 'exec-1' },
       {
+        deployed: deployedFor(plan),
         secrets: secretsManagerSource(new SecretsManagerClient({}), SECRET_ARN, 300),
         fetch: globalThis.fetch,
         random: () => 0.5,
@@ -186,10 +189,12 @@ describe('a step run with the secret from Secrets Manager', () => {
       lines.push(line);
     });
     vi.stubEnv('SECRET_ARN', SECRET_ARN);
+    const plan = { ...fetchWidget, request: { ...fetchWidget.request, url: `${server.baseUrl}/widgets/1` } };
+    // What the construct's bundling bakes in (esbuild define); a bundle without it runs no plan at all.
+    vi.stubGlobal(DEPLOYED_PLANS_GLOBAL, JSON.stringify(deployedFor(plan)));
     vi.resetModules();
     try {
       const { handler } = await import('../lambdas/step-runner/handler.ts');
-      const plan = { ...fetchWidget, request: { ...fetchWidget.request, url: `${server.baseUrl}/widgets/1` } };
       const next = await handler({ plan: JSON.stringify(plan), state, executionId: 'exec-2' });
 
       expect(next.control.route).toBe(Route.next);
@@ -200,6 +205,7 @@ describe('a step run with the secret from Secrets Manager', () => {
     } finally {
       consoleLog.mockRestore();
       vi.unstubAllEnvs();
+      vi.unstubAllGlobals();
     }
   });
 });

@@ -11,6 +11,7 @@ import {
   type ReceivedRequest,
   type TestServer,
 } from './support/http-server.ts';
+import { deployedFor } from './support/deployed.ts';
 
 /*
  * A small report-export API, nothing like any real one: create an export, poll it until it is done, fetch
@@ -132,12 +133,15 @@ function createdState(): RunState {
   return state;
 }
 
+/** The runner's dependencies except the deployed plans, which `run` takes from the plan it runs. */
+type Deps = Omit<StepRunnerDeps, 'deployed'>;
+
 interface Harness {
-  deps: StepRunnerDeps;
+  deps: Deps;
   logs: Array<Record<string, unknown>>;
 }
 
-function harness(overrides: Partial<StepRunnerDeps> = {}): Harness {
+function harness(overrides: Partial<Deps> = {}): Harness {
   const logs: Array<Record<string, unknown>> = [];
   return {
     logs,
@@ -151,8 +155,10 @@ function harness(overrides: Partial<StepRunnerDeps> = {}): Harness {
   };
 }
 
-function run(stepPlan: StepPlan, state: RunState, deps: StepRunnerDeps = harness().deps): Promise<RunState> {
-  return runStep({ plan: JSON.stringify(stepPlan), state, executionId: EXECUTION_ID }, deps);
+/** Runs `stepPlan` as a deployment that compiled it in would. */
+function run(stepPlan: StepPlan, state: RunState, deps: Deps = harness().deps, executionId = EXECUTION_ID): Promise<RunState> {
+  const text = JSON.stringify(stepPlan);
+  return runStep({ plan: text, state, executionId }, { ...deps, deployed: deployedFor(text) });
 }
 
 const causeOf = (state: RunState) =>
@@ -576,7 +582,7 @@ describe('idempotency', () => {
   it('differs between runs', async () => {
     server.respondWith(json(201, { id: 'exp-42' }));
     await run(plan('createExport'), startState());
-    await runStep({ plan: JSON.stringify(plan('createExport')), state: startState(), executionId: `${EXECUTION_ID}-other` }, harness().deps);
+    await run(plan('createExport'), startState(), harness().deps, `${EXECUTION_ID}-other`);
     const [first, second] = server.received.map((request) => request.headers['idempotency-key']);
     expect(first).not.toBe(second);
   });
@@ -660,17 +666,23 @@ describe('secret values', () => {
 });
 
 describe('the event', () => {
+  const deployedEvent = (text: string) =>
+    runStep({ plan: text, state: startState(), executionId: EXECUTION_ID }, { ...harness().deps, deployed: deployedFor(text) });
+
   it('with a plan that is not JSON is a bug, thrown for the Task to report', async () => {
-    await expect(runStep({ plan: '{nope', state: startState(), executionId: EXECUTION_ID }, harness().deps)).rejects.toThrow(
-      'event.plan is not JSON text',
-    );
+    await expect(deployedEvent('{nope')).rejects.toThrow('event.plan is not JSON text');
   });
 
   it('with a plan of another version asks for a redeploy', async () => {
-    const old = { ...plan('createExport'), version: 0 };
-    await expect(runStep({ plan: JSON.stringify(old), state: startState(), executionId: EXECUTION_ID }, harness().deps)).rejects.toThrow(
-      'Redeploy the stack',
-    );
+    await expect(deployedEvent(JSON.stringify({ ...plan('createExport'), version: 0 }))).rejects.toThrow('Redeploy the stack');
+  });
+
+  it('with a plan the deployment did not compile in is refused by name, before any request', async () => {
+    const deployed = deployedFor(plan('createExport'));
+    const edited = JSON.stringify({ ...plan('createExport'), secretInputs: [] });
+    const refused = runStep({ plan: edited, state: startState(), executionId: EXECUTION_ID }, { ...harness().deps, deployed });
+    await expect(refused).rejects.toMatchObject({ name: 'Arazzo.PlanNotDeployed' });
+    expect(server.received).toHaveLength(0);
   });
 });
 

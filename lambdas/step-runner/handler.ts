@@ -1,11 +1,16 @@
 /**
- * The step runner Lambda. Wiring only: everything about the document comes in the event's plan; the
- * environment names just the secret that holds the secret inputs and how long to cache it.
+ * The step runner Lambda. Wiring only: everything about the document comes in the event's plan, which must be
+ * one of the plans baked into this bundle at deploy time; the environment names just the secret that holds
+ * the secret inputs and how long to cache it.
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createStepRunner } from '../../lib/runtime/run-step.ts';
+import { parseDeployedPlans } from '../../lib/compile/plan-digests.ts';
 import { Errors } from '../../lib/compile/step-plan.ts';
 import { SecretError, secretsManagerSource, type SecretSource } from '../../lib/runtime/secrets.ts';
+
+/** Replaced by the construct's bundling (esbuild define, see DEPLOYED_PLANS_GLOBAL); unset, no plan runs. */
+declare const __ARAZZO_DEPLOYED_PLANS__: string | undefined;
 
 const DEFAULT_SECRET_CACHE_TTL_SECONDS = 300;
 
@@ -34,6 +39,7 @@ export function secretSourceFromEnv(env: NodeJS.ProcessEnv, client: SecretsManag
 
 // Created once per execution environment so warm invocations reuse the client and the secret cache.
 export const handler = createStepRunner({
+  deployed: parseDeployedPlans(typeof __ARAZZO_DEPLOYED_PLANS__ === 'undefined' ? undefined : __ARAZZO_DEPLOYED_PLANS__),
   secrets: secretSourceFromEnv(process.env, new SecretsManagerClient({})),
   fetch: globalThis.fetch,
   random: Math.random,

@@ -1,23 +1,178 @@
 /**
- * Reading YAML or JSON documents from disk (synth time only; the step runner never reads files).
+ * The one gate through which the compiler reads a YAML or JSON document from disk (synth time only; the step
+ * runner never reads files). A document is untrusted input: the files it names are read only when they are
+ * regular files inside an allowed root, and no message ever repeats what a file contains.
  */
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
+import { closeSync, constants, fstatSync, openSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { parse, YAMLParseError } from 'yaml';
 import { ArazzoDocumentError } from './errors.ts';
 
-/** Parses a YAML or JSON file (JSON is YAML 1.2); errors name the file and the line. */
-export function readDocumentFile(file: string, what: string): unknown {
-  let text: string;
+/** Larger than any OpenAPI description seen in practice; a file above it is refused before it is parsed. */
+export const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
+/** Deeper than any real document; a deeper one is refused before recursive code walks it. */
+export const MAX_DOCUMENT_DEPTH = 200;
+
+/** Kernel and device file systems: never a document, whatever the roots say. */
+const SYSTEM_TREES = ['/dev', '/proc', '/sys'];
+
+export interface DocumentFileAccess {
+  /** What the file is, for messages: `Arazzo document`, `source description "api"`, `overlay`. */
+  what: string;
+  /**
+   * Directories the file must be inside (after symlinks and `..` are resolved). Undefined for a file the
+   * operator named (the document itself, an overlay): then only the regular-file rules apply.
+   */
+  roots?: readonly string[];
+  /** The document path of the field that named the file (e.g. `doc.yml › sourceDescriptions[api] › url`); errors start with it. */
+  field?: string;
+  /** How the field wrote the reference, when it differs from `file` (a relative path or file: URL). */
+  reference?: string;
+}
+
+/**
+ * Reads and parses a YAML or JSON file (JSON is YAML 1.2) through the gate: a regular file, not under /dev,
+ * /proc or /sys, inside one of `roots` when given, at most MAX_DOCUMENT_BYTES, nested at most
+ * MAX_DOCUMENT_DEPTH. Errors name the field (or the file), the rule and the fix; never the content.
+ */
+export function readDocumentFile(file: string, access: DocumentFileAccess): unknown {
+  const text = readGatedText(file, access);
+  const location = access.field ?? file;
+  let parsed: unknown;
   try {
-    text = readFileSync(file, 'utf8');
+    parsed = parse(text, { prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
+  } catch (error) {
+    throw new ArazzoDocumentError(location, `${subject(file, access)} is not valid YAML or JSON (${parseProblem(text, error)}); fix it there`);
+  }
+  if (nestingDepth(parsed, MAX_DOCUMENT_DEPTH) > MAX_DOCUMENT_DEPTH) {
+    throw new ArazzoDocumentError(
+      location,
+      `${subject(file, access)} nests objects and arrays more than ${MAX_DOCUMENT_DEPTH} levels deep; flatten it`,
+    );
+  }
+  return parsed;
+}
+
+/** The gate without the parse: the file's text, or an ArazzoDocumentError saying which rule refused it. */
+export function readGatedText(file: string, access: DocumentFileAccess): string {
+  const location = access.field ?? file;
+  const refuse = (reason: string): never => {
+    throw new ArazzoDocumentError(location, `${subject(file, access)}: ${reason}`);
+  };
+  const absolute = resolve(file);
+  const underSystemTree = (path: string) => SYSTEM_TREES.find((tree) => isInside(path, tree));
+  const systemTreeRefusal = (tree: string) =>
+    refuse(`is under ${tree}, which holds devices and kernel files, never a document; save the ${access.what} as a file next to the document`);
+  const named = underSystemTree(absolute);
+  if (named !== undefined) return systemTreeRefusal(named);
+  let real: string;
+  let stats: Stats;
+  try {
+    real = realpathSync(absolute);
+    stats = statSync(real);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : ((error as Error).message ?? String(error));
-    throw new ArazzoDocumentError(file, `cannot read the ${what} (${reason}); check the path`);
+    return refuse(code === 'ENOENT' || code === 'ENOTDIR' ? `cannot read the ${access.what} (no such file); check the path` : `cannot read the ${access.what} (${code ?? 'error'}); check the path and its permissions`);
+  }
+  const systemTree = underSystemTree(real);
+  if (systemTree !== undefined) return systemTreeRefusal(systemTree);
+  if (!stats.isFile()) return refuse(`is ${kindOf(stats)}, not a regular file; give the path of a YAML or JSON file`);
+  if (access.roots !== undefined) {
+    const roots = access.roots.map(realRoot);
+    if (!roots.some((root) => root !== undefined && isInside(real, root))) {
+      const via = real === absolute ? '' : ` (it resolves to ${real})`;
+      return refuse(
+        `is outside the directories the compiler may read${via}: ${access.roots.map((root) => resolve(root)).join(', ')}. ` +
+          'Move the file next to the document, or allow its directory: --allow-root <dir> on npm run compile / npm start, or "allowRoots" in cdk.json\'s arazzo settings',
+      );
+    }
+  }
+  if (stats.size > MAX_DOCUMENT_BYTES) return refuse(`is ${stats.size} bytes; documents over ${MAX_DOCUMENT_BYTES} bytes are refused`);
+
+  // O_NONBLOCK so that a file swapped for a FIFO after the check cannot block the open; fstat re-checks what was opened.
+  let fd: number;
+  try {
+    fd = openSync(real, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+  } catch (error) {
+    return refuse(`cannot read the ${access.what} (${(error as NodeJS.ErrnoException).code ?? 'error'}); check its permissions`);
   }
   try {
-    return parse(text, { prettyErrors: true, uniqueKeys: true });
-  } catch (error) {
-    throw new ArazzoDocumentError(file, `is not valid YAML or JSON: ${(error as Error).message}`);
+    const opened = fstatSync(fd);
+    if (!opened.isFile() || opened.ino !== stats.ino || opened.dev !== stats.dev) return refuse('changed while it was being read; try again');
+    const buffer = Buffer.alloc(Math.min(opened.size, MAX_DOCUMENT_BYTES) + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const read = readSync(fd, buffer, length, buffer.length - length, null);
+      if (read === 0) break;
+      length += read;
+    }
+    if (length > MAX_DOCUMENT_BYTES) return refuse(`grew past ${MAX_DOCUMENT_BYTES} bytes while it was being read`);
+    return buffer.subarray(0, length).toString('utf8');
+  } finally {
+    closeSync(fd);
   }
+}
+
+/** The roots a document's references may reach: its own directory, then the operator's allow-list. */
+export function documentRoots(documentFile: string, allowRoots: readonly string[] = []): string[] {
+  return [resolve(documentFile, '..'), ...allowRoots.map((root) => resolve(root))];
+}
+
+function subject(file: string, access: DocumentFileAccess): string {
+  if (access.reference === undefined || access.reference === file) return file;
+  return `"${access.reference}" (${file})`;
+}
+
+function realRoot(root: string): string | undefined {
+  try {
+    return realpathSync(resolve(root));
+  } catch {
+    return undefined;
+  }
+}
+
+function isInside(path: string, directory: string): boolean {
+  if (path === directory) return true;
+  const rel = relative(directory, path);
+  return rel !== '' && !rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel);
+}
+
+function kindOf(stats: Stats): string {
+  if (stats.isDirectory()) return 'a directory';
+  if (stats.isFIFO()) return 'a named pipe';
+  if (stats.isSocket()) return 'a socket';
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device';
+  return 'not a regular file';
+}
+
+/** Where and what kind of syntax error, from the parser's own wording (which never quotes the text). */
+function parseProblem(text: string, error: unknown): string {
+  if (error instanceof YAMLParseError) {
+    const [line, column] = lineAndColumn(text, error.pos[0]);
+    if (error.code === 'RESOURCE_EXHAUSTION') return `line ${line}, column ${column}: nested too deeply to parse`;
+    const message = error.message.split('\n')[0]!.slice(0, 100);
+    return `line ${line}, column ${column}: ${message} [${error.code}]`;
+  }
+  // Anything else (an unresolved alias, say) names document text in its message, so only its kind is given.
+  return error instanceof Error ? `${error.name} while parsing` : 'unreadable';
+}
+
+function lineAndColumn(text: string, offset: number): [number, number] {
+  const before = text.slice(0, Math.max(0, offset));
+  const line = before.split('\n').length;
+  return [line, offset - before.lastIndexOf('\n')];
+}
+
+/** How deep objects and arrays nest, counted without recursion and without looking past `limit + 1`. */
+function nestingDepth(value: unknown, limit: number): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (typeof node !== 'object' || node === null) continue;
+    deepest = Math.max(deepest, depth + 1);
+    if (deepest > limit) return deepest;
+    for (const child of Array.isArray(node) ? node : Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return deepest;
 }

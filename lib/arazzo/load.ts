@@ -5,7 +5,7 @@
 import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { documentBaseUri } from './base-uri.ts';
-import { readDocumentFile } from './document-file.ts';
+import { documentRoots, readDocumentFile } from './document-file.ts';
 import { ArazzoDocumentError, documentPath, problemsError } from './errors.ts';
 import { openApiOperations } from './openapi.ts';
 import { applyOverlay, loadOverlay } from './overlay.ts';
@@ -36,9 +36,19 @@ export interface LoadedSource {
   description?: unknown;
 }
 
+export interface LoadArazzoOptions {
+  /** An OpenAPI Overlay 1.0 file applied before anything else. */
+  overlay?: string;
+  /**
+   * Directories, besides the document's own, that its source descriptions may be read from (e.g. a sibling
+   * `openapi/` directory). Nothing outside them is read. @default only the document's directory tree
+   */
+  allowRoots?: readonly string[];
+}
+
 /** Synchronous because CDK synth is. Throws ArazzoDocumentError listing every structural problem. */
-export function loadArazzo(file: string, options?: { overlay?: string }): LoadedArazzo {
-  let raw = readDocumentFile(file, 'Arazzo document');
+export function loadArazzo(file: string, options?: LoadArazzoOptions): LoadedArazzo {
+  let raw = readDocumentFile(file, { what: 'Arazzo document' });
   if (options?.overlay) {
     const overlay = loadOverlay(options.overlay);
     checkOverlayExtends(overlay.extends, options.overlay, file);
@@ -50,9 +60,10 @@ export function loadArazzo(file: string, options?: { overlay?: string }): Loaded
   inlineInputSchemas(document, file);
 
   const sources: Record<string, LoadedSource> = {};
+  const roots = documentRoots(file, options?.allowRoots);
   const base = documentBaseUri(file, document);
   document.sourceDescriptions.forEach((source, index) => {
-    sources[source.name] = loadSource(file, source.name, source.url, source.type, documentPath(file, `sourceDescriptions[${index}]`), base);
+    sources[source.name] = loadSource(file, source, documentPath(file, `sourceDescriptions[${index}]`), roots, base);
   });
   return { file, document, sources, ...(options?.overlay ? { overlay: options.overlay } : {}) };
 }
@@ -70,7 +81,8 @@ function checkOverlayExtends(extendsRef: string | undefined, overlayFile: string
   }
 }
 
-function loadSource(file: string, name: string, url: string, type: string | undefined, where: string, base: URL): LoadedSource {
+function loadSource(file: string, source: { name: string; url: string; type?: string }, where: string, roots: string[], base: URL): LoadedSource {
+  const { name, url, type } = source;
   // RFC 3986 reference resolution against the document's base URI ($self, else its own location).
   let resolved: URL;
   try {
@@ -88,15 +100,7 @@ function loadSource(file: string, name: string, url: string, type: string | unde
   if (type === 'arazzo') return { name, url: path, type: 'arazzo', operations: [] };
   // AsyncAPI steps are refused where a step uses them (compilation checks); the description is not read.
   if (type === 'asyncapi') return { name, url: path, type: 'asyncapi', operations: [] };
-  let description: unknown;
-  try {
-    description = readDocumentFile(path, `source description "${name}"`);
-  } catch (error) {
-    if (error instanceof ArazzoDocumentError) {
-      throw new ArazzoDocumentError(documentPath(where, 'url'), `${error.message} (resolved from "${url}" relative to ${file})`);
-    }
-    throw error;
-  }
+  const description = readDocumentFile(path, { what: `source description "${name}"`, roots, field: documentPath(where, 'url'), reference: url });
   if (type === undefined && isRecord(description) && typeof description.arazzo === 'string') {
     return { name, url: path, type: 'arazzo', operations: [] };
   }

@@ -12,7 +12,7 @@ export const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 
 export function openApiOperations(document: unknown, sourceDescription: string, where: string): ResolvedOperation[] {
   if (!isRecord(document)) throw new ArazzoDocumentError(where, 'is not an OpenAPI description (expected an object)');
   if (typeof document.openapi !== 'string' || !/^3\.\d+\.\d+/.test(document.openapi)) {
-    const found = document.swagger !== undefined ? `Swagger ${String(document.swagger)}` : JSON.stringify(document.openapi);
+    const found = document.swagger !== undefined ? `Swagger ${versionText(document.swagger)}` : versionText(document.openapi);
     throw new ArazzoDocumentError(
       documentPath(where, 'openapi'),
       `must be an OpenAPI 3.x version (found ${found}); convert the description to OpenAPI 3.0 or 3.1`,
@@ -83,6 +83,12 @@ export function operationAtPointer(
     return `the pointer "#${pointer}" names nothing in the description (no ${method.toUpperCase()} ${path}); ${example}`;
   }
   return `the pointer "#${pointer}" does not name an operation (${method} is not an HTTP method); ${example}`;
+}
+
+/** A version as written when it looks like one; anything else is not repeated (the file may not be a description at all). */
+function versionText(value: unknown): string {
+  if (value === undefined) return 'no version';
+  return /^\d+(?:\.\d+){0,2}$/.test(String(value)) ? JSON.stringify(value) : 'a value that is not a version number';
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

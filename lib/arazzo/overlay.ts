@@ -34,7 +34,7 @@ export interface OverlayAction {
 const ACTION_FIELDS = new Set(['target', 'description', 'update', 'remove']);
 
 export function loadOverlay(file: string): OverlayDocument {
-  const raw = readDocumentFile(file, 'overlay');
+  const raw = readDocumentFile(file, { what: 'overlay' });
   const problems = checkOverlay(raw, file);
   if (problems.length > 0) throw problemsError(file, problems);
   return { ...(raw as OverlayDocument), file };

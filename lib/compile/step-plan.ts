@@ -37,6 +37,8 @@ export const Errors = {
   secretUnavailable: 'Arazzo.SecretUnavailable',
   /** Thrown by the step runner when the secret lacks a value the step needs; retrying cannot help. */
   secretMisconfigured: 'Arazzo.SecretMisconfigured',
+  /** Thrown by the step runner for a plan its deployment did not compile in, or a request to an origin it did not; never retried. */
+  planNotDeployed: 'Arazzo.PlanNotDeployed',
 } as const;
 
 export interface PlannedAction {

@@ -18,7 +18,9 @@ import {
   type StepPlan,
   type StepRunnerEvent,
 } from '../compile/step-plan.ts';
+import type { DeployedPlans } from '../compile/plan-digests.ts';
 import { chooseRoute, type RouteChoice, type StepCounters, type StepOutcome } from './choose-route.ts';
+import { checkDeployedOrigin, checkDeployedPlan } from './deployed-plan.ts';
 import { callApi, describeOutcome, transientKind, type HttpOutcome } from './http.ts';
 import { idempotencyKey } from './idempotency.ts';
 import { takeRoute, type RouteTaken } from './loop-control.ts';
@@ -28,6 +30,8 @@ import type { SecretSource } from './secrets.ts';
 import { parseRetryAfter } from './wait-policy.ts';
 
 export interface StepRunnerDeps {
+  /** The plans (by digest) and origins this deployment compiled in: nothing else runs. */
+  deployed: DeployedPlans;
   secrets: SecretSource;
   fetch: typeof fetch;
   /** In [0, 1): jitter for waits. */
@@ -48,6 +52,7 @@ export function createStepRunner(deps: StepRunnerDeps): (event: StepRunnerEvent)
 export async function runStep(event: StepRunnerEvent, deps: StepRunnerDeps): Promise<RunState> {
   const now = deps.now ?? Date.now;
   const startedAt = now();
+  loggingRefusal(deps, () => checkDeployedPlan(event.plan, deps.deployed));
   const plan = parsePlan(event.plan);
   const state = completeState(event.state);
   const counters: StepCounters = state.control.attempts[plan.stepId] ?? { transient: 0, retries: 0, loops: 0 };
@@ -93,6 +98,16 @@ export async function runStep(event: StepRunnerEvent, deps: StepRunnerDeps): Pro
   return safe;
 }
 
+/** A refusal is logged by its own message only: whatever else the event holds is the caller's. */
+function loggingRefusal(deps: StepRunnerDeps, check: () => void): void {
+  try {
+    check();
+  } catch (error) {
+    deps.log({ level: 'ERROR', message: (error as Error).message, error: (error as Error).name });
+    throw error;
+  }
+}
+
 /**
  * Step Functions stops a run whose state passes 256 KiB (States.DataLimitExceeded, an error with no Arazzo
  * meaning). Outputs that would take the state past this runner's budget fail the step instead, naming them.
@@ -129,6 +144,7 @@ async function callAndRoute(
     return { state: finish(state, plan, { route, statusCode: null }) };
   }
 
+  loggingRefusal(deps, () => checkDeployedOrigin(built.http.url, deps.deployed));
   const outcome = await callApi(built.http, plan.request.timeoutMs, deps.fetch);
   const responseContext: ExpressionContext = {
     ...context,

@@ -10,9 +10,11 @@ export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.u
 export const fixture = (name: string) => path.join(projectRoot, 'test/fixtures/compile', name);
 export const civitaiDocument = path.join(projectRoot, 'workflows/arazzo/civitai-image-generation-poll-workflow.yml');
 export const civitaiOverlay = path.join(projectRoot, 'workflows/overlays/civitai-overlay.yml');
+/** The shipped document reads its OpenAPI description from a sibling directory, allowed as cdk.json allows it. */
+export const workflowsRoot = path.join(projectRoot, 'workflows');
 
 export function compileFile(file: string, options: CompileOptions = {}, overlay?: string): CompiledWorkflow {
-  return compileWorkflow(loadArazzo(file, overlay ? { overlay } : {}), options);
+  return compileWorkflow(loadArazzo(file, { ...(overlay ? { overlay } : {}), allowRoots: [workflowsRoot] }), options);
 }
 
 /** asl-validator annotates what it is given, so it gets a copy. */

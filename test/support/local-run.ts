@@ -12,7 +12,7 @@ const synthesized = new Map<string, SynthesizedWorkflow>();
 
 /** Synthesizes once per configuration (bundling takes a second), pointing every source at `baseUrl`. */
 export function synthesizeFor(config: ArazzoAppConfig, baseUrl: string): SynthesizedWorkflow {
-  const serverUrls = Object.fromEntries(loadArazzo(config.document).document.sourceDescriptions.map((s) => [s.name, baseUrl]));
+  const serverUrls = Object.fromEntries(loadArazzo(config.document, { allowRoots: config.allowRoots ?? [] }).document.sourceDescriptions.map((s) => [s.name, baseUrl]));
   const key = JSON.stringify({ ...config, serverUrls });
   let workflow = synthesized.get(key);
   if (!workflow) {
