@@ -241,10 +241,10 @@ describe('a submit step', () => {
 describe('a criterion that cannot be evaluated at run time', () => {
   it('fails the step with the evaluator\'s explanation instead of crashing the Lambda', async () => {
     server.respondWith(json(200, { state: 'done' }));
-    const xpath = plan('checkExport', { successCriteria: [{ context: '$response.body', condition: '/state', type: 'xpath' }] });
-    const next = await run(xpath, createdState());
+    const broken = plan('checkExport', { successCriteria: [{ context: '$response.body', condition: "state == 'x'", type: 'jsonpath' }] });
+    const next = await run(broken, createdState());
     expect(next.control.route).toBe(Route.stepFailed);
-    expect(causeOf(next).message).toMatch(/^step checkExport: .*xpath criteria are not supported/);
+    expect(causeOf(next).message).toMatch(/^step checkExport: .*is not JSONPath this compiler can evaluate/);
   });
 });
 

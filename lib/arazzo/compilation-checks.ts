@@ -7,6 +7,8 @@ import { ArazzoDocumentError, documentPath, problemsError, type DocumentProblem 
 import { checkExpression, checkValueExpressions, expressionsIn, parseExpression } from './expressions.ts';
 import { checkRefusedFeatures } from './feature-refusals.ts';
 import { checkInputSchema } from './inputs.ts';
+import { checkReplacementTarget } from './replacement-target.ts';
+import { embeddedExpressions } from './condition-template.ts';
 import { isJsonTextPayload, readJsonTemplate } from './json-template.ts';
 import type { LoadedArazzo } from './load.ts';
 import { findWorkflow, listOrNone, resolveReusable, resolveStepOperation } from './lookups.ts';
@@ -92,17 +94,8 @@ class WorkflowChecks {
       }
       (body.replacements ?? []).forEach((replacement, index) => {
         const at = documentPath(where, 'requestBody', `replacements[${index}]`);
-        if (/xml/i.test(body.contentType ?? '')) {
-          this.problem(
-            documentPath(at, 'target'),
-            `replacements into ${body.contentType} bodies (XPath targets) are not supported; send JSON and target it with a JSON Pointer`,
-          );
-        } else if (!/^(?:\/(?:[^~/]|~[01])*)*$/.test(replacement.target)) {
-          this.problem(
-            documentPath(at, 'target'),
-            `"${replacement.target}" is not a JSON Pointer (XPath targets are not supported); write it as /path/to/field, with ~1 for "/" and ~0 for "~" inside names`,
-          );
-        }
+        const problem = checkReplacementTarget(replacement, body);
+        if (problem) this.problem(documentPath(at, problem.field), problem.message);
         this.value(replacement.value, documentPath(at, 'value'));
       });
     }
@@ -187,6 +180,8 @@ class WorkflowChecks {
     if (criterion.type === undefined || criterion.type === 'simple') {
       const parsed = parseSimpleCondition(criterion.condition);
       if (!('error' in parsed)) expressions.push(...parsed.expressions);
+    } else {
+      expressions.push(...embeddedExpressions(criterion.condition).map((embedded) => embedded.text));
     }
     for (const expression of expressions) this.references(expression, where);
   }

@@ -3,6 +3,8 @@ import type { StepPlan } from '../compile/step-plan.ts';
 import type { HttpRequest } from './http.ts';
 import { isJsonContentType } from './http.ts';
 import { removeAtPointer, setAtPointer } from './json-pointer.ts';
+import { isXmlContentType, replacementTargetKind } from '../arazzo/replacement-target.ts';
+import { replaceAtXPath } from '../arazzo/xml.ts';
 
 /** The request as runtime expressions see it (`$request.header.X`, `$request.body#/a`, ...). */
 export type RequestContext = NonNullable<ExpressionContext['request']>;
@@ -110,10 +112,22 @@ type Result = { ok: true; value: unknown } | { ok: false; problem: string };
 function resolvePayload(plan: StepPlan, context: ExpressionContext): Result {
   const declared = plan.request.body;
   if (declared === undefined) return { ok: true, value: undefined };
-  // The resolved payload is copied so replacements never write into the plan.
-  let payload: unknown = structuredCopy(resolveValue(declared.payload, context));
+  const xml = isXmlContentType(declared.contentType);
+  // The resolved payload is copied so replacements never write into the plan. Values embedded in XML text are
+  // escaped, so an input cannot add elements.
+  let payload: unknown =
+    xml && typeof declared.payload === 'string'
+      ? resolveEncoded(declared.payload, context, escapeXml)
+      : structuredCopy(resolveValue(declared.payload, context));
   for (const [index, replacement] of (declared.replacements ?? []).entries()) {
     const value = resolveValue(replacement.value, context);
+    if (replacementTargetKind(replacement, declared) === 'xpath') {
+      if (typeof payload !== 'string') return { ok: false, problem: `requestBody.replacements[${index}].target: an XPath target needs an XML payload (text)` };
+      const replaced = replaceAtXPath(payload, replacement.target, value ?? '');
+      if ('error' in replaced) return { ok: false, problem: `requestBody.replacements[${index}].target: ${replaced.error}` };
+      payload = replaced.xml;
+      continue;
+    }
     if (value === undefined) {
       try {
         payload = removeAtPointer(payload, replacement.target);
@@ -150,6 +164,10 @@ function encodeBody(body: unknown, contentType: string): string {
     return form.toString();
   }
   return typeof body === 'string' ? body : JSON.stringify(body);
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/[<>&"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }
 
 function asText(value: unknown): string {
