@@ -26,6 +26,11 @@ export interface CompileOptions {
   loopLimit?: { maxIterations?: number; maxTotalWaitSeconds?: number };
   /** HTTP timeout of one API call. @default 10000 */
   requestTimeoutMs?: number;
+  /**
+   * The most bytes of one response body the step runner reads (after decoding); a larger answer fails the step
+   * (Arazzo.ResponseTooLarge in the cause). Between 1 KiB and 64 MiB. @default DEFAULT_MAX_RESPONSE_BYTES (10 MiB)
+   */
+  maxResponseBytes?: number;
   /** The step runner's ARN (or a substitution placeholder) in each Task. @default STEP_RUNNER_PLACEHOLDER */
   functionArn?: string;
 }

@@ -82,6 +82,7 @@ export function planStep(context: PlanContext, step: Step, index: number): StepP
       parameters: mergeParameters(context, step, where),
       ...(step.requestBody ? { body: plannedBody(step.requestBody, where) } : {}),
       ...stepTimeout(step, options.requestTimeoutMs, where),
+      maxResponseBytes: options.maxResponseBytes,
     },
     ...(loaded.document.$self !== undefined ? { self: resolvedSelf(loaded.file, loaded.document) } : {}),
     successCriteria: step.successCriteria ?? [],

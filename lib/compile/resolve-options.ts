@@ -14,7 +14,10 @@ import {
   STEP_RUNNER_PLACEHOLDER,
   type CompileOptions,
 } from './compile-options.ts';
+import { DEFAULT_MAX_RESPONSE_BYTES } from '../runtime/http.ts';
 import type { IdempotencyPlan, TransientRetryPolicy, WaitPolicy } from './step-plan.ts';
+
+const MAX_RESPONSE_BYTES_LIMIT = 64 * 1024 * 1024;
 
 export interface ResolvedCompileOptions {
   serverUrls: Record<string, string>;
@@ -26,6 +29,7 @@ export interface ResolvedCompileOptions {
   transientRetry: TransientRetryPolicy;
   loopLimit: { maxIterations: number; maxTotalWaitSeconds: number };
   requestTimeoutMs: number;
+  maxResponseBytes: number;
   functionArn: string;
 }
 
@@ -45,6 +49,7 @@ export function resolveCompileOptions(
     transientRetry: options.transientRetry ?? DEFAULT_TRANSIENT_RETRY,
     loopLimit: { ...DEFAULT_LOOP_LIMIT, ...options.loopLimit },
     requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
+    maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
     functionArn: options.functionArn ?? STEP_RUNNER_PLACEHOLDER,
   };
   checkAgainstWorkflow(resolved, workflow, where, resolveAction);
@@ -105,6 +110,11 @@ function checkAgainstWorkflow(
   }
   if (!Number.isInteger(options.requestTimeoutMs) || options.requestTimeoutMs < 100 || options.requestTimeoutMs > 60_000) {
     fail('requestTimeoutMs', 'must be whole milliseconds between 100 and 60000');
+  }
+  const { maxResponseBytes } = options;
+  if (!Number.isInteger(maxResponseBytes) || maxResponseBytes < 1024 || maxResponseBytes > MAX_RESPONSE_BYTES_LIMIT) {
+    // The step runner has 256 MB; a parsed body takes several times its size.
+    fail('maxResponseBytes', `must be whole bytes between 1024 and ${MAX_RESPONSE_BYTES_LIMIT} (64 MiB)`);
   }
 }
 

@@ -117,6 +117,8 @@ export interface StepPlan {
     timeoutMs: number;
     /** Arazzo 1.1 step `timeout`: a call that takes longer fails the step (so onFailure applies) instead of being retried. */
     timeoutFailsStep?: boolean;
+    /** The most response body bytes read; a larger answer fails the step. Absent in older plans: the runner's default. */
+    maxResponseBytes?: number;
   };
   /** The document's `$self`, resolved, for `$self` expressions (Arazzo 1.1). */
   self?: string;

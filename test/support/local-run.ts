@@ -25,6 +25,8 @@ export function synthesizeFor(config: ArazzoAppConfig, baseUrl: string): Synthes
 export interface CivitaiRun {
   result: LocalExecutionResult;
   simulator: CivitaiSimulator;
+  /** The run's virtual clock when it ended (ms, the simulator's clock for this run's jobs). */
+  endedAt: number;
 }
 
 /** One run of the shipped Civitai app (or a changed configuration) on virtual time against a fresh simulator. */
@@ -34,6 +36,8 @@ export async function runCivitai(options: {
   input?: Record<string, unknown>;
   secrets?: Record<string, string>;
   executionName?: string;
+  /** The jitter draw, 0.5 unless given. */
+  random?: () => number;
 } = {}): Promise<CivitaiRun> {
   const simulator = new CivitaiSimulator({ expectedToken: TEST_API_KEY, ...options.simulator });
   const url = await simulator.start();
@@ -47,10 +51,10 @@ export async function runCivitai(options: {
       secrets: options.secrets ?? { apiKey: TEST_API_KEY },
       clock,
       simulatorClockKey: 'test-run',
-      random: () => 0.5,
+      random: options.random ?? (() => 0.5),
       ...(options.executionName ? { executionName: options.executionName } : {}),
     });
-    return { result, simulator };
+    return { result, simulator, endedAt: clock.now() };
   } finally {
     await simulator.stop();
   }

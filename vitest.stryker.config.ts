@@ -1,0 +1,27 @@
+/**
+ * The vitest configuration StrykerJS runs (`npm run mutate`, see docs/testing.md): the suite's own, except that
+ * - tests that run the project's commands (or the bundled Lambda) in a child process are left out: a mutant is only active in Stryker's
+ *   own process, so they cannot kill one, and at seconds each they would dominate every run they are picked for;
+ * - so is the poll-cost measurement (hundreds of polls on virtual time): it states what the default wait policy
+ *   costs, and test/wait-policy.test.ts and test/rules/ state the policy's rules in milliseconds;
+ * - quick unit tests run first: Stryker stops a mutant's run at its first failing test;
+ * - CDK apps synthesize without bundling the step runner Lambda: no test here runs the bundle (the local runner
+ *   calls the step runner in-process), and esbuild would cost a second per synthesis.
+ */
+import { configDefaults, defineConfig, mergeConfig } from 'vitest/config';
+import base from './vitest.config.ts';
+import { FastFirstSequencer } from './test/mutation/fast-first-sequencer.ts';
+
+export const OUT_OF_PROCESS_TESTS = ['test/compile-cli.test.ts', 'test/local-cli.test.ts', 'test/docs-diagram.test.ts', 'test/security/foreign-plan.test.ts'];
+export const MEASUREMENTS = ['test/rules/poll-cost.test.ts'];
+
+export default mergeConfig(
+  base,
+  defineConfig({
+    test: {
+      exclude: [...configDefaults.exclude, ...OUT_OF_PROCESS_TESTS, ...MEASUREMENTS],
+      sequence: { sequencer: FastFirstSequencer },
+      env: { CDK_CONTEXT_JSON: JSON.stringify({ 'aws:cdk:bundling-stacks': [] }) },
+    },
+  }),
+);
