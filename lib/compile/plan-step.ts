@@ -83,6 +83,7 @@ export function planStep(context: PlanContext, step: Step, index: number): StepP
       ...(step.requestBody ? { body: plannedBody(step.requestBody, where) } : {}),
       ...stepTimeout(step, options.requestTimeoutMs, where),
       maxResponseBytes: options.maxResponseBytes,
+      ...(options.nonIdempotentSteps.includes(step.stepId) ? { nonIdempotent: true } : {}),
     },
     ...(loaded.document.$self !== undefined ? { self: resolvedSelf(loaded.file, loaded.document) } : {}),
     successCriteria: step.successCriteria ?? [],

@@ -24,6 +24,7 @@ export interface ResolvedCompileOptions {
   secretInputs: string[];
   failureEnds: Record<string, string[]>;
   idempotency: Record<string, IdempotencyPlan>;
+  nonIdempotentSteps: string[];
   waitPolicy: WaitPolicy;
   stepWaitPolicies: Record<string, WaitPolicy>;
   transientRetry: TransientRetryPolicy;
@@ -44,6 +45,7 @@ export function resolveCompileOptions(
     secretInputs: options.secretInputs ?? [],
     failureEnds: options.failureEnds ?? {},
     idempotency: options.idempotency ?? {},
+    nonIdempotentSteps: options.nonIdempotentSteps ?? [],
     waitPolicy: options.waitPolicy ?? DEFAULT_WAIT_POLICY,
     stepWaitPolicies: options.stepWaitPolicies ?? {},
     transientRetry: options.transientRetry ?? DEFAULT_TRANSIENT_RETRY,
@@ -92,6 +94,7 @@ function checkAgainstWorkflow(
     if (!['header', 'query', 'body'].includes(plan.in)) fail(`idempotency.${stepId}.in`, `must be header, query or body, not '${plan.in}'`);
     if (plan.in === 'body' && !plan.name.startsWith('/')) fail(`idempotency.${stepId}.name`, `must be a JSON Pointer such as /clientReference for in: body`);
   }
+  for (const stepId of options.nonIdempotentSteps) knownStep('nonIdempotentSteps', stepId);
   for (const stepId of Object.keys(options.stepWaitPolicies)) knownStep(`stepWaitPolicies.${stepId}`, stepId);
   for (const [field, policy] of [['waitPolicy', options.waitPolicy], ...Object.entries(options.stepWaitPolicies).map(([k, v]) => [`stepWaitPolicies.${k}`, v] as const)] as const) {
     checkWaitPolicy(field, policy, fail);

@@ -178,6 +178,17 @@ export function transientKind(outcome: HttpOutcome): TransientKind | undefined {
   return undefined;
 }
 
+/**
+ * Whether a failed call may still have acted on the server. 429 and 503 say the request was not processed
+ * (RFC 9110, RFC 6585); a connection that was never made sent nothing. A reset or timeout after sending,
+ * 500, 502, 504 and any other 5xx, and an answer with a broken body, all leave it open.
+ */
+export function mayHaveActed(outcome: HttpOutcome): boolean {
+  if (outcome.kind === 'no-response') return outcome.notSent !== true;
+  if (outcome.kind === 'refused') return true;
+  return outcome.status !== 429 && outcome.status !== 503;
+}
+
 /** Short words for messages and logs: "HTTP 503", "timeout (no answer within 200 ms)". Never a body or header. */
 export function describeOutcome(outcome: HttpOutcome): string {
   if (outcome.kind === 'refused') return `${outcome.refusal}: ${outcome.detail}`;

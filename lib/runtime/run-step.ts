@@ -12,6 +12,7 @@ import { evaluateExpression, type ExpressionContext } from '../arazzo/expression
 import { validateInputs } from '../arazzo/inputs.ts';
 import {
   PLAN_VERSION,
+  repeatIsUnsafe,
   Route,
   type RunControl,
   type RunState,
@@ -21,7 +22,7 @@ import {
 import type { DeployedPlans } from '../compile/plan-digests.ts';
 import { chooseRoute, type RouteChoice, type StepCounters, type StepOutcome } from './choose-route.ts';
 import { checkDeployedOrigin, checkDeployedPlan } from './deployed-plan.ts';
-import { callApi, DEFAULT_MAX_RESPONSE_BYTES, describeOutcome, transientKind, type HttpOutcome, type Refusal } from './http.ts';
+import { callApi, DEFAULT_MAX_RESPONSE_BYTES, describeOutcome, mayHaveActed, transientKind, type HttpOutcome, type Refusal } from './http.ts';
 import { idempotencyKey } from './idempotency.ts';
 import { takeRoute, type RouteTaken } from './loop-control.ts';
 import { createRedactor } from './redact.ts';
@@ -137,7 +138,7 @@ async function callAndRoute(
   deps: StepRunnerDeps,
   now: () => number,
 ): Promise<{ state: RunState; trouble?: Trouble }> {
-  const key = plan.idempotency === undefined ? undefined : idempotencyKey(event.executionId, plan.stepId);
+  const key = plan.idempotency === undefined ? undefined : idempotencyKey(event.executionId, plan.stepId, event.executionStartTime);
   const built = buildRequest(plan, context, key);
   if (!built.ok) {
     const route = fail(Route.stepFailed, state.control, `step ${plan.stepId} cannot build its request: ${built.problem}`);
@@ -167,6 +168,13 @@ async function callAndRoute(
   const statusCode = outcome.kind === 'response' ? outcome.status : null;
   const transient = transientKind(outcome);
   const trouble = transient === undefined ? undefined : { transient, detail: describeOutcome(outcome) };
+  if (transient !== undefined && repeatIsUnsafe(plan) && mayHaveActed(outcome)) {
+    // Checked before the document's actions: a retry or a goto back would send it again all the same.
+    const message =
+      `step ${plan.stepId}: ${plan.request.method} ${plan.request.url} may have taken effect (${describeOutcome(outcome)}), so it is not sent again: ` +
+      `the step has no idempotency key. Check the remote side before running again; if the API accepts a key, set the deployment option idempotency.${plan.stepId}`;
+    return { state: finish(state, plan, { route: fail(Route.mayHaveTakenEffect, state.control, message), statusCode }), trouble };
+  }
 
   let stepOutcome: StepOutcome;
   let choice: RouteChoice;
