@@ -165,11 +165,52 @@ describe('Arazzo 1.1 reading rules', () => {
       fallback.operationId = 'getInventory';
       fallback.dependsOn = ['countInventory'];
     });
-    expect(problemsOf(file)).toEqual([
+    const problems = problemsOf(file);
+    expect(problems).toContain(
       `${file} › workflows[findAndCount] › steps[countInventory] › dependsOn[0]: "nope" is not a step of workflow findAndCount; steps are "findPets", "countInventory", "fallback"`,
+    );
+    expect(problems).toContain(
       `${file} › workflows[findAndCount] › steps[countInventory] › dependsOn[1]: "$workflows.other.steps.login": depending on a step of another workflow is not supported; depend on steps of workflow findAndCount`,
+    );
+    expect(problems).toContain(
       `${file} › workflows[findAndCount] › steps: steps depend on each other in a cycle: findPets → fallback → countInventory → findPets (through dependsOn and $steps references); break the cycle`,
+    );
+  });
+
+  it('runs steps in document order when dependsOn names only earlier steps, and refuses a dependency on a later step', async () => {
+    const ordered = variant((d) => {
+      d.$self = 'x.arazzo.yml';
+      d.workflows[0].steps[1].dependsOn = ['findPets'];
+      d.workflows[0].steps[2].dependsOn = ['findPets'];
+    });
+    expect(problemsOf(ordered)).toEqual([]);
+    server.current.respondWith(petStoreApi('quick'));
+    const result = await runDocument(ordered, server.current.baseUrl, { input: {}, allowRoots: [specFixtures] });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(server.current.received.map((r) => r.path)).toEqual(['/pet/findByStatus', '/inventory']);
+
+    const later = variant((d) => {
+      d.$self = 'x.arazzo.yml';
+      d.workflows[0].steps[0].dependsOn = ['countInventory'];
+    });
+    expect(problemsOf(later)).toEqual([
+      `${later} › workflows[findAndCount] › steps[findPets]: depends on step countInventory, which comes later in the steps list; steps run one at a time in document order (parallel branches are not built yet), so move countInventory before findPets`,
     ]);
+  });
+});
+
+describe('other 1.1 refusals', () => {
+  it('action parameters without a workflowId, JSONPath replacement targets, and a jsonpointer criterion type', () => {
+    const file = variant((d) => {
+      d.$self = 'x.arazzo.yml';
+      d.workflows[0].steps[1].onFailure[0].parameters = [{ name: 'reason', value: 'slow' }];
+      d.workflows[0].steps[2].requestBody = { contentType: 'application/json', payload: { a: 1 }, replacements: [{ target: '$.a', targetSelectorType: 'jsonpath', value: 2 }] };
+      d.workflows[0].steps[2].successCriteria = [{ context: '$response.body', condition: '/name', type: { type: 'jsonpointer', version: 'rfc6901' } }];
+    });
+    const problems = problemsOf(file).join('\n');
+    expect(problems).toContain('steps[countInventory] › onFailure[0] › parameters: parameters are passed to a workflow named by workflowId; this action names none, so remove them');
+    expect(problems).toContain('steps[fallback] › requestBody › replacements[0] › targetSelectorType: JSONPath replacement targets are not supported; write the target as a JSON Pointer');
+    expect(problems).toContain('steps[fallback] › successCriteria[0] › type: type.type must be jsonpath or xpath, not "jsonpointer"');
   });
 });
 

@@ -29,6 +29,7 @@ export function checkStepOrder(loaded: LoadedArazzo, workflow: Workflow, report:
   const usesDependsOn = workflow.steps.some((step) => step.dependsOn !== undefined);
   if (usesDependsOn) {
     checkDependsOn(workflow, where, index, reads, report);
+    checkDocumentOrder(workflow, where, index, reads, report);
     return;
   }
   const loopBacks = loopBackEdges(loaded, workflow, index);
@@ -158,6 +159,30 @@ export function stepDependencies(workflow: Workflow, reads: (step: Step) => Iter
       new Set([...(step.dependsOn ?? []), ...reads(step)].filter((id) => known.has(id) && id !== step.stepId)),
     ]),
   );
+}
+
+/**
+ * Steps run one at a time in document order (spec: a sequential tool MUST run them in an order that satisfies
+ * every explicit and implicit dependency), so each dependency must come earlier. Parallel branches for
+ * independent steps are not built yet.
+ */
+function checkDocumentOrder(
+  workflow: Workflow,
+  where: string,
+  index: Map<string, number>,
+  reads: Map<string, StepReads>,
+  report: Report,
+): void {
+  const dependencies = stepDependencies(workflow, (step) => reads.get(step.stepId)!.steps);
+  for (const step of workflow.steps) {
+    for (const dependency of dependencies.get(step.stepId) ?? []) {
+      if (index.get(dependency)! < index.get(step.stepId)!) continue;
+      report(
+        documentPath(where, `steps[${step.stepId}]`),
+        `depends on step ${dependency}, which comes later in the steps list; steps run one at a time in document order (parallel branches are not built yet), so move ${dependency} before ${step.stepId}`,
+      );
+    }
+  }
 }
 
 function findCycle(workflow: Workflow, index: Map<string, number>, reads: Map<string, StepReads>): string[] | undefined {

@@ -8,8 +8,8 @@ import { compileWorkflow, type CompiledWorkflow } from '../../lib/compile/compil
 import { VirtualClock } from '../../local/clock.ts';
 import { executeLocally, type LocalExecutionResult } from '../../local/local-execution.ts';
 
-export function compileFor(file: string, baseUrl: string, options: CompileOptions = {}): CompiledWorkflow {
-  const loaded = loadArazzo(file);
+export function compileFor(file: string, baseUrl: string, options: CompileOptions = {}, allowRoots: string[] = []): CompiledWorkflow {
+  const loaded = loadArazzo(file, { allowRoots });
   const serverUrls = Object.fromEntries(loaded.document.sourceDescriptions.map((source) => [source.name, baseUrl]));
   return compileWorkflow(loaded, { serverUrls, ...options });
 }
@@ -17,9 +17,9 @@ export function compileFor(file: string, baseUrl: string, options: CompileOption
 export async function runDocument(
   file: string,
   baseUrl: string,
-  run: { input?: Record<string, unknown>; secrets?: Record<string, string>; options?: CompileOptions } = {},
+  run: { input?: Record<string, unknown>; secrets?: Record<string, string>; options?: CompileOptions; allowRoots?: string[] } = {},
 ): Promise<LocalExecutionResult> {
-  const compiled = compileFor(file, baseUrl, run.options);
+  const compiled = compileFor(file, baseUrl, run.options, run.allowRoots);
   return executeLocally({
     definition: compiled.definition,
     input: run.input ?? {},
