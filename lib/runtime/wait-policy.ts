@@ -87,11 +87,12 @@ export function pollFloorSeconds(policy: WaitPolicy): number {
 }
 
 /**
- * Seconds to wait before an Arazzo retry: the action's retryAfter, or the server's Retry-After when the
- * server asks for longer; at least a second, so `retryAfter: 0` cannot spin.
+ * Seconds to wait before an Arazzo retry: the server's Retry-After when it sent one, shorter or longer (the
+ * spec: the header SHOULD overrule `retryAfter`), otherwise the action's retryAfter; at least a second, so
+ * `retryAfter: 0` or `Retry-After: 0` cannot spin.
  */
 export function arazzoRetrySeconds(retryAfter: number | undefined, retryAfterSeconds: number | undefined): number {
-  return Math.max(MIN_WAIT_SECONDS, wholeSeconds(retryAfter ?? 0), retryAfterSeconds ?? 0);
+  return Math.max(MIN_WAIT_SECONDS, retryAfterSeconds ?? wholeSeconds(retryAfter ?? 0));
 }
 
 /** Retry-After as delta-seconds or an HTTP-date (RFC 9110 §10.2.3), rounded up; undefined when absent or unreadable. */
