@@ -168,7 +168,7 @@ export function checkRuns(runs: ConcurrentRuns): Pick<LoadResult, 'finishedCorre
   const byOutcome: LoadResult['byOutcome'] = {};
   const jobCounts: number[] = [];
   for (const { run, result } of results) {
-    const jobs = jobsByExternalId.get(idempotencyKey(result.executionArn, 'submitGeneration')) ?? [];
+    const jobs = jobsByExternalId.get(idempotencyKey(result.executionArn, 'submitGeneration', result.executionStartTime)) ?? [];
     jobCounts.push(jobs.length);
     const reason = jobs.length !== 1 ? `${jobs.length} remote jobs for its externalId` : wrongEnding(run, result, jobs[0]!.id);
     const tally = (byOutcome[run.outcome] ??= { runs: 0, correct: 0 });

@@ -55,7 +55,7 @@ export async function measureOutageSoak(progress: (line: string) => void): Promi
   const extra: number[] = [];
   let midPoll = 0;
   for (const { result, endedAt } of runs.results) {
-    const job = externalIds.get(idempotencyKey(result.executionArn, 'submitGeneration'));
+    const job = externalIds.get(idempotencyKey(result.executionArn, 'submitGeneration', result.executionStartTime));
     if (job === undefined) continue;
     if (job.terminalAt <= outage.startMs) continue;
     midPoll += 1;
@@ -76,8 +76,8 @@ export async function measureOutageSoak(progress: (line: string) => void): Promi
     byOutcome: checked.byOutcome,
     jobsPerRun: checked.jobsPerRun,
     midPollAtOutageStart: midPoll,
-    outageCallsPerRun: { mean: round1(mean), p50: quantile(calls, 0.5), p95: quantile(calls, 0.95), max: Math.max(...calls), perHourAtMean: round1((mean * 3600) / durationSeconds) },
-    extraLagSeconds: { p50: quantile(extra, 0.5), p95: quantile(extra, 0.95), max: Math.max(...extra), mean: round1(average(extra)) },
+    outageCallsPerRun: { mean: round1(mean), p50: quantile(calls, 0.5), p95: quantile(calls, 0.95), max: Math.max(0, ...calls), perHourAtMean: round1((mean * 3600) / durationSeconds) },
+    extraLagSeconds: { p50: quantile(extra, 0.5), p95: quantile(extra, 0.95), max: extra.length === 0 ? 0 : Math.max(...extra), mean: round1(average(extra)) },
     wallSeconds: runs.wallSeconds,
     requests: counters.requests,
     faults: counters.faults,

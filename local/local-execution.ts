@@ -78,6 +78,8 @@ export interface LocalExecutionResult {
   logs: Array<Record<string, unknown>>;
   /** The nested executions this one started, in the order they started; each is its own execution. */
   childExecutions: LocalExecutionResult[];
+  /** `$$.Execution.StartTime` as the Tasks saw it: with the ARN, what a step's idempotency key derives from. */
+  executionStartTime?: string;
 }
 
 
@@ -111,6 +113,7 @@ export async function executeLocally(options: LocalExecutionOptions): Promise<Lo
 
   const states = Object.entries(options.definition.States);
   let lastWaitKey = '';
+  let executionStartTime: string | undefined;
   const events: LocalEvent[] = [];
   const childExecutions: LocalExecutionResult[] = [];
   const nestedRuns = {
@@ -153,6 +156,7 @@ export async function executeLocally(options: LocalExecutionOptions): Promise<Lo
         name,
         (state as { Resource?: string }).Resource === START_EXECUTION_SYNC ? nestedExecutionHandler(name, nestedRuns, nestedCount) : async (request: unknown) => {
           const payload = (request as { Payload: StepRunnerEvent }).Payload;
+          executionStartTime ??= payload.executionStartTime;
           const { iterations, totalWaitSeconds, waitSeconds } = payload.state.control;
           const waitKey = `${iterations}:${totalWaitSeconds}`;
           if (virtual && waitKey !== lastWaitKey) clock.advance(waitSeconds * 1000);
@@ -227,6 +231,7 @@ export async function executeLocally(options: LocalExecutionOptions): Promise<Lo
     transitions: events.filter((e) => e.type === 'StateEntered').length,
     elapsedMs: elapsed(),
     logs,
+    ...(executionStartTime !== undefined ? { executionStartTime } : {}),
     childExecutions,
   };
 }
