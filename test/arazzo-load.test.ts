@@ -287,13 +287,14 @@ describe('refusals name the document path and the fix', () => {
     ]);
   });
 
-  it('a source description on the network', () => {
+  it('a source description on the network that is not pinned', () => {
     const file = variant((d) => {
       d.sourceDescriptions[0].url = 'https://example.com/openapi.yml';
     });
-    expect(problemsOf(file)[0]).toBe(
-      `${file} › sourceDescriptions[0] › url: https://example.com/openapi.yml cannot be fetched at synth time (no network); save the description next to the document and give its relative path`,
+    expect(problemsOf(file)[0]).toMatch(
+      `${file} › sourceDescriptions[0] › url: https://example.com/openapi.yml is a remote source description and synth never reads the network;`,
     );
+    expect(problemsOf(file)[0]).toMatch(/Fetch it once into a pinned copy with: npm run compile -- --pin-sources /);
   });
 
   it('a source description file that does not exist', () => {
