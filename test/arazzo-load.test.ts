@@ -158,11 +158,11 @@ describe('refusals name the document path and the fix', () => {
     expect(problem).toMatch(`${file} › ${place} › steps[pollOrder] › onSuccess[0] › criteria[0] › type: xpath criteria are not supported`);
   });
 
-  it('dependsOn', () => {
+  it('dependsOn naming a workflow the document does not have', () => {
     const file = variant((d) => {
       d.workflows[0].dependsOn = ['other'];
     });
-    expect(problemsOf(file)[0]).toMatch(`${file} › ${place} › dependsOn: workflows that depend on other workflows are not supported`);
+    expect(problemsOf(file)[0]).toMatch(`${file} › ${place} › dependsOn[0]: "other" is not a workflow of ${file}`);
   });
 
   it('a step that runs a workflow the document does not have', () => {
@@ -174,11 +174,11 @@ describe('refusals name the document path and the fix', () => {
     ));
   });
 
-  it('an action that transfers to another workflow', () => {
+  it('an action that transfers to a workflow the document does not have', () => {
     const file = variant((d) => {
       d.workflows[0].steps[1].onSuccess[0] = { name: 'elsewhere', type: 'goto', workflowId: 'other' };
     });
-    expect(problemsOf(file)[0]).toMatch(`${file} › ${place} › steps[pollOrder] › onSuccess[0] › workflowId: actions that transfer to another workflow are not supported`);
+    expect(problemsOf(file)[0]).toMatch(`${file} › ${place} › steps[pollOrder] › onSuccess[0] › workflowId: "other" is not a workflow of ${file}`);
   });
 
   it('a jsonpath condition of no accepted form', () => {
