@@ -105,7 +105,8 @@ function loadSource(file: string, source: { name: string; url: string; type?: st
     );
   }
   // A remote description is read from its pinned copy (checked against its digest), never from the network.
-  const path = resolved.protocol === 'file:' ? fileURLToPath(resolved) : pinnedSourcePath(file, name, url, documentPath(where, 'url'), roots);
+  const shown = base.protocol === 'file:' ? url : `${resolved.href} (resolved against $self ${base.href})`;
+  const path = resolved.protocol === 'file:' ? fileURLToPath(resolved) : pinnedSourcePath(file, name, url, documentPath(where, 'url'), roots, shown);
   if (type === 'arazzo') {
     // Read through the gate now, so a source outside the roots is refused here, naming the field.
     readGatedText(path, { what: `source description "${name}"`, roots, field: documentPath(where, 'url'), reference: url });
