@@ -40,15 +40,18 @@ async function main(): Promise<void> {
   const samples: Record<Mode, Sample[]> = { baseline: [], cold: [], warm: [] };
   const loadBefore = os.loadavg()[0]!;
   for (let i = 0; i < REPETITIONS; i++) {
+    // The baseline gets a cache of its own: a --no-cache run still writes its entry, which would warm the cold run.
+    const baselineCache = mkdtempSync(path.join(os.tmpdir(), 'arazzo-bench-cache-'));
     const cache = mkdtempSync(path.join(os.tmpdir(), 'arazzo-bench-cache-'));
     try {
       for (const mode of ['baseline', 'cold', 'warm'] as const) {
-        const sample = await measure(cache, mode === 'baseline' ? ['--no-cache'] : []);
+        const sample = await measure(mode === 'baseline' ? baselineCache : cache, mode === 'baseline' ? ['--no-cache'] : []);
         samples[mode].push(sample);
         log(`${mode} #${i + 1}: first request after ${fixed(sample.firstRequestMs, 0)} ms, exit after ${fixed(sample.exitMs, 0)} ms, CPU ${sample.cpuMs === undefined ? 'n/a' : `${fixed(sample.cpuMs, 0)} ms`}`);
       }
     } finally {
       rmSync(cache, { recursive: true, force: true });
+      rmSync(baselineCache, { recursive: true, force: true });
     }
   }
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;

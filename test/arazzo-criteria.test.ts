@@ -190,13 +190,15 @@ describe('jsonpath conditions', () => {
 });
 
 describe('refused criterion types', () => {
-  it('xpath, as a string or an expression type object, with a way out', () => {
-    expect(checkCriterion({ context: '$response.body', condition: '/a/b', type: 'xpath' })).toMatch(
-      /^type: xpath criteria are not supported.*type: jsonpath/,
+  it('xpath only where XPath 1.0 cannot read the expression, or with a version the spec does not name (xpath itself is supported)', () => {
+    expect(checkCriterion({ context: '$response.body', condition: '/a/b', type: 'xpath' })).toBeUndefined();
+    expect(checkCriterion({ context: '$response.body', condition: '/a', type: { type: 'xpath', version: 'xpath-30' } })).toBeUndefined();
+    expect(checkCriterion({ context: '$response.body', condition: 'for $x in /a return $x', type: 'xpath' })).toMatch(
+      /^condition: "for \$x in \/a return \$x" is not an XPath expression this compiler can evaluate .*XPath 1\.0/,
     );
-    expect(
-      checkCriterion({ context: '$response.body', condition: '/a', type: { type: 'xpath', version: 'xpath-30' } }),
-    ).toMatch(/xpath criteria are not supported/);
+    expect(checkCriterion({ context: '$response.body', condition: '/a', type: { type: 'xpath', version: 'xpath-40' } })).toMatch(
+      /^type: xpath version "xpath-40" is not one the spec names; use one of xpath-31, xpath-30, xpath-20, xpath-10/,
+    );
   });
 
   it('unknown types and jsonpath versions the spec does not name', () => {

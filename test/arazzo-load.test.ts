@@ -150,12 +150,12 @@ describe('refusals name the document path and the fix', () => {
     ]);
   });
 
-  it('an xpath criterion', () => {
+  it('an xpath criterion only XPath 2.0 and later can read (xpath itself is supported)', () => {
     const file = variant((d) => {
-      d.workflows[0].steps[1].onSuccess[0].criteria[0] = { context: '$response.body', condition: '//state', type: 'xpath' };
+      d.workflows[0].steps[1].onSuccess[0].criteria[0] = { context: '$response.body', condition: 'for $s in //state return $s', type: 'xpath' };
     });
     const [problem] = problemsOf(file);
-    expect(problem).toMatch(`${file} › ${place} › steps[pollOrder] › onSuccess[0] › criteria[0] › type: xpath criteria are not supported`);
+    expect(problem).toMatch(`${file} › ${place} › steps[pollOrder] › onSuccess[0] › criteria[0] › condition: "for $s in //state return $s" is not an XPath expression this compiler can evaluate`);
   });
 
   it('dependsOn', () => {
@@ -192,9 +192,9 @@ describe('refusals name the document path and the fix', () => {
 
   it('a criterion inside a reusable action', () => {
     const file = variant((d) => {
-      d.components.successActions.done.criteria[0].type = 'xpath';
+      d.components.successActions.done.criteria[0].type = 'javascript';
     });
-    expect(problemsOf(file)[0]).toMatch(`${file} › ${place} › steps[pollOrder] › onSuccess[1] › criteria[0] › type: xpath`);
+    expect(problemsOf(file)[0]).toMatch(`${file} › ${place} › steps[pollOrder] › onSuccess[1] › criteria[0] › type: type must be simple`);
   });
 
   it('an operation that is not in the description, listing the known operationIds', () => {
@@ -243,7 +243,7 @@ describe('refusals name the document path and the fix', () => {
     expect(problems).toContainEqual(expect.stringContaining(`steps[createOrder] › requestBody › payload: "$inputs.pet": input "pet" is not declared`));
   });
 
-  it('a payload replacement target that is not a JSON Pointer, or into an XML body', () => {
+  it('a payload replacement target that is not a JSON Pointer, or an XPath target into an XML body that is not XML text', () => {
     const json = variant((d) => {
       d.workflows[0].steps[0].requestBody.replacements = [{ target: 'petId', value: 1 }];
     });
@@ -252,7 +252,7 @@ describe('refusals name the document path and the fix', () => {
       d.workflows[0].steps[0].requestBody.contentType = 'application/xml';
       d.workflows[0].steps[0].requestBody.replacements = [{ target: '/order/petId', value: 1 }];
     });
-    expect(problemsOf(xml)[0]).toMatch(`replacements[0] › target: replacements into application/xml bodies (XPath targets) are not supported`);
+    expect(problemsOf(xml)[0]).toMatch(`replacements[0] › target: an XPath target needs an XML payload: a string payload with an XML contentType`);
   });
 
   it('duplicate stepIds, unknown fields and missing required fields, all in one error', () => {
@@ -278,11 +278,11 @@ describe('refusals name the document path and the fix', () => {
 
   it('missing top-level fields and an unsupported Arazzo version', () => {
     const file = variant((d) => {
-      d.arazzo = '1.1.0';
+      d.arazzo = '2.0.0';
       delete d.workflows;
     });
     expect(problemsOf(file)).toEqual([
-      `${file} › arazzo: "1.1.0" is not supported: this compiler reads Arazzo 1.0.x (e.g. arazzo: 1.0.1)`,
+      `${file} › arazzo: "2.0.0" is not supported: this compiler reads Arazzo 1.0.x and 1.1.x (e.g. arazzo: 1.1.0)`,
       `${file} › workflows: is required (a non-empty list)`,
     ]);
   });

@@ -21,12 +21,16 @@ describe('npm run compile', () => {
     expect(pollPlan(JSON.parse(overlaid.stdout) as AslDefinition)).toContain("'scheduled'");
   });
 
-  it('refuses a document with an xpath criterion, naming where it is', async () => {
+  it('compiles a document with an xpath criterion (XPath is supported), and refuses XPath 2.0 syntax naming where it is', async () => {
     const result = await runCli('bin/compile.ts', [fixture('xpath.arazzo.yml')]);
-    expect(result.code).toBe(1);
-    expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/xpath\.arazzo\.yml.*check.*read.*successCriteria\[0\]/s);
-    expect(result.stderr).toMatch(/xpath criteria are not supported/);
+    expect(result.code).toBe(0);
+    const read = (JSON.parse(result.stdout) as AslDefinition).States.read;
+    expect(read?.Type === 'Task' ? (read.Parameters.Payload as { plan: string }).plan : '').toContain('"type":"xpath"');
+
+    const refused = await runCli('bin/compile.ts', [fixture('xpath-2.arazzo.yml')]);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toMatch(/xpath-2\.arazzo\.yml.*check.*read.*successCriteria\[0\].*is not an XPath expression this compiler can evaluate/s);
   });
 
   it('prints a Mermaid flowchart with the loop visible', async () => {

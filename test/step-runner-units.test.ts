@@ -31,11 +31,12 @@ describe('wait seconds', () => {
     expect(Number.isInteger(loopBackSeconds({ ...policy, jitter: 0.3 }, 3, undefined, () => 0.37))).toBe(true);
   });
 
-  it('for an Arazzo retry are the action\'s retryAfter, unless the server asks for longer', () => {
+  it('for an Arazzo retry are the server\'s Retry-After when it sent one, shorter or longer (it overrules retryAfter), else the action\'s retryAfter', () => {
     expect(arazzoRetrySeconds(2.5, undefined)).toBe(3);
     expect(arazzoRetrySeconds(undefined, undefined)).toBe(0);
     expect(arazzoRetrySeconds(2, 9)).toBe(9);
-    expect(arazzoRetrySeconds(20, 9)).toBe(20);
+    expect(arazzoRetrySeconds(20, 9)).toBe(9);
+    expect(arazzoRetrySeconds(20, 0)).toBe(0);
   });
 });
 

@@ -241,10 +241,10 @@ describe('a submit step', () => {
 describe('a criterion that cannot be evaluated at run time', () => {
   it('fails the step with the evaluator\'s explanation instead of crashing the Lambda', async () => {
     server.respondWith(json(200, { state: 'done' }));
-    const xpath = plan('checkExport', { successCriteria: [{ context: '$response.body', condition: '/state', type: 'xpath' }] });
-    const next = await run(xpath, createdState());
+    const broken = plan('checkExport', { successCriteria: [{ context: '$response.body', condition: "state == 'x'", type: 'jsonpath' }] });
+    const next = await run(broken, createdState());
     expect(next.control.route).toBe(Route.stepFailed);
-    expect(causeOf(next).message).toMatch(/^step checkExport: .*xpath criteria are not supported/);
+    expect(causeOf(next).message).toMatch(/^step checkExport: .*is not JSONPath this compiler can evaluate/);
   });
 });
 
@@ -492,13 +492,37 @@ describe('transient trouble', () => {
     expect(causeOf(next).message).toBe('step checkExport ended the run with giveUp (HTTP 503)');
   });
 
-  it('is left to the document when an onFailure action with criteria matches it, even on the first attempt', async () => {
+  it('is left to the document when an onFailure action with criteria matches it, even on the first attempt; the server\'s Retry-After overrules a longer retryAfter', async () => {
     server.respondWith(json(429, {}, { 'retry-after': '2' }));
     const slowDown = action('slowDown', 'retry', { criteria: [{ condition: '$statusCode == 429' }], loopsBack: true, retryAfter: 30, retryLimit: 3 });
     const next = await run(plan('checkExport', { onFailure: [slowDown] }), createdState());
 
-    expect(next.control).toMatchObject({ route: 'slowDown', waitSeconds: 30, iterations: 1 });
-    expect(next.control.attempts.checkExport).toEqual({ transient: 0, retries: 1, loops: 0, waitedSeconds: 30 });
+    expect(next.control).toMatchObject({ route: 'slowDown', waitSeconds: 2, iterations: 1 });
+    expect(next.control.attempts.checkExport).toEqual({ transient: 0, retries: 1, loops: 0, waitedSeconds: 2 });
+  });
+
+  it('is the success the document declares when its successCriteria accept that status code: a 429 or 503 meant as "not yet" is not retried', async () => {
+    server.respondWith(json(503, { state: 'warming' }));
+    const accepting = plan('checkExport', {
+      successCriteria: [{ condition: '$statusCode == 200 || $statusCode == 503' }],
+      onSuccess: [action('warming', 'goto', { stepId: 'checkExport', loopsBack: true, criteria: [{ condition: '$statusCode == 503' }] })],
+    });
+    const next = await run(accepting, createdState());
+    expect(next.control).toMatchObject({ route: 'warming', cause: '' });
+    expect(next.control.attempts.checkExport.transient).toBe(0);
+    expect(next.steps.checkExport).toMatchObject({ state: 'warming' });
+
+    server.respondWith(json(429, {}, { 'retry-after': '4' }));
+    const throttled = await run(plan('checkExport', { successCriteria: [{ context: '$statusCode', condition: '^(200|429)$', type: 'regex' }] }), createdState());
+    expect(throttled.control.route).toBe(Route.next);
+  });
+
+  it('stays transient when the successCriteria do not test the status code, or test it and refuse this one', async () => {
+    server.respondWith(json(503, { state: 'done' }));
+    const bodyOnly = await run(plan('checkExport', { successCriteria: [{ condition: "$response.body#/state == 'done'" }] }), createdState());
+    expect(bodyOnly.control.route).toBe(Route.transientRetry);
+    const statusRefused = await run(plan('checkExport', { successCriteria: [{ condition: '$statusCode == 200' }] }), createdState());
+    expect(statusRefused.control.route).toBe(Route.transientRetry);
   });
 });
 

@@ -5,11 +5,16 @@
 import { checkCriterionField } from './criteria.ts';
 import { ArazzoDocumentError, documentPath, problemsError, type DocumentProblem } from './errors.ts';
 import { checkExpression, checkValueExpressions, expressionsIn, parseExpression } from './expressions.ts';
+import { checkRefusedFeatures } from './feature-refusals.ts';
 import { checkInputSchema } from './inputs.ts';
+import { checkReplacementTarget } from './replacement-target.ts';
+import { embeddedExpressions } from './condition-template.ts';
+import { isJsonTextPayload, readJsonTemplate } from './json-template.ts';
 import { checkSchemaPatterns } from './linear-regex.ts';
 import type { LoadedArazzo } from './load.ts';
 import { findWorkflow, listOrNone, resolveReusable, resolveStepOperation } from './lookups.ts';
 import { parseSimpleCondition } from './simple-condition.ts';
+import { checkStepOrder } from './step-order-checks.ts';
 import { checkArazzoStructure } from './structure.ts';
 import type { Criterion, FailureAction, Parameter, ResolvedOperation, Step, SuccessAction, Workflow } from './types.ts';
 import { calledWorkflow, stepOutputNames } from './workflow-checks.ts';
@@ -72,7 +77,11 @@ class WorkflowChecks {
     this.actions(workflow.successActions, documentPath(where, 'successActions'), 'success');
     this.actions(workflow.failureActions, documentPath(where, 'failureActions'), 'failure');
     for (const step of workflow.steps) this.step(step, workflowParameters);
+    const report = (location: string, message: string) => this.problem(location, message);
+    checkStepOrder(this.loaded, workflow, report);
+    checkRefusedFeatures(this.loaded, workflow, report);
     for (const [name, expression] of Object.entries(workflow.outputs ?? {})) {
+      if (typeof expression !== 'string') continue; // a Selector Object (1.1): see feature-refusals
       this.outputExpression(expression, documentPath(where, 'outputs', name), true);
     }
   }
@@ -88,19 +97,14 @@ class WorkflowChecks {
     if (step.requestBody !== undefined) {
       const body = step.requestBody;
       this.value(body.payload, documentPath(where, 'requestBody', 'payload'));
+      if (isJsonTextPayload(body.payload, body.contentType)) {
+        const read = readJsonTemplate(body.payload);
+        if ('error' in read) this.problem(documentPath(where, 'requestBody', 'payload'), read.error);
+      }
       (body.replacements ?? []).forEach((replacement, index) => {
         const at = documentPath(where, 'requestBody', `replacements[${index}]`);
-        if (/xml/i.test(body.contentType ?? '')) {
-          this.problem(
-            documentPath(at, 'target'),
-            `replacements into ${body.contentType} bodies (XPath targets) are not supported; send JSON and target it with a JSON Pointer`,
-          );
-        } else if (!/^(?:\/(?:[^~/]|~[01])*)*$/.test(replacement.target)) {
-          this.problem(
-            documentPath(at, 'target'),
-            `"${replacement.target}" is not a JSON Pointer (XPath targets are not supported); write it as /path/to/field, with ~1 for "/" and ~0 for "~" inside names`,
-          );
-        }
+        const problem = checkReplacementTarget(replacement, body);
+        if (problem) this.problem(documentPath(at, problem.field), problem.message);
         this.value(replacement.value, documentPath(at, 'value'));
       });
     }
@@ -110,6 +114,7 @@ class WorkflowChecks {
     this.actions(step.onSuccess, documentPath(where, 'onSuccess'), 'success');
     this.actions(step.onFailure, documentPath(where, 'onFailure'), 'failure');
     for (const [name, expression] of Object.entries(step.outputs ?? {})) {
+      if (typeof expression !== 'string') continue; // a Selector Object (1.1): see feature-refusals
       this.outputExpression(expression, documentPath(where, 'outputs', name), false);
     }
     this.callee = undefined;
@@ -185,6 +190,8 @@ class WorkflowChecks {
     if (criterion.type === undefined || criterion.type === 'simple') {
       const parsed = parseSimpleCondition(criterion.condition);
       if (!('error' in parsed)) expressions.push(...parsed.expressions);
+    } else {
+      expressions.push(...embeddedExpressions(criterion.condition).map((embedded) => embedded.text));
     }
     for (const expression of expressions) this.references(expression, where);
   }

@@ -1,5 +1,5 @@
 /**
- * Arazzo 1.0.1 Criterion Objects: simple, regex and jsonpath conditions (xpath is refused).
+ * Arazzo Criterion Objects: simple, regex, jsonpath and xpath conditions (xpath over XML bodies, see xml.ts).
  *
  * Used at synth time (checkCriterion) and at run time (evaluateCriterion), so no Node imports here.
  * A criterion that checkCriterion refuses throws ArazzoExpressionError when evaluated: a condition that
@@ -12,8 +12,10 @@ import { parseSimpleCondition, evaluateSimpleCondition } from './simple-conditio
 import type { Criterion } from './types.ts';
 import { compileLinearRegex } from './linear-regex.ts';
 import { memoizeParse } from './memo.ts';
+import { conditionForSyntaxCheck, embeddedExpressions, substituteEmbedded } from './condition-template.ts';
+import { checkXPath, xpathConditionHolds } from './xml.ts';
 
-export type CriterionKind = 'simple' | 'regex' | 'jsonpath';
+export type CriterionKind = 'simple' | 'regex' | 'jsonpath' | 'xpath';
 
 /** A problem with one field of a criterion, so the caller can point at `… › criteria[0] › condition`. */
 export interface CriterionProblem {
@@ -21,28 +23,26 @@ export interface CriterionProblem {
   message: string;
 }
 
-/** The spec's only named JSONPath variant; it is evaluated with RFC 9535 semantics like plain `jsonpath`. */
-const GOESSNER_JSONPATH = 'draft-goessner-dispatch-jsonpath-00';
-const XPATH_REFUSAL =
-  'xpath criteria are not supported (responses are evaluated as JSON); rewrite it as type: jsonpath with ' +
-  'context: $response.body, or as a simple condition such as $response.body#/status == \'done\'';
+/** The JSONPath versions the spec names; both are evaluated with RFC 9535 semantics like plain `jsonpath`. */
+const JSONPATH_VERSIONS = ['rfc9535', 'draft-goessner-dispatch-jsonpath-00'];
+/** The XPath versions the spec names; each is evaluated as XPath 1.0 (see xml.ts), the common subset. */
+const XPATH_VERSIONS = ['xpath-31', 'xpath-30', 'xpath-20', 'xpath-10'];
 
 export function criterionKind(criterion: Criterion): CriterionKind | CriterionProblem {
   const type = criterion.type;
   if (type === undefined || type === 'simple') return 'simple';
-  if (type === 'regex' || type === 'jsonpath') return type;
-  if (type === 'xpath') return { field: 'type', message: XPATH_REFUSAL };
+  if (type === 'regex' || type === 'jsonpath' || type === 'xpath') return type;
   if (typeof type === 'object' && type !== null) {
     const expressionType = type as { type?: unknown; version?: unknown };
-    if (expressionType.type === 'xpath') return { field: 'type', message: XPATH_REFUSAL };
-    if (expressionType.type === 'jsonpath') {
-      if (expressionType.version === GOESSNER_JSONPATH) return 'jsonpath';
-      return {
-        field: 'type',
-        message: `jsonpath version ${JSON.stringify(expressionType.version)} is not one the spec names; use version: ${GOESSNER_JSONPATH} or simply type: jsonpath`,
-      };
+    const versions = expressionType.type === 'jsonpath' ? JSONPATH_VERSIONS : expressionType.type === 'xpath' ? XPATH_VERSIONS : undefined;
+    if (versions === undefined) {
+      return { field: 'type', message: `type.type must be jsonpath or xpath, not ${JSON.stringify(expressionType.type)}` };
     }
-    return { field: 'type', message: `type.type must be jsonpath or xpath, not ${JSON.stringify(expressionType.type)}` };
+    if (versions.includes(expressionType.version as string)) return expressionType.type as 'jsonpath' | 'xpath';
+    return {
+      field: 'type',
+      message: `${String(expressionType.type)} version ${JSON.stringify(expressionType.version)} is not one the spec names; use one of ${versions.join(', ')}, or simply type: ${String(expressionType.type)}`,
+    };
   }
   return { field: 'type', message: `type must be simple, regex, jsonpath or xpath, not ${JSON.stringify(type)}` };
 }
@@ -175,14 +175,25 @@ export function checkCriterionField(criterion: Criterion): CriterionProblem | un
       message: `a ${kind} criterion needs a context (the value the condition applies to), e.g. context: ${kind === 'regex' ? '$statusCode' : '$response.body'}`,
     };
   }
+  if (kind !== 'simple') {
+    for (const embedded of embeddedExpressions(criterion.condition)) {
+      const problem = checkExpression(embedded.text);
+      if (problem) return { field: 'condition', message: problem };
+    }
+  }
+  const condition = kind === 'simple' ? criterion.condition : conditionForSyntaxCheck(criterion.condition);
   switch (kind) {
     case 'regex': {
-      const regex = compileLinearRegex(criterion.condition);
+      const regex = compileLinearRegex(condition);
       return 'error' in regex ? { field: 'condition', message: regex.error } : undefined;
     }
     case 'jsonpath': {
-      const plan = jsonPathPlan(criterion.condition);
+      const plan = jsonPathPlan(condition);
       return 'error' in plan ? { field: 'condition', message: plan.error } : undefined;
+    }
+    case 'xpath': {
+      const problem = checkXPath(condition);
+      return problem === undefined ? undefined : { field: 'condition', message: problem };
     }
     case 'simple': {
       const parsed = simpleCondition(criterion.condition);
@@ -197,7 +208,7 @@ export function checkCriterionField(criterion: Criterion): CriterionProblem | un
 }
 
 /**
- * Synth-time: why this criterion cannot be compiled (xpath, a jsonpath condition of none of the accepted
+ * Synth-time: why this criterion cannot be compiled (an XPath 2.0+ expression, a jsonpath condition of none of the accepted
  * forms, bad regex, bad simple syntax, missing context where required) or undefined.
  */
 export function checkCriterion(criterion: Criterion): string | undefined {
@@ -214,10 +225,15 @@ export function evaluateCriterion(criterion: Criterion, context: ExpressionConte
       if ('error' in parsed) throw new ArazzoExpressionError(criterion.condition, parsed.error);
       return evaluateSimpleCondition(parsed, context);
     }
-    case 'regex':
-      return evaluateRegex(criterion.condition, contextValue(criterion, kind, context));
-    case 'jsonpath':
-      return evaluateJsonPath(criterion.condition, contextValue(criterion, kind, context));
+    default: {
+      // Embedded {$…} are substituted first; one without a value fails the condition.
+      const condition = substituteEmbedded(criterion.condition, context);
+      if (condition === undefined) return false;
+      const value = contextValue(criterion, kind, context);
+      if (kind === 'regex') return evaluateRegex(condition, value);
+      if (kind === 'jsonpath') return evaluateJsonPath(condition, value);
+      return xpathConditionHolds(condition, value);
+    }
   }
 }
 

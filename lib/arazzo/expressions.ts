@@ -14,6 +14,8 @@ export interface ExpressionContext {
   steps: Record<string, Record<string, unknown>>;
   /** workflow outputs ($outputs.x) */
   outputs?: Record<string, unknown>;
+  /** The document's `$self`, resolved (Arazzo 1.1). */
+  self?: string;
   url?: string;
   method?: string;
   statusCode?: number;
@@ -34,7 +36,11 @@ export type ParsedExpression =
   | { root: 'inputs' | 'outputs'; path: string[]; pointer?: string }
   | { root: 'steps'; stepId: string; path: string[]; pointer?: string }
   /** Valid syntax this project does not evaluate (cross-workflow, source descriptions, components). */
-  | { root: 'workflows' | 'sourceDescriptions' | 'components'; rest: string };
+  | { root: 'workflows' | 'sourceDescriptions' | 'components'; rest: string }
+  /** Arazzo 1.1: the document's `$self` URI. */
+  | { root: 'self' }
+  /** Arazzo 1.1: an AsyncAPI message (refused until send/receive steps are supported). */
+  | { root: 'message'; rest: string };
 
 type ParseResult = { expression: ParsedExpression } | { error: string };
 
@@ -52,6 +58,7 @@ function parseUncached(text: string): ParseResult {
   if (text === '$url') return { expression: { root: 'url' } };
   if (text === '$method') return { expression: { root: 'method' } };
   if (text === '$statusCode') return { expression: { root: 'statusCode' } };
+  if (text === '$self') return { expression: { root: 'self' } };
 
   const dot = text.indexOf('.');
   const root = dot === -1 ? text.slice(1) : text.slice(1, dot);
@@ -71,13 +78,14 @@ function parseUncached(text: string): ParseResult {
     case 'workflows':
     case 'sourceDescriptions':
     case 'components':
+    case 'message':
       if (rest === '') return { error: `"${text}" must be followed by ".<name>"` };
       return { expression: { root, rest } };
     default:
       return {
         error:
           `"${text}" is not a runtime expression: it must start with $url, $method, $statusCode, $request., ` +
-          '$response., $inputs., $outputs., $steps., $workflows., $sourceDescriptions. or $components.',
+          '$response., $inputs., $outputs., $steps., $workflows., $sourceDescriptions., $components., $message. or $self',
       };
   }
 }
@@ -161,6 +169,8 @@ export function checkExpression(expression: string): string | undefined {
       return `"${expression}": $sourceDescriptions may only name a step's operation (operationId or operationPath), not a value`;
     case 'components':
       return `"${expression}": $components may only be used in a "reference" (Reusable Object), not as a value`;
+    case 'message':
+      return `"${expression}": $message expressions read AsyncAPI messages, and AsyncAPI (send/receive) steps are not supported yet`;
     case 'response':
       if (e.source === 'query' || e.source === 'path') {
         return `"${expression}": a response has no ${e.source} parameters; use $request.${e.source}.<name>`;
@@ -189,6 +199,8 @@ export function evaluateParsed(e: ParsedExpression, context: ExpressionContext):
       return context.method;
     case 'statusCode':
       return context.statusCode;
+    case 'self':
+      return context.self;
     case 'request':
     case 'response': {
       const message = e.root === 'request' ? context.request : context.response;
@@ -270,7 +282,7 @@ const EMBEDDED = /\{(\$[^{}]*)\}/g;
  * whitespace, quotes, brackets or `,;&?`.
  */
 const BARE =
-  /(?<![A-Za-z0-9_$])\$(?:(?:inputs|outputs|steps|request|response)\.[A-Za-z0-9_.-]+(?:#(?:\/[^\s"'<>{}()[\],;&?]*)*)?|(?:statusCode|url|method)(?![A-Za-z0-9_]))/g;
+  /(?<![A-Za-z0-9_$])\$(?:(?:inputs|outputs|steps|request|response)\.[A-Za-z0-9_.-]+(?:#(?:\/[^\s"'<>{}()[\],;&?]*)*)?|(?:statusCode|url|method|self)(?![A-Za-z0-9_]))/g;
 
 /**
  * Splits a string into literal text and expressions: `{$...}` embedded (spec form) and, in the text between,
@@ -350,7 +362,15 @@ export function resolveValue(value: unknown, context: ExpressionContext): unknow
   return value;
 }
 
-function resolveString(text: string, context: ExpressionContext): unknown {
+/**
+ * A string value, each embedded expression's text passed through `encode` (a query string percent-encodes
+ * them, so an input holding `&` cannot add a parameter). A string that is one whole expression is not encoded.
+ */
+export function resolveEncoded(text: string, context: ExpressionContext, encode: (value: string) => string): unknown {
+  return resolveString(text, context, encode);
+}
+
+function resolveString(text: string, context: ExpressionContext, encode: (value: string) => string = (value) => value): unknown {
   const whole = wholeExpression(text);
   if (whole !== undefined) return evaluateParsed(whole, context);
   if (!text.includes('$')) return text;
@@ -363,7 +383,7 @@ function resolveString(text: string, context: ExpressionContext): unknown {
     }
     const partValue = evaluateParsed(part.parsed, context);
     if (partValue === undefined) return undefined;
-    out += typeof partValue === 'string' ? partValue : JSON.stringify(partValue);
+    out += encode(typeof partValue === 'string' ? partValue : JSON.stringify(partValue));
   }
   return out;
 }
@@ -408,7 +428,7 @@ export function checkValueExpressions(value: unknown): string[] {
   return problems;
 }
 
-const KNOWN_ROOT = /^\$(?:url|method|statusCode|request|response|inputs|outputs|steps|workflows|sourceDescriptions|components)(?![A-Za-z0-9_])/;
+const KNOWN_ROOT = /^\$(?:url|method|statusCode|request|response|inputs|outputs|steps|workflows|sourceDescriptions|components|message|self)(?![A-Za-z0-9_])/;
 
 /** A whole value such as `$input.x`, `$env.HOME` or `$step`: `$`, a letter, and no whitespace. */
 const EXPRESSION_LIKE = /^\$[A-Za-z][A-Za-z0-9_]*(?:[.#[]\S*)?$/;

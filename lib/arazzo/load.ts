@@ -1,9 +1,10 @@
 /**
- * Loading an Arazzo 1.0.x document (optionally through an overlay) with its OpenAPI source descriptions, and
+ * Loading an Arazzo 1.0.x or 1.1.x document (optionally through an overlay) with its OpenAPI source descriptions, and
  * the look-ups the compiler makes into it. Synth time only: reads files, so the step runner never imports it.
  */
-import { isAbsolute, resolve as resolvePath } from 'node:path';
+import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { documentBaseUri } from './base-uri.ts';
 import { documentRoots, readDocumentFile, readGatedText } from './document-file.ts';
 import { ArazzoDocumentError, documentPath, problemsError } from './errors.ts';
 import { openApiOperations } from './openapi.ts';
@@ -31,7 +32,7 @@ export interface LoadedSource {
   name: string;
   /** resolved absolute file path or URL */
   url: string;
-  type: 'openapi' | 'arazzo';
+  type: 'openapi' | 'asyncapi' | 'arazzo';
   operations: ResolvedOperation[];
   /** The parsed description (OpenAPI sources), for operationPath pointers. */
   description?: unknown;
@@ -67,8 +68,9 @@ export function loadArazzo(file: string, options?: LoadArazzoOptions): LoadedAra
 
   const sources: Record<string, LoadedSource> = {};
   const roots = options?.confineTo ? [...options.confineTo] : documentRoots(file, options?.allowRoots);
+  const base = documentBaseUri(file, document);
   document.sourceDescriptions.forEach((source, index) => {
-    sources[source.name] = loadSource(file, source, documentPath(file, `sourceDescriptions[${index}]`), roots);
+    sources[source.name] = loadSource(file, source, documentPath(file, `sourceDescriptions[${index}]`), roots, base);
   });
   return { file, document, sources, roots, ...(options?.overlay ? { overlay: options.overlay } : {}) };
 }
@@ -86,10 +88,9 @@ function checkOverlayExtends(extendsRef: string | undefined, overlayFile: string
   }
 }
 
-function loadSource(file: string, source: { name: string; url: string; type?: string }, where: string, roots: string[]): LoadedSource {
+function loadSource(file: string, source: { name: string; url: string; type?: string }, where: string, roots: string[], base: URL): LoadedSource {
   const { name, url, type } = source;
-  // RFC 3986 reference resolution against the Arazzo document's own location.
-  const base = pathToFileURL(isAbsolute(file) ? file : resolvePath(file));
+  // RFC 3986 reference resolution against the document's base URI ($self, else its own location).
   let resolved: URL;
   try {
     resolved = new URL(url, base);
@@ -99,7 +100,7 @@ function loadSource(file: string, source: { name: string; url: string; type?: st
   if (resolved.protocol !== 'file:') {
     throw new ArazzoDocumentError(
       documentPath(where, 'url'),
-      `${resolved.href} cannot be fetched at synth time (no network); save the description next to the document and give its relative path`,
+      `${resolved.href}${base.protocol === 'file:' ? '' : ` (resolved against $self ${base.href})`} cannot be fetched at synth time (no network); save the description next to the document and give its relative path`,
     );
   }
   const path = fileURLToPath(resolved);
@@ -108,9 +109,14 @@ function loadSource(file: string, source: { name: string; url: string; type?: st
     readGatedText(path, { what: `source description "${name}"`, roots, field: documentPath(where, 'url'), reference: url });
     return { name, url: path, type: 'arazzo', operations: [] };
   }
+  // AsyncAPI steps are refused where a step uses them (compilation checks); the description is not read.
+  if (type === 'asyncapi') return { name, url: path, type: 'asyncapi', operations: [] };
   const description = readDocumentFile(path, { what: `source description "${name}"`, roots, field: documentPath(where, 'url'), reference: url });
   if (type === undefined && isRecord(description) && typeof description.arazzo === 'string') {
     return { name, url: path, type: 'arazzo', operations: [] };
+  }
+  if (type === undefined && isRecord(description) && typeof description.asyncapi === 'string') {
+    return { name, url: path, type: 'asyncapi', operations: [] };
   }
   return { name, url: path, type: 'openapi', operations: openApiOperations(description, name, path), description };
 }

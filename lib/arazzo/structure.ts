@@ -1,5 +1,5 @@
 /**
- * Structural checks of an Arazzo 1.0.x document: required fields, field types, unknown fields (typos such as
+ * Structural checks of an Arazzo 1.0.x or 1.1.x document: required fields, field types, unknown fields (typos such as
  * `sucessCriteria` would otherwise be ignored silently), unique ids. Hand-written rather than the official
  * JSON Schema so every message names the document path by ids (`workflows[w] › steps[s] › …`) and the fix.
  */
@@ -22,7 +22,25 @@ const FIELDS = {
   components: ['inputs', 'parameters', 'successActions', 'failureActions'],
 } as const;
 
-type ObjectKind = keyof typeof FIELDS;
+type ObjectKind = keyof typeof FIELDS | 'selector';
+
+/** Fields Arazzo 1.1 adds; in a 1.0 document each is reported as a 1.1 field rather than as a typo. */
+const FIELDS_1_1: Partial<Record<ObjectKind, readonly string[]>> = {
+  document: ['$self'],
+  step: ['timeout', 'dependsOn', 'channelPath', 'correlationId', 'action'],
+  successAction: ['parameters'],
+  failureAction: ['parameters'],
+  replacement: ['targetSelectorType'],
+  selector: ['context', 'selector', 'type'],
+};
+
+export type ArazzoMinor = '1.0' | '1.1';
+
+/** The feature set a document declares (`arazzo: 1.1.0` → 1.1); patch versions do not matter (spec § Versions). */
+export function arazzoMinor(document: unknown): ArazzoMinor {
+  const version = isRecord(document) ? document.arazzo : undefined;
+  return typeof version === 'string' && /^1\.1\./.test(version) ? '1.1' : '1.0';
+}
 
 /** Spec: "SHOULD conform to the regular expression [A-Za-z0-9_\-]+"; enforced because ids appear in runtime expressions. */
 const ID = /^[A-Za-z0-9_-]+$/;
@@ -32,7 +50,10 @@ const COMPONENT_KEY = /^[a-zA-Z0-9.\-_]+$/;
 class StructureChecker {
   readonly problems: DocumentProblem[] = [];
 
-  constructor(private readonly file: string) {}
+  constructor(
+    private readonly file: string,
+    readonly minor: ArazzoMinor,
+  ) {}
 
   problem(path: string[], message: string): void {
     this.problems.push({ location: documentPath(this.file, ...path), message });
@@ -43,9 +64,14 @@ class StructureChecker {
       this.problem(path, `must be an object (${kind})`);
       return false;
     }
-    const known: readonly string[] = FIELDS[kind];
+    const added = FIELDS_1_1[kind] ?? [];
+    const known: readonly string[] = [...(kind === 'selector' ? [] : FIELDS[kind]), ...(this.minor === '1.1' ? added : [])];
     for (const key of Object.keys(value)) {
       if (known.includes(key) || key.startsWith('x-')) continue;
+      if (added.includes(key)) {
+        this.problem([...path, key], `is an Arazzo 1.1 field, and this document declares arazzo 1.0; declare arazzo: 1.1.0 to use it`);
+        continue;
+      }
       const suggestion = known.find((field) => field.toLowerCase() === key.toLowerCase() || editDistance(field, key) <= 2);
       this.problem(
         [...path, key],
@@ -105,13 +131,17 @@ class StructureChecker {
 
 /** Every structural problem in a parsed Arazzo document; [] when its structure is sound. */
 export function checkArazzoStructure(raw: unknown, file: string): DocumentProblem[] {
-  const check = new StructureChecker(file);
+  const check = new StructureChecker(file, arazzoMinor(raw));
   if (!check.object(raw, [], 'document')) return check.problems;
 
   if (raw.arazzo === undefined) {
-    check.problem(['arazzo'], 'is required: the Arazzo version, e.g. arazzo: 1.0.1');
-  } else if (typeof raw.arazzo !== 'string' || !/^1\.0\.\d+(-.+)?$/.test(raw.arazzo)) {
-    check.problem(['arazzo'], `${JSON.stringify(raw.arazzo)} is not supported: this compiler reads Arazzo 1.0.x (e.g. arazzo: 1.0.1)`);
+    check.problem(['arazzo'], 'is required: the Arazzo version, e.g. arazzo: 1.1.0');
+  } else if (typeof raw.arazzo !== 'string' || !/^1\.[01]\.\d+(-.+)?$/.test(raw.arazzo)) {
+    check.problem(['arazzo'], `${JSON.stringify(raw.arazzo)} is not supported: this compiler reads Arazzo 1.0.x and 1.1.x (e.g. arazzo: 1.1.0)`);
+  }
+  if (check.minor === '1.1') {
+    const self = check.optionalString(raw, '$self', []);
+    if (self !== undefined && self.includes('#')) check.problem(['$self'], `"${self}" must not contain a fragment (#…) (spec: $self)`);
   }
 
   if (raw.info === undefined) check.problem(['info'], 'is required (title and version)');
@@ -132,7 +162,8 @@ export function checkArazzoStructure(raw: unknown, file: string): DocumentProble
       names.add(name);
     }
     check.requiredString(source, 'url', path);
-    check.optionalString(source, 'type', path, /^(openapi|arazzo)$/, 'must be openapi or arazzo');
+    if (check.minor === '1.1') check.optionalString(source, 'type', path, /^(openapi|asyncapi|arazzo)$/, 'must be openapi, asyncapi or arazzo');
+    else check.optionalString(source, 'type', path, /^(openapi|arazzo)$/, 'must be openapi or arazzo');
   });
 
   const workflowIds = new Set<string>();
@@ -184,13 +215,16 @@ function checkWorkflow(check: StructureChecker, workflow: Record<string, unknown
 
 function checkStep(check: StructureChecker, step: Record<string, unknown>, path: string[]): void {
   check.optionalString(step, 'description', path);
-  const targets = ['operationId', 'operationPath', 'workflowId'].filter((key) => step[key] !== undefined);
+  const kinds = check.minor === '1.1' ? ['operationId', 'operationPath', 'channelPath', 'workflowId'] : ['operationId', 'operationPath', 'workflowId'];
+  const targets = kinds.filter((key) => step[key] !== undefined);
   for (const key of targets) check.optionalString(step, key, path);
+  const choices = `${kinds.slice(0, -1).join(', ')} or ${kinds[kinds.length - 1]}`;
   if (targets.length === 0) {
-    check.problem(path, 'needs one of operationId, operationPath or workflowId saying what the step calls');
+    check.problem(path, `needs one of ${choices} saying what the step calls`);
   } else if (targets.length > 1) {
-    check.problem(path, `has ${targets.join(' and ')}; give exactly one of operationId, operationPath or workflowId`);
+    check.problem(path, `has ${targets.join(' and ')}; give exactly one of ${choices}`);
   }
+  if (check.minor === '1.1') checkStep11(check, step, path);
   checkParameters(check, step, path);
   if (step.requestBody !== undefined && check.object(step.requestBody, [...path, 'requestBody'], 'requestBody')) {
     const body = step.requestBody;
@@ -208,6 +242,18 @@ function checkStep(check: StructureChecker, step: Record<string, unknown>, path:
   checkOutputs(check, step, path);
 }
 
+/** The step fields Arazzo 1.1 adds. */
+function checkStep11(check: StructureChecker, step: Record<string, unknown>, path: string[]): void {
+  if (step.timeout !== undefined && (!Number.isInteger(step.timeout) || (step.timeout as number) <= 0)) {
+    check.problem([...path, 'timeout'], 'must be a positive whole number of milliseconds');
+  }
+  check.array(step, 'dependsOn', path, false)?.forEach((id, index) => {
+    if (typeof id !== 'string') check.problem([...path, `dependsOn[${index}]`], 'must be a stepId (string)');
+  });
+  check.optionalString(step, 'action', path, /^(send|receive)$/, 'must be send or receive');
+  check.optionalString(step, 'correlationId', path);
+}
+
 function checkParameters(check: StructureChecker, parent: Record<string, unknown>, path: string[]): void {
   check.array(parent, 'parameters', path, false)?.forEach((parameter, index) => {
     const parameterPath = [...path, `parameters[${index}]`];
@@ -222,7 +268,11 @@ function checkParameters(check: StructureChecker, parent: Record<string, unknown
 
 function checkParameterFields(check: StructureChecker, parameter: Record<string, unknown>, path: string[]): void {
   check.requiredString(parameter, 'name', path);
-  check.optionalString(parameter, 'in', path, /^(path|query|header|cookie)$/, 'must be path, query, header or cookie');
+  if (check.minor === '1.1') {
+    check.optionalString(parameter, 'in', path, /^(path|query|querystring|header|cookie)$/, 'must be path, query, querystring, header or cookie');
+  } else {
+    check.optionalString(parameter, 'in', path, /^(path|query|header|cookie)$/, 'must be path, query, header or cookie');
+  }
   if (parameter.value === undefined) check.problem([...path, 'value'], 'is required (a literal or a runtime expression)');
 }
 
@@ -298,7 +348,19 @@ function checkOutputs(check: StructureChecker, parent: Record<string, unknown>, 
   if (!outputs) return;
   for (const [name, value] of Object.entries(outputs)) {
     if (!OUTPUT_NAME.test(name)) check.problem([...path, 'outputs', name], 'output names may use only letters, digits, ., - and _');
-    if (typeof value !== 'string') check.problem([...path, 'outputs', name], 'must be a runtime expression (string), e.g. $response.body#/id');
+    if (typeof value === 'string') continue;
+    if (check.minor === '1.1' && isRecord(value)) {
+      if (check.object(value, [...path, 'outputs', name], 'selector')) {
+        check.requiredString(value, 'context', [...path, 'outputs', name]);
+        check.requiredString(value, 'selector', [...path, 'outputs', name]);
+        if (value.type === undefined) check.problem([...path, 'outputs', name, 'type'], 'is required (jsonpath, xpath or jsonpointer)');
+      }
+      continue;
+    }
+    check.problem(
+      [...path, 'outputs', name],
+      `must be a runtime expression (string), e.g. $response.body#/id${check.minor === '1.1' ? ', or a Selector Object' : ''}`,
+    );
   }
 }
 

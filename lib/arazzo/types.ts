@@ -1,5 +1,5 @@
 /**
- * The Arazzo 1.0.x document model, as far as this project reads it.
+ * The Arazzo 1.0.x and 1.1.x document model, as far as this project reads it.
  * Field names follow the specification; `x-` extensions are kept as unknown.
  */
 
@@ -11,6 +11,8 @@ export type JsonSchema = { [key: string]: unknown };
 
 export interface ArazzoDocument {
   arazzo: string;
+  /** Arazzo 1.1: the document's own URI, and the base URI for its relative references. */
+  $self?: string;
   info: { title: string; version: string; summary?: string; description?: string };
   sourceDescriptions: SourceDescription[];
   workflows: Workflow[];
@@ -20,7 +22,7 @@ export interface ArazzoDocument {
 export interface SourceDescription {
   name: string;
   url: string;
-  type?: 'openapi' | 'arazzo';
+  type?: 'openapi' | 'asyncapi' | 'arazzo';
 }
 
 export interface Components {
@@ -55,9 +57,17 @@ export interface Step {
   onSuccess?: Array<SuccessAction | ReusableObject>;
   onFailure?: Array<FailureAction | ReusableObject>;
   outputs?: Record<string, string>;
+  /** Arazzo 1.1: milliseconds the step's call may take before the step fails. */
+  timeout?: number;
+  /** Arazzo 1.1: stepIds that must complete before this step runs. */
+  dependsOn?: string[];
+  /** Arazzo 1.1, AsyncAPI steps (refused): */
+  channelPath?: string;
+  correlationId?: string;
+  action?: 'send' | 'receive';
 }
 
-export type ParameterLocation = 'path' | 'query' | 'header' | 'cookie';
+export type ParameterLocation = 'path' | 'query' | 'querystring' | 'header' | 'cookie';
 
 export interface Parameter {
   name: string;
@@ -78,15 +88,17 @@ export interface RequestBody {
 }
 
 export interface PayloadReplacement {
-  /** A JSON Pointer (or XPath, refused) into the payload. */
+  /** A JSON Pointer into a JSON payload, or an XPath into an XML one. */
   target: string;
+  /** Arazzo 1.1: jsonpointer, xpath or jsonpath; by default from the content type. */
+  targetSelectorType?: string | CriterionExpressionType;
   value: unknown;
 }
 
 export type CriterionType = 'simple' | 'regex' | 'jsonpath' | 'xpath';
 
 export interface CriterionExpressionType {
-  type: 'jsonpath' | 'xpath';
+  type: 'jsonpath' | 'xpath' | 'jsonpointer';
   version: string;
 }
 

@@ -11,7 +11,10 @@ import type {
   SuccessAction,
   Workflow,
   JsonSchema,
+  RequestBody,
 } from '../arazzo/types.ts';
+import { resolvedSelf } from '../arazzo/base-uri.ts';
+import { isJsonTextPayload, readJsonTemplate } from '../arazzo/json-template.ts';
 import { Route, PLAN_VERSION, type PlannedAction, type PlannedParameter, type StepPlan, type WorkflowCallPlan } from './step-plan.ts';
 import type { ResolvedCompileOptions } from './resolve-options.ts';
 
@@ -82,6 +85,7 @@ export function planStep(context: PlanContext, step: Step, index: number): StepP
       ? // Not an HTTP call: what the console's Comment and the Task timeout read.
         { method: 'WORKFLOW', url: `workflow:${workflowCall.workflow}`, parameters: [], timeoutMs: options.requestTimeoutMs, maxResponseBytes: options.maxResponseBytes }
       : operationRequest(context, step, where),
+    ...(loaded.document.$self !== undefined ? { self: resolvedSelf(loaded.file, loaded.document) } : {}),
     successCriteria: step.successCriteria ?? [],
     outputs: step.outputs ?? (workflowCall ? context.childOutputs(workflowCall.workflow) : {}),
     onSuccess: onSuccess.map((a, i) => plan(a, false, i < stepActionCount.success)),
@@ -97,6 +101,29 @@ export function planStep(context: PlanContext, step: Step, index: number): StepP
   };
 }
 
+/**
+ * Arazzo 1.1 step `timeout` bounds the step's call, and running over it fails the step. It cannot exceed the
+ * deployment's requestTimeoutMs, which sizes the step runner's own Lambda timeout.
+ */
+function stepTimeout(step: Step, requestTimeoutMs: number, where: string): { timeoutMs: number; timeoutFailsStep?: true } {
+  if (step.timeout === undefined) return { timeoutMs: requestTimeoutMs };
+  if (step.timeout > requestTimeoutMs) {
+    throw new ArazzoDocumentError(
+      `${where} › timeout`,
+      `${step.timeout} ms is longer than the deployment's requestTimeoutMs (${requestTimeoutMs} ms), which bounds every call; raise requestTimeoutMs to at least ${step.timeout} (at most 60000) or shorten the timeout`,
+    );
+  }
+  return { timeoutMs: step.timeout, timeoutFailsStep: true };
+}
+
+/** A JSON text payload becomes the value it describes, so it is sent as that JSON, not as a JSON string. */
+function plannedBody(body: RequestBody, where: string): NonNullable<StepPlan['request']['body']> {
+  if (!isJsonTextPayload(body.payload, body.contentType)) return { ...body };
+  const read = readJsonTemplate(body.payload);
+  if ('error' in read) throw new ArazzoDocumentError(`${where} › requestBody › payload`, read.error);
+  return { ...body, payload: read.value };
+}
+
 function operationRequest(context: PlanContext, step: Step, where: string): StepPlan['request'] {
   const operation = resolveStepOperation(context.loaded, context.workflow, step);
   const { serverUrls } = context.options;
@@ -106,8 +133,8 @@ function operationRequest(context: PlanContext, step: Step, where: string): Step
     method: operation.method.toUpperCase(),
     url: joinUrl(baseUrl, operation.path),
     parameters: mergeParameters(context, step, where),
-    ...(step.requestBody ? { body: { ...step.requestBody } } : {}),
-    timeoutMs: context.options.requestTimeoutMs,
+    ...(step.requestBody ? { body: plannedBody(step.requestBody, where) } : {}),
+    ...stepTimeout(step, context.options.requestTimeoutMs, where),
     maxResponseBytes: context.options.maxResponseBytes,
     ...(context.options.nonIdempotentSteps.includes(step.stepId) ? { nonIdempotent: true } : {}),
   };

@@ -121,11 +121,15 @@ export interface StepPlan {
       replacements?: Array<{ target: string; value: unknown }>;
     };
     timeoutMs: number;
+    /** Arazzo 1.1 step `timeout`: a call that takes longer fails the step (so onFailure applies) instead of being retried. */
+    timeoutFailsStep?: boolean;
     /** The most response body bytes read; a larger answer fails the step. Absent in older plans: the runner's default. */
     maxResponseBytes?: number;
     /** The deployment marks this request as not idempotent whatever its method (POST and PATCH always are). */
     nonIdempotent?: boolean;
   };
+  /** The document's `$self`, resolved, for `$self` expressions (Arazzo 1.1). */
+  self?: string;
   successCriteria: Criterion[];
   outputs: Record<string, string>;
   /** Step actions, then the workflow's, in the order Arazzo evaluates them (first match wins). */

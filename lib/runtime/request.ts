@@ -1,8 +1,10 @@
-import { resolveValue, type ExpressionContext } from '../arazzo/expressions.ts';
+import { resolveEncoded, resolveValue, type ExpressionContext } from '../arazzo/expressions.ts';
 import type { StepPlan } from '../compile/step-plan.ts';
 import type { HttpRequest } from './http.ts';
 import { isJsonContentType } from './http.ts';
 import { removeAtPointer, setAtPointer } from './json-pointer.ts';
+import { isXmlContentType, replacementTargetKind } from '../arazzo/replacement-target.ts';
+import { replaceAtXPath } from '../arazzo/xml.ts';
 
 /** The request as runtime expressions see it (`$request.header.X`, `$request.body#/a`, ...). */
 export type RequestContext = NonNullable<ExpressionContext['request']>;
@@ -21,9 +23,13 @@ export function buildRequest(plan: StepPlan, context: ExpressionContext, idempot
   const query: Array<[string, string]> = [];
   const headers: Record<string, string> = {};
   const cookies: string[] = [];
+  let querystring: string | undefined;
 
   for (const parameter of plan.request.parameters) {
-    const value = resolveValue(parameter.value, context);
+    const value =
+      parameter.in === 'querystring' && typeof parameter.value === 'string'
+        ? resolveEncoded(parameter.value, context, encodeURIComponent)
+        : resolveValue(parameter.value, context);
     if (parameter.in === 'path') {
       if (value === undefined || value === null || typeof value === 'object') {
         return {
@@ -41,10 +47,12 @@ export function buildRequest(plan: StepPlan, context: ExpressionContext, idempot
       }
     } else if (parameter.in === 'header') {
       setHeader(headers, parameter.name, Array.isArray(value) ? value.map(asText).join(', ') : asText(value));
+    } else if (parameter.in === 'querystring') {
+      querystring = asText(value).replace(/^\?/, '');
     } else if (parameter.in === 'cookie') {
       cookies.push(`${parameter.name}=${encodeURIComponent(asText(value))}`);
     } else {
-      return { ok: false, problem: `parameter "${parameter.name}" has location "${String(parameter.in)}"; use path, query, header or cookie` };
+      return { ok: false, problem: `parameter "${parameter.name}" has location "${String(parameter.in)}"; use path, query, querystring, header or cookie` };
     }
   }
   if (cookies.length > 0) setHeader(headers, 'Cookie', cookies.join('; '));
@@ -81,6 +89,8 @@ export function buildRequest(plan: StepPlan, context: ExpressionContext, idempot
   } catch {
     return { ok: false, problem: `request.url "${plan.request.url}" is not an absolute URL; the server base URL must include the scheme and host` };
   }
+  // Arazzo 1.1 `querystring`: the whole query string as the document writes it, values embedded percent-encoded.
+  if (querystring !== undefined) url.search = querystring;
   for (const [name, value] of query) url.searchParams.append(name, value);
 
   const http: HttpRequest = { method: plan.request.method.toUpperCase(), url: url.toString(), headers };
@@ -93,7 +103,7 @@ export function buildRequest(plan: StepPlan, context: ExpressionContext, idempot
   return {
     ok: true,
     http,
-    context: { headers: { ...headers }, query: Object.fromEntries(query), path, body },
+    context: { headers: { ...headers }, query: Object.fromEntries(url.searchParams), path, body },
   };
 }
 
@@ -102,10 +112,22 @@ type Result = { ok: true; value: unknown } | { ok: false; problem: string };
 function resolvePayload(plan: StepPlan, context: ExpressionContext): Result {
   const declared = plan.request.body;
   if (declared === undefined) return { ok: true, value: undefined };
-  // The resolved payload is copied so replacements never write into the plan.
-  let payload: unknown = structuredCopy(resolveValue(declared.payload, context));
+  const xml = isXmlContentType(declared.contentType);
+  // The resolved payload is copied so replacements never write into the plan. Values embedded in XML text are
+  // escaped, so an input cannot add elements.
+  let payload: unknown =
+    xml && typeof declared.payload === 'string'
+      ? resolveEncoded(declared.payload, context, escapeXml)
+      : structuredCopy(resolveValue(declared.payload, context));
   for (const [index, replacement] of (declared.replacements ?? []).entries()) {
     const value = resolveValue(replacement.value, context);
+    if (replacementTargetKind(replacement, declared) === 'xpath') {
+      if (typeof payload !== 'string') return { ok: false, problem: `requestBody.replacements[${index}].target: an XPath target needs an XML payload (text)` };
+      const replaced = replaceAtXPath(payload, replacement.target, value ?? '');
+      if ('error' in replaced) return { ok: false, problem: `requestBody.replacements[${index}].target: ${replaced.error}` };
+      payload = replaced.xml;
+      continue;
+    }
     if (value === undefined) {
       try {
         payload = removeAtPointer(payload, replacement.target);
@@ -142,6 +164,10 @@ function encodeBody(body: unknown, contentType: string): string {
     return form.toString();
   }
   return typeof body === 'string' ? body : JSON.stringify(body);
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/[<>&"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }
 
 function asText(value: unknown): string {

@@ -89,6 +89,7 @@ export async function runStep(event: StepRunnerEvent, deps: StepRunnerDeps): Pro
     inputs: { ...state.inputs, ...secretValues },
     steps: state.steps,
     outputs: state.outputs,
+    ...(plan.self !== undefined ? { self: plan.self } : {}),
   };
 
   const result = plan.workflowCall
@@ -235,16 +236,29 @@ async function callAndRoute(
   return { state: finish(state, plan, { route, statusCode, ...(answered ? { responseContext: answered } : {}) }), trouble };
 }
 
-/** Success as Arazzo defines it, except that transient trouble is never a success. */
+/**
+ * Success as Arazzo defines it, except that transient trouble is never a success, unless the successCriteria
+ * test `$statusCode` and hold for this answer: a document that declares a 429 or 503 a success is obeyed.
+ */
 function judge(plan: StepPlan, outcome: HttpOutcome, context: ExpressionContext): StepOutcome {
   const transient = transientKind(outcome);
   const described = describeOutcome(outcome);
+  if (transient !== undefined && outcome.kind === 'response' && !outcome.malformedJson && testsStatusCode(plan.successCriteria)) {
+    if (evaluateCriteria(plan.successCriteria, context)) return { success: true, described, criteriaFailed: false };
+  }
+  if (outcome.kind === 'no-response' && outcome.trouble === 'timeout' && plan.request.timeoutFailsStep) {
+    return { success: false, described: `${described}, over the step's timeout`, criteriaFailed: false };
+  }
   if (transient !== undefined || outcome.kind !== 'response') {
     return { success: false, transient, described, criteriaFailed: false };
   }
   const is2xx = outcome.status >= 200 && outcome.status <= 299;
   const success = plan.successCriteria.length === 0 ? is2xx : evaluateCriteria(plan.successCriteria, context);
   return { success, described, criteriaFailed: !success && is2xx };
+}
+
+function testsStatusCode(criteria: StepPlan['successCriteria']): boolean {
+  return criteria.some((criterion) => /\$statusCode(?![A-Za-z0-9_])/.test(`${criterion.context ?? ''} ${criterion.condition}`));
 }
 
 function isFailureEnd(plan: StepPlan, choice: RouteChoice): boolean {

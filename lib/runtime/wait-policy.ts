@@ -73,11 +73,11 @@ export function loopBackSeconds(
 }
 
 /**
- * Seconds to wait before an Arazzo retry: the action's retryAfter, or the server's Retry-After when the
- * server asks for longer.
+ * Seconds to wait before an Arazzo retry: the server's Retry-After when it sent one, shorter or longer (the
+ * spec: the header SHOULD overrule `retryAfter`), otherwise the action's retryAfter.
  */
 export function arazzoRetrySeconds(retryAfter: number | undefined, retryAfterSeconds: number | undefined): number {
-  return Math.max(wholeSeconds(retryAfter ?? 0), retryAfterSeconds ?? 0);
+  return retryAfterSeconds ?? wholeSeconds(retryAfter ?? 0);
 }
 
 /** Retry-After as delta-seconds or an HTTP-date (RFC 9110 §10.2.3), rounded up; undefined when absent or unreadable. */

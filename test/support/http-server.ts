@@ -100,3 +100,26 @@ export function malformedJson(status = 200): Responder {
     response.writeHead(status, { 'content-type': 'application/json' }).end('{"state": "runn');
   };
 }
+
+/**
+ * One test server for a test file: started before its tests, closed after, its record cleared and its
+ * responder reset to `initial` before each test. Read `.current` inside tests.
+ */
+export function testServerPerFile(hooks: {
+  beforeAll: (fn: () => Promise<void>) => void;
+  afterAll: (fn: () => Promise<void>) => void;
+  beforeEach: (fn: () => void) => void;
+}, initial: Responder): { current: TestServer } {
+  const holder = {} as { current: TestServer };
+  hooks.beforeAll(async () => {
+    holder.current = await startTestServer(initial);
+  });
+  hooks.afterAll(async () => {
+    await holder.current.close();
+  });
+  hooks.beforeEach(() => {
+    holder.current.received.length = 0;
+    holder.current.respondWith(initial);
+  });
+  return holder;
+}

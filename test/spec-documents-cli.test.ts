@@ -1,0 +1,38 @@
+/**
+ * `npm start --document` with the documents that exercise Arazzo 1.1 and JSON text payloads, as a user
+ * runs them: a fresh process against a server on 127.0.0.1, outputs alone on stdout.
+ */
+import * as path from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from './support/cli.ts';
+import { projectRoot } from './support/compile-fixture.ts';
+import { reply, testServerPerFile, type Responder } from './support/http-server.ts';
+
+const document = (name: string) => path.join(projectRoot, 'test/fixtures/spec', name);
+
+const petStore: Responder = (request, response) => {
+  if (request.path === '/pet/findByStatus') return reply(response, 200, [{ id: 7, name: 'Rex' }]);
+  if (request.path === '/inventory') return reply(response, 200, { available: 12 });
+  if (request.path === '/store/order') return reply(response, 200, { id: 'ord-1' });
+  return reply(response, 404, { error: 'no route' });
+};
+
+const server = testServerPerFile({ beforeAll, afterAll, beforeEach }, petStore);
+const start = (file: string, ...flags: string[]) =>
+  runCli('local/run.ts', ['--document', document(file), '--server', `petStore=${server.current.baseUrl}`, '--fast', '--quiet', ...flags]);
+
+describe('npm start --document', () => {
+  it('runs an Arazzo 1.1 document ($self, querystring, step timeout)', { timeout: 180_000 }, async () => {
+    const result = await start('pet-purchase-1-1.arazzo.yml', '--category', 'dogs');
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ firstPetId: 7, available: 12 });
+    expect(server.current.received[0].query.get('category')).toBe('dogs');
+  });
+
+  it('runs the spec\'s JSON text payload, sending the JSON it describes', { timeout: 180_000 }, async () => {
+    const result = await start('json-text-payload.arazzo.yml', '--pet_id', '7', '--quantity', '2', '--note', 'Rex');
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ orderId: 'ord-1' });
+    expect(JSON.parse(server.current.received[0].body)).toMatchObject({ petOrder: { petId: 7, quantity: 2, note: 'for Rex' } });
+  });
+});
