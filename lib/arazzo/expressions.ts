@@ -432,8 +432,6 @@ const KNOWN_ROOT = /^\$(?:url|method|statusCode|request|response|inputs|outputs|
 
 /** A whole value such as `$input.x`, `$env.HOME` or `$step`: `$`, a letter, and no whitespace. */
 const EXPRESSION_LIKE = /^\$[A-Za-z][A-Za-z0-9_]*(?:[.#[]\S*)?$/;
-/** Roots of later Arazzo versions (1.1): not run here, and not refused either. */
-const LATER_ROOT = /^\$(?:self|message)(?![A-Za-z0-9_])/;
 
 function checkString(text: string, problems: string[]): void {
   const trimmed = text.trim();
@@ -442,7 +440,7 @@ function checkString(text: string, problems: string[]): void {
     if (problem) problems.push(problem);
     return;
   }
-  if (EXPRESSION_LIKE.test(trimmed) && !LATER_ROOT.test(trimmed)) {
+  if (EXPRESSION_LIKE.test(trimmed)) {
     problems.push(notAnExpression(trimmed));
     return;
   }
@@ -463,13 +461,13 @@ function checkString(text: string, problems: string[]): void {
  */
 function notAnExpression(text: string): string {
   const root = /^\$([A-Za-z][A-Za-z0-9_]*)/.exec(text)![1];
-  const known = ['url', 'method', 'statusCode', 'request', 'response', 'inputs', 'outputs', 'steps', 'workflows', 'sourceDescriptions', 'components'];
+  const known = ['url', 'method', 'statusCode', 'request', 'response', 'inputs', 'outputs', 'steps', 'workflows', 'sourceDescriptions', 'components', 'message', 'self'];
   const near = known.find((k) => k === `${root}s` || k.toLowerCase() === root.toLowerCase() || `${k}s` === root);
   const quoted = text.length > 60 ? `${text.slice(0, 60)}…` : text;
   return (
     `"${quoted}" looks like a runtime expression but is not one` +
     (near ? ` (did you mean $${near}${text.slice(root.length + 1)}?)` : '') +
     ': expressions start with $url, $method, $statusCode, $request., $response., $inputs., $outputs., $steps., ' +
-    '$workflows., $sourceDescriptions. or $components.; to send such text as it is, pass it as a workflow input'
+    '$workflows., $sourceDescriptions., $components., $message. or $self; to send such text as it is, pass it as a workflow input'
   );
 }
