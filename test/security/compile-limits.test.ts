@@ -136,8 +136,10 @@ describe('messages stay short', () => {
 
   it('loop-limit advice never suggests a negative number: a workflow too long for any loop is told to split', () => {
     const steps = Array.from({ length: 3000 }, (_, i) => echoStep(`s${i}`, 'x'));
-    const error = compileError(documentWith(steps), { loopLimit: { maxIterations: 1 } });
+    const file = documentWith(steps);
+    const error = compileError(file, { loopLimit: { maxIterations: 1 } });
     expect(error.message).toMatch(/leaving no room for a loop; split the workflow/);
-    expect(error.message).not.toMatch(/-\d/);
+    // The temporary file's name may hold "-<digit>"; the advice after it may not.
+    expect(error.message.split(file).join('<file>')).not.toMatch(/-\d/);
   });
 });
