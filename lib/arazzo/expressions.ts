@@ -442,11 +442,18 @@ export function checkValueExpressions(value: unknown): string[] {
 
 const KNOWN_ROOT = /^\$(?:url|method|statusCode|request|response|inputs|outputs|steps|workflows|sourceDescriptions|components|message|self)(?![A-Za-z0-9_])/;
 
+/** A whole value such as `$input.x`, `$env.HOME` or `$step`: `$`, a letter, and no whitespace. */
+const EXPRESSION_LIKE = /^\$[A-Za-z][A-Za-z0-9_]*(?:[.#[]\S*)?$/;
+
 function checkString(text: string, problems: string[]): void {
   const trimmed = text.trim();
   if (KNOWN_ROOT.test(trimmed) && !/\s/.test(trimmed)) {
     const problem = checkExpression(trimmed);
     if (problem) problems.push(problem);
+    return;
+  }
+  if (EXPRESSION_LIKE.test(trimmed)) {
+    problems.push(notAnExpression(trimmed));
     return;
   }
   for (const match of text.matchAll(EMBEDDED)) {
@@ -458,4 +465,21 @@ function checkString(text: string, problems: string[]): void {
     const problem = checkExpression(part.expression);
     if (problem) problems.push(problem);
   }
+}
+
+/**
+ * Refusal of a whole value that reads like a misspelt runtime expression. Sent as text, `$input.x` would reach
+ * the API as those eight characters; the author almost certainly meant a value.
+ */
+function notAnExpression(text: string): string {
+  const root = /^\$([A-Za-z][A-Za-z0-9_]*)/.exec(text)![1];
+  const known = ['url', 'method', 'statusCode', 'request', 'response', 'inputs', 'outputs', 'steps', 'workflows', 'sourceDescriptions', 'components', 'message', 'self'];
+  const near = known.find((k) => k === `${root}s` || k.toLowerCase() === root.toLowerCase() || `${k}s` === root);
+  const quoted = text.length > 60 ? `${text.slice(0, 60)}…` : text;
+  return (
+    `"${quoted}" looks like a runtime expression but is not one` +
+    (near ? ` (did you mean $${near}${text.slice(root.length + 1)}?)` : '') +
+    ': expressions start with $url, $method, $statusCode, $request., $response., $inputs., $outputs., $steps., ' +
+    '$workflows., $sourceDescriptions., $components., $message. or $self; to send such text as it is, pass it as a workflow input'
+  );
 }

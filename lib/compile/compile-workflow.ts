@@ -18,6 +18,7 @@ import { compileWorkflowSet, type Composition } from './compile-document.ts';
 import type { CompileOptions } from './compile-options.ts';
 import { planStep } from './plan-step.ts';
 import { checkServerUrlNames, resolveCompileOptions } from './resolve-options.ts';
+import { checkDefinitionLimits } from './definition-limits.ts';
 import { Errors, initialRunState, repeatIsUnsafe, Route, type PlannedAction, type RunState, type StepPlan, type WorkflowCallPhase } from './step-plan.ts';
 
 export interface CompiledWorkflow {
@@ -183,17 +184,19 @@ export function compileWorkflow(loaded: LoadedArazzo, options: CompileOptions = 
     CausePath: '$.caught.Cause',
   });
 
+  const definition: AslDefinition = {
+    Comment: `Arazzo workflow ${workflow.workflowId} from ${loaded.document.info.title} ${loaded.document.info.version}`,
+    StartAt: START_STATE,
+    // A run waits for the workflows it runs, so its budget includes theirs.
+    TimeoutSeconds: resolved.loopLimit.maxTotalWaitSeconds + 3600 + composition.callTimeoutSeconds(allPlans),
+    States: states,
+  };
+  checkDefinitionLimits(definition, where);
   return {
     workflowId: workflow.workflowId,
     key: composition.key,
     calls: [...new Set(allPlans.flatMap((plan) => (plan.workflowCall ? [plan.workflowCall.workflow] : [])))],
-    definition: {
-      Comment: `Arazzo workflow ${workflow.workflowId} from ${loaded.document.info.title} ${loaded.document.info.version}`,
-      StartAt: START_STATE,
-      // A run waits for the workflows it runs, so its budget includes theirs.
-      TimeoutSeconds: resolved.loopLimit.maxTotalWaitSeconds + 3600 + composition.callTimeoutSeconds(allPlans),
-      States: states,
-    },
+    definition,
     plans,
     publicInputSchema: inputSchema,
     secretInputs: resolved.secretInputs,
