@@ -71,7 +71,9 @@ export function pinnedSourcePath(documentFile: string, name: string, url: string
   if (digest !== pinned.sha256) {
     throw new ArazzoDocumentError(
       field,
-      `the pinned copy ${pinned.file} of ${url} has SHA-256 ${digest}, not the ${pinned.sha256} recorded in ${basename(lockFile)}: it changed since it was pinned. Re-pin it on purpose with: ${pinCommand(documentFile)}`,
+      // The fix first and the digests abbreviated, so the message stays within the error-length cap.
+      `the pinned copy ${pinned.file} of ${url} changed since it was pinned. Re-pin it on purpose with: ${pinCommand(documentFile)} ` +
+        `(SHA-256 ${digest.slice(0, 12)}…, ${basename(lockFile)} records ${pinned.sha256.slice(0, 12)}…)`,
     );
   }
   return copy;
