@@ -40,7 +40,7 @@ describe('the diagram', () => {
             { Variable: '$.z', IsPresent: false, Next: 'e' },
             { Variable: '$.z', Next: 'f' },
           ],
-        } as MermaidAslDefinition['States'][string],
+        } as unknown as MermaidAslDefinition['States'][string],
         b: { Type: 'Succeed' },
         c: { Type: 'Succeed' },
         d: { Type: 'Succeed' },
