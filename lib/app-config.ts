@@ -20,7 +20,7 @@ export interface ArazzoAppConfig extends Omit<CompileOptions, 'functionArn'> {
 
 const KNOWN_KEYS = new Set([
   'stackName', 'document', 'overlay', 'allowRoots', 'workflowId', 'serverUrls', 'secretInputs', 'existingSecret', 'failureEnds',
-  'idempotency', 'waitPolicy', 'stepWaitPolicies', 'transientRetry', 'loopLimit', 'requestTimeoutMs', 'stateMachineName', 'httpApi',
+  'idempotency', 'nonIdempotentSteps', 'waitPolicy', 'stepWaitPolicies', 'transientRetry', 'loopLimit', 'requestTimeoutMs', 'maxResponseBytes', 'stateMachineName', 'httpApi',
 ]);
 
 /** Reads the `arazzo` context object, then the flat overrides (`-c document=…`, `-c overlay=none`, `-c serverUrl.<name>=…`). */

@@ -16,6 +16,12 @@ export interface CompileOptions {
   failureEnds?: Record<string, string[]>;
   /** Per stepId: where the step runner puts a key derived from the execution, so a retried call is not repeated remotely. @default {} */
   idempotency?: Record<string, IdempotencyPlan>;
+  /**
+   * Steps whose request acts on each call although its method does not say so (POST and PATCH always count).
+   * After an ambiguous failure (reset after sending, timeout, 500/502/504) such a step is retried only when
+   * `idempotency` gives it a key; otherwise the run ends with Arazzo.MayHaveTakenEffect. @default []
+   */
+  nonIdempotentSteps?: string[];
   /** Waits on loop-backs. @default DEFAULT_WAIT_POLICY */
   waitPolicy?: WaitPolicy;
   /** Per stepId (the step that loops back) overrides of `waitPolicy`. @default {} */
@@ -26,6 +32,11 @@ export interface CompileOptions {
   loopLimit?: { maxIterations?: number; maxTotalWaitSeconds?: number };
   /** HTTP timeout of one API call. @default 10000 */
   requestTimeoutMs?: number;
+  /**
+   * The most bytes of one response body the step runner reads (after decoding); a larger answer fails the step
+   * (Arazzo.ResponseTooLarge in the cause). Between 1 KiB and 64 MiB. @default DEFAULT_MAX_RESPONSE_BYTES (10 MiB)
+   */
+  maxResponseBytes?: number;
   /** The step runner's ARN (or a substitution placeholder) in each Task. @default STEP_RUNNER_PLACEHOLDER */
   functionArn?: string;
 }

@@ -16,7 +16,7 @@ import { MAX_STATE_NAME_LENGTH } from './asl.ts';
 import type { CompileOptions } from './compile-options.ts';
 import { planStep } from './plan-step.ts';
 import { resolveCompileOptions } from './resolve-options.ts';
-import { Errors, initialRunState, Route, type PlannedAction, type RunState, type StepPlan } from './step-plan.ts';
+import { Errors, initialRunState, repeatIsUnsafe, Route, type PlannedAction, type RunState, type StepPlan } from './step-plan.ts';
 
 export interface CompiledWorkflow {
   workflowId: string;
@@ -55,7 +55,10 @@ const SECRET_RETRY: AslRetrier = {
   JitterStrategy: 'FULL',
 };
 
-/** A step runner that ran out of time is tried once more: its calls are idempotent where the deployment says so. */
+/**
+ * A step runner that ran out of time is tried once more, except for a non-idempotent request without an
+ * idempotency key: it may have been sent, and sending it again could act twice.
+ */
 const TIMEOUT_RETRY: AslRetrier = { ErrorEquals: ['Sandbox.Timedout', 'States.Timeout'], IntervalSeconds: 5, MaxAttempts: 1 };
 
 /** The step runner's own budget (HTTP timeout) plus its secret look-up and cold start. */
@@ -70,6 +73,7 @@ const FAIL_STATES = {
   [Route.stepFailed]: { name: 'StepFailed', error: Errors.stepFailed },
   [Route.loopLimitExceeded]: { name: 'LoopLimitExceeded', error: Errors.loopLimitExceeded },
   [Route.invalidInputs]: { name: 'InvalidInputs', error: Errors.invalidInputs },
+  [Route.mayHaveTakenEffect]: { name: 'MayHaveTakenEffect', error: Errors.mayHaveTakenEffect },
 } as const;
 
 export function compileWorkflow(loaded: LoadedArazzo, options: CompileOptions = {}): CompiledWorkflow {
@@ -102,6 +106,7 @@ export function compileWorkflow(loaded: LoadedArazzo, options: CompileOptions = 
 
   const loopTargets = new Set<string>();
   const endStates = new Map<string, AslState>();
+  const usedFailStates = new Set<string>([Route.stepFailed]);
   for (const plan of plans) {
     const next = plans[plan.index + 1]?.stepId ?? SUCCEEDED_STATE;
     const rules: AslChoiceRule[] = [];
@@ -114,8 +119,15 @@ export function compileWorkflow(loaded: LoadedArazzo, options: CompileOptions = 
     }
     loopTargets.add(plan.stepId);
     rule(Route.transientRetry, waitState(plan.stepId), 'transient failure: wait, then call again');
-    for (const route of [Route.stepFailed, Route.loopLimitExceeded, ...(plan.index === 0 ? [Route.invalidInputs] : [])]) {
+    const unsafeRepeat = repeatIsUnsafe(plan);
+    for (const route of [
+      Route.stepFailed,
+      Route.loopLimitExceeded,
+      ...(plan.index === 0 ? [Route.invalidInputs] : []),
+      ...(unsafeRepeat ? [Route.mayHaveTakenEffect] : []),
+    ]) {
       rule(route, FAIL_STATES[route].name, route);
+      usedFailStates.add(route);
     }
 
     add(plan.stepId, {
@@ -124,11 +136,11 @@ export function compileWorkflow(loaded: LoadedArazzo, options: CompileOptions = 
       Resource: 'arn:aws:states:::lambda:invoke',
       Parameters: {
         FunctionName: resolved.functionArn,
-        Payload: { plan: JSON.stringify(plan), 'state.$': '$', 'executionId.$': '$$.Execution.Id' },
+        Payload: { plan: JSON.stringify(plan), 'state.$': '$', 'executionId.$': '$$.Execution.Id', 'executionStartTime.$': '$$.Execution.StartTime' },
       },
       OutputPath: '$.Payload',
       TimeoutSeconds: Math.ceil(plan.request.timeoutMs / 1000) + TASK_TIMEOUT_MARGIN_SECONDS,
-      Retry: [LAMBDA_RETRY, SECRET_RETRY, TIMEOUT_RETRY],
+      Retry: [LAMBDA_RETRY, SECRET_RETRY, ...(unsafeRepeat ? [] : [TIMEOUT_RETRY])],
       // Whatever the step runner could not handle still ends in a named error, with what was caught as the cause.
       Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.caught', Next: STEP_RUNNER_ERROR_STATE }],
       Next: afterState(plan.stepId),
@@ -146,8 +158,8 @@ export function compileWorkflow(loaded: LoadedArazzo, options: CompileOptions = 
   }
   for (const [name, state] of endStates) add(name, state);
   add(SUCCEEDED_STATE, { Type: 'Succeed', Comment: 'The workflow outputs.', OutputPath: '$.outputs' });
-  for (const { name, error } of Object.values(FAIL_STATES)) {
-    add(name, { Type: 'Fail', Error: error, CausePath: '$.control.cause' });
+  for (const [route, { name, error }] of Object.entries(FAIL_STATES)) {
+    if (usedFailStates.has(route)) add(name, { Type: 'Fail', Error: error, CausePath: '$.control.cause' });
   }
   // The caught error keeps its own name (Arazzo.SecretMisconfigured, Sandbox.Timedout, a handler bug's type) and
   // Lambda's JSON cause; Step Functions' error output always carries both fields (Cause may be empty).

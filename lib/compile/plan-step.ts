@@ -79,6 +79,8 @@ export function planStep(context: PlanContext, step: Step, index: number): StepP
       parameters: mergeParameters(context, step, where),
       ...(step.requestBody ? { body: { ...step.requestBody } } : {}),
       timeoutMs: options.requestTimeoutMs,
+      maxResponseBytes: options.maxResponseBytes,
+      ...(options.nonIdempotentSteps.includes(step.stepId) ? { nonIdempotent: true } : {}),
     },
     successCriteria: step.successCriteria ?? [],
     outputs: step.outputs ?? {},

@@ -14,18 +14,23 @@ import {
   STEP_RUNNER_PLACEHOLDER,
   type CompileOptions,
 } from './compile-options.ts';
+import { DEFAULT_MAX_RESPONSE_BYTES } from '../runtime/http.ts';
 import type { IdempotencyPlan, TransientRetryPolicy, WaitPolicy } from './step-plan.ts';
+
+const MAX_RESPONSE_BYTES_LIMIT = 64 * 1024 * 1024;
 
 export interface ResolvedCompileOptions {
   serverUrls: Record<string, string>;
   secretInputs: string[];
   failureEnds: Record<string, string[]>;
   idempotency: Record<string, IdempotencyPlan>;
+  nonIdempotentSteps: string[];
   waitPolicy: WaitPolicy;
   stepWaitPolicies: Record<string, WaitPolicy>;
   transientRetry: TransientRetryPolicy;
   loopLimit: { maxIterations: number; maxTotalWaitSeconds: number };
   requestTimeoutMs: number;
+  maxResponseBytes: number;
   functionArn: string;
 }
 
@@ -40,11 +45,13 @@ export function resolveCompileOptions(
     secretInputs: options.secretInputs ?? [],
     failureEnds: options.failureEnds ?? {},
     idempotency: options.idempotency ?? {},
+    nonIdempotentSteps: options.nonIdempotentSteps ?? [],
     waitPolicy: options.waitPolicy ?? DEFAULT_WAIT_POLICY,
     stepWaitPolicies: options.stepWaitPolicies ?? {},
     transientRetry: options.transientRetry ?? DEFAULT_TRANSIENT_RETRY,
     loopLimit: { ...DEFAULT_LOOP_LIMIT, ...options.loopLimit },
     requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
+    maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
     functionArn: options.functionArn ?? STEP_RUNNER_PLACEHOLDER,
   };
   checkAgainstWorkflow(resolved, workflow, where, resolveAction);
@@ -87,6 +94,7 @@ function checkAgainstWorkflow(
     if (!['header', 'query', 'body'].includes(plan.in)) fail(`idempotency.${stepId}.in`, `must be header, query or body, not '${plan.in}'`);
     if (plan.in === 'body' && !plan.name.startsWith('/')) fail(`idempotency.${stepId}.name`, `must be a JSON Pointer such as /clientReference for in: body`);
   }
+  for (const stepId of options.nonIdempotentSteps) knownStep('nonIdempotentSteps', stepId);
   for (const stepId of Object.keys(options.stepWaitPolicies)) knownStep(`stepWaitPolicies.${stepId}`, stepId);
   for (const [field, policy] of [['waitPolicy', options.waitPolicy], ...Object.entries(options.stepWaitPolicies).map(([k, v]) => [`stepWaitPolicies.${k}`, v] as const)] as const) {
     checkWaitPolicy(field, policy, fail);
@@ -105,6 +113,11 @@ function checkAgainstWorkflow(
   }
   if (!Number.isInteger(options.requestTimeoutMs) || options.requestTimeoutMs < 100 || options.requestTimeoutMs > 60_000) {
     fail('requestTimeoutMs', 'must be whole milliseconds between 100 and 60000');
+  }
+  const { maxResponseBytes } = options;
+  if (!Number.isInteger(maxResponseBytes) || maxResponseBytes < 1024 || maxResponseBytes > MAX_RESPONSE_BYTES_LIMIT) {
+    // The step runner has 256 MB; a parsed body takes several times its size.
+    fail('maxResponseBytes', `must be whole bytes between 1024 and ${MAX_RESPONSE_BYTES_LIMIT} (64 MiB)`);
   }
 }
 

@@ -26,6 +26,8 @@ export const Route = {
   loopLimitExceeded: 'loopLimitExceeded',
   /** Fails the run with `Errors.invalidInputs`. */
   invalidInputs: 'invalidInputs',
+  /** A non-idempotent request without an idempotency key failed ambiguously: fails the run with `Errors.mayHaveTakenEffect`. */
+  mayHaveTakenEffect: 'mayHaveTakenEffect',
 } as const;
 
 /** Error names of the Fail states the compiler adds (failure `end` actions use the action's own name). */
@@ -39,6 +41,8 @@ export const Errors = {
   secretMisconfigured: 'Arazzo.SecretMisconfigured',
   /** Thrown by the step runner for a plan its deployment did not compile in, or a request to an origin it did not; never retried. */
   planNotDeployed: 'Arazzo.PlanNotDeployed',
+  /** A request that may have acted (reset after sending, timeout, 500/502/504) and may not be repeated safely. */
+  mayHaveTakenEffect: 'Arazzo.MayHaveTakenEffect',
 } as const;
 
 export interface PlannedAction {
@@ -115,6 +119,10 @@ export interface StepPlan {
       replacements?: Array<{ target: string; value: unknown }>;
     };
     timeoutMs: number;
+    /** The most response body bytes read; a larger answer fails the step. Absent in older plans: the runner's default. */
+    maxResponseBytes?: number;
+    /** The deployment marks this request as not idempotent whatever its method (POST and PATCH always are). */
+    nonIdempotent?: boolean;
   };
   successCriteria: Criterion[];
   outputs: Record<string, string>;
@@ -184,6 +192,25 @@ export interface StepRunnerEvent {
   state: RunState;
   /** `$$.Execution.Id`: the idempotency key is derived from it, so every retry of the run reuses it. */
   executionId: string;
+  /**
+   * `$$.Execution.StartTime`, recorded once when the execution starts: with the id, it keeps the key unique per
+   * run even when an execution name is used again later.
+   */
+  executionStartTime?: string;
+}
+
+/**
+ * Whether repeating the step's request could act twice (charge twice, create two jobs): POST and PATCH, or any
+ * request the deployment marks so. Such a request is repeated after an ambiguous failure only with an idempotency key.
+ */
+export function isNonIdempotent(plan: Pick<StepPlan, 'request'>): boolean {
+  const method = plan.request.method.toUpperCase();
+  return plan.request.nonIdempotent === true || method === 'POST' || method === 'PATCH';
+}
+
+/** A non-idempotent request with no idempotency key: an ambiguous failure ends the run instead of a retry. */
+export function repeatIsUnsafe(plan: Pick<StepPlan, 'request' | 'idempotency'>): boolean {
+  return isNonIdempotent(plan) && plan.idempotency === undefined;
 }
 
 /** The step runner returns the next state; the Task's OutputPath selects it. */

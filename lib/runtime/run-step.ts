@@ -12,6 +12,7 @@ import { evaluateExpression, type ExpressionContext } from '../arazzo/expression
 import { validateInputs } from '../arazzo/inputs.ts';
 import {
   PLAN_VERSION,
+  repeatIsUnsafe,
   Route,
   type RunControl,
   type RunState,
@@ -21,7 +22,7 @@ import {
 import type { DeployedPlans } from '../compile/plan-digests.ts';
 import { chooseRoute, type RouteChoice, type StepCounters, type StepOutcome } from './choose-route.ts';
 import { checkDeployedOrigin, checkDeployedPlan } from './deployed-plan.ts';
-import { callApi, describeOutcome, transientKind, type HttpOutcome } from './http.ts';
+import { callApi, DEFAULT_MAX_RESPONSE_BYTES, describeOutcome, mayHaveActed, transientKind, type HttpOutcome, type Refusal } from './http.ts';
 import { idempotencyKey } from './idempotency.ts';
 import { takeRoute, type RouteTaken } from './loop-control.ts';
 import { createRedactor } from './redact.ts';
@@ -135,8 +136,8 @@ async function callAndRoute(
   counters: StepCounters,
   deps: StepRunnerDeps,
   now: () => number,
-): Promise<{ state: RunState; trouble?: { transient: string; detail: string } }> {
-  const key = plan.idempotency === undefined ? undefined : idempotencyKey(event.executionId, plan.stepId);
+): Promise<{ state: RunState; trouble?: Trouble }> {
+  const key = plan.idempotency === undefined ? undefined : idempotencyKey(event.executionId, plan.stepId, event.executionStartTime);
   const built = buildRequest(plan, context, key);
   if (!built.ok) {
     const route = fail(Route.stepFailed, state.control, `step ${plan.stepId} cannot build its request: ${built.problem}`);
@@ -144,7 +145,16 @@ async function callAndRoute(
   }
 
   loggingRefusal(deps, () => checkDeployedOrigin(built.http.url, deps.deployed));
-  const outcome = await callApi(built.http, plan.request.timeoutMs, deps.fetch);
+  const outcome = await callApi(
+    built.http,
+    { timeoutMs: plan.request.timeoutMs, maxResponseBytes: plan.request.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES },
+    deps.fetch,
+  );
+  if (outcome.kind === 'refused') {
+    // Not an answer the document gets to judge: the step fails, whatever its actions say.
+    const route = fail(Route.stepFailed, state.control, `step ${plan.stepId}: ${describeOutcome(outcome)}`);
+    return { state: finish(state, plan, { route, statusCode: outcome.status }), trouble: { refused: outcome.refusal, detail: outcome.detail } };
+  }
   const responseContext: ExpressionContext = {
     ...context,
     url: built.http.url,
@@ -157,6 +167,13 @@ async function callAndRoute(
   const statusCode = outcome.kind === 'response' ? outcome.status : null;
   const transient = transientKind(outcome);
   const trouble = transient === undefined ? undefined : { transient, detail: describeOutcome(outcome) };
+  if (transient !== undefined && repeatIsUnsafe(plan) && mayHaveActed(outcome)) {
+    // Checked before the document's actions: a retry or a goto back would send it again all the same.
+    const message =
+      `step ${plan.stepId}: ${plan.request.method} ${plan.request.url} may have taken effect (${describeOutcome(outcome)}), so it is not sent again: ` +
+      `the step has no idempotency key. Check the remote side before running again; if the API accepts a key, set the deployment option idempotency.${plan.stepId}`;
+    return { state: finish(state, plan, { route: fail(Route.mayHaveTakenEffect, state.control, message), statusCode }), trouble };
+  }
 
   let stepOutcome: StepOutcome;
   let choice: RouteChoice;
@@ -184,7 +201,7 @@ async function callAndRoute(
 function judge(plan: StepPlan, outcome: HttpOutcome, context: ExpressionContext): StepOutcome {
   const transient = transientKind(outcome);
   const described = describeOutcome(outcome);
-  if (transient !== undefined || outcome.kind === 'no-response') {
+  if (transient !== undefined || outcome.kind !== 'response') {
     return { success: false, transient, described, criteriaFailed: false };
   }
   const is2xx = outcome.status >= 200 && outcome.status <= 299;
@@ -267,10 +284,13 @@ function cause(
   return brief.length <= MAX_CAUSE_LENGTH ? brief : JSON.stringify({ message: message.slice(0, 30_000), step: stepId, statusCode });
 }
 
+/** What went wrong with the call, for the log: transient trouble, or an answer the runner refused. */
+type Trouble = { transient: string; detail: string } | { refused: Refusal; detail: string };
+
 function logEntry(
   plan: StepPlan,
   state: RunState,
-  details: { statusCode: number | null; attempt: number; durationMs: number; transient?: string; detail?: string },
+  details: { statusCode: number | null; attempt: number; durationMs: number; transient?: string; refused?: Refusal; detail?: string },
 ): Record<string, unknown> {
   const { route, waitSeconds, iterations, cause: causeText } = state.control;
   const failed = causeText !== '';
@@ -286,6 +306,7 @@ function logEntry(
     iterations,
     durationMs: Math.max(0, Math.round(details.durationMs)),
     ...(details.transient !== undefined ? { transient: details.transient, detail: details.detail } : {}),
+    ...(details.refused !== undefined ? { refused: details.refused, detail: details.detail } : {}),
   };
 }
 
