@@ -3,7 +3,7 @@
  * chosen so that the rule, and only the rule, decides the answer.
  */
 import { describe, expect, it } from 'vitest';
-import { evaluateCriterion } from '../../lib/arazzo/criteria.ts';
+import { checkCriterion, evaluateCriterion } from '../../lib/arazzo/criteria.ts';
 import type { ExpressionContext } from '../../lib/arazzo/expressions.ts';
 
 const context: ExpressionContext = {
@@ -88,5 +88,60 @@ describe('indexing and properties', () => {
     expect(holds("$inputs.tags['length'] == 2")).toBe(false);
     expect(holds('$inputs.owner.constructor == null')).toBe(false);
     expect(holds('$inputs.owner.toString != null')).toBe(false);
+  });
+});
+
+describe('regex criteria', () => {
+  const regex = (condition: string, contextExpression: string, values: ExpressionContext = context) =>
+    evaluateCriterion({ condition, context: contextExpression, type: 'regex' }, values);
+
+  it('match a number or boolean context as its text, and never an object or a missing value', () => {
+    expect(regex('^2\\d\\d$', '$statusCode')).toBe(true);
+    expect(regex('^true$', '$inputs.flag')).toBe(true);
+    expect(regex('.*', '$inputs.owner')).toBe(false);
+    expect(regex('.*', '$inputs.absent')).toBe(false);
+  });
+
+  it('that do not compile throw at run time, naming the pattern', () => {
+    expect(() => regex('(unclosed', '$statusCode')).toThrow('"(unclosed" is not a valid regular expression (ECMA-262)');
+  });
+
+  it('without a context are refused at synth, suggesting $statusCode; jsonpath ones suggest $response.body', () => {
+    expect(checkCriterion({ condition: '^2', type: 'regex' })).toBe(
+      'context: a regex criterion needs a context (the value the condition applies to), e.g. context: $statusCode',
+    );
+    expect(checkCriterion({ condition: '$.a', type: 'jsonpath' })).toBe(
+      'context: a jsonpath criterion needs a context (the value the condition applies to), e.g. context: $response.body',
+    );
+  });
+});
+
+describe('jsonpath criteria', () => {
+  const jsonpath = (condition: string, values: ExpressionContext = context) =>
+    evaluateCriterion({ condition, context: '$response.body', type: 'jsonpath' }, values);
+
+  it('read a filter, a longer query and a bare logical expression, around surrounding blanks', () => {
+    expect(jsonpath("  $[?@.meta.name == 'ada']  ")).toBe(true);
+    expect(jsonpath("$[?@.meta.name == 'ada'].items[?@ == 2]")).toBe(true);
+    expect(jsonpath("$[?@.meta.name == 'ada'].items[?@ == 9]")).toBe(false);
+    expect(jsonpath("$[?@.meta.id == 7, ?@.meta.id == 8]")).toBe(true);
+    expect(jsonpath('$.items[1]')).toBe(true);
+    expect(jsonpath('$.meta.id == 7 || $.meta.id == 8')).toBe(true);
+    expect(jsonpath('$.meta.id == 8')).toBe(false);
+  });
+
+  it('are false on a missing context, and refused, with the forms to use, when they do not parse', () => {
+    expect(evaluateCriterion({ condition: '$[?@.a]', context: '$response.body#/absent', type: 'jsonpath' }, context)).toBe(false);
+    expect(checkCriterion({ condition: '$[?@.a ==]', context: '$response.body', type: 'jsonpath' })).toMatch(
+      /^condition: "\$\[\?@\.a ==\]" is not JSONPath this compiler can evaluate \(.+\)\. Write an RFC 9535 query such as \$\[\?@\.status == 'done'\] \(true when it selects something\), or a filter expression over the context such as \$\.status == 'done' \|\| \$\.status == 'failed'$/,
+    );
+  });
+});
+
+describe('criterion types', () => {
+  it('name a language they do not know', () => {
+    expect(checkCriterion({ condition: '$', context: '$response.body', type: 'jmespath' } as never)).toBe(
+      'type: type must be simple, regex, jsonpath or xpath, not "jmespath"',
+    );
   });
 });
