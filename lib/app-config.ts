@@ -2,6 +2,7 @@
  * The deployment configuration of the CDK app: cdk.json context key `arazzo`, overridable per command
  * (`cdk synth -c overlay=none`, `-c document=...`). Checked here so a typo fails synth with the key's name.
  */
+import { appConfigProblems } from './app-config-schema.ts';
 import type { CompileOptions } from './compile/compile-options.ts';
 import type { ArazzoWorkflowStackProps } from './arazzo-workflow-stack.ts';
 
@@ -18,11 +19,6 @@ export interface ArazzoAppConfig extends Omit<CompileOptions, 'functionArn'> {
   httpApi?: ArazzoWorkflowStackProps['httpApi'];
 }
 
-const KNOWN_KEYS = new Set([
-  'stackName', 'document', 'overlay', 'allowRoots', 'workflowId', 'serverUrls', 'secretInputs', 'existingSecret', 'failureEnds',
-  'idempotency', 'nonIdempotentSteps', 'waitPolicy', 'stepWaitPolicies', 'transientRetry', 'loopLimit', 'requestTimeoutMs', 'maxResponseBytes', 'stateMachineName', 'httpApi',
-]);
-
 /** Reads the `arazzo` context object, then the flat overrides (`-c document=…`, `-c overlay=none`, `-c serverUrl.<name>=…`). */
 export function readAppConfig(getContext: (key: string) => unknown): ArazzoAppConfig {
   const base = getContext('arazzo');
@@ -30,9 +26,8 @@ export function readAppConfig(getContext: (key: string) => unknown): ArazzoAppCo
     throw new Error('cdk.json: context.arazzo must be an object with at least "document" (path of the Arazzo document)');
   }
   const config = { ...(base as Record<string, unknown>) };
-  for (const key of Object.keys(config)) {
-    if (!KNOWN_KEYS.has(key)) throw new Error(`cdk.json: context.arazzo.${key} is not a known setting; known: ${[...KNOWN_KEYS].join(', ')}`);
-  }
+  const problems = appConfigProblems(config);
+  if (problems.length > 0) throw new Error(problems.join('\n'));
   for (const key of ['document', 'overlay', 'workflowId', 'existingSecret', 'stackName']) {
     const override = getContext(key);
     if (typeof override === 'string') config[key] = override;

@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -19,6 +19,7 @@ import type { AslDefinition } from './compile/asl.ts';
 import { STEP_RUNNER_PLACEHOLDER, type CompileOptions } from './compile/compile-options.ts';
 import { compileWorkflow } from './compile/compile-workflow.ts';
 import { deployedPlans, deployedPlansDefine } from './compile/plan-digests.ts';
+import { contentHash } from './content-hash.ts';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -44,6 +45,19 @@ export interface ArazzoWorkflowProps extends Omit<CompileOptions, 'functionArn'>
   /** Retention of the state machine and step runner logs. @default one month */
   readonly logRetention?: logs.RetentionDays;
 }
+
+const STEP_RUNNER_BUNDLING = {
+  minify: true,
+  sourceMap: false,
+  target: 'node22',
+  format: nodejs.OutputFormat.ESM,
+  // esbuild's ESM output needs `require` for the few CommonJS dependencies.
+  banner: "import { createRequire as __arazzoCreateRequire } from 'module'; const require = __arazzoCreateRequire(import.meta.url);",
+  externalModules: ['@aws-sdk/*'],
+  logLevel: nodejs.LogLevel.WARNING,
+} satisfies nodejs.BundlingOptions;
+/** Everything the step-runner bundle is built from: its code, what it imports, the dependency versions (esbuild's too). */
+const STEP_RUNNER_SOURCES = ['lambdas', 'lib', 'package-lock.json', 'tsconfig.json'];
 
 export class ArazzoWorkflow extends Construct {
   public readonly stateMachine: sfn.StateMachine;
@@ -97,6 +111,7 @@ export class ArazzoWorkflow extends Construct {
       description: 'Arazzo step runner: write its own logs and traces, read its one secret.',
     });
     functionLogs.grantWrite(role);
+    const planDefine = deployedPlansDefine(deployedPlans(stepRunnerDefinitions));
     this.stepRunner = new nodejs.NodejsFunction(this, 'StepRunner', {
       entry: path.join(projectRoot, 'lambdas/step-runner/handler.ts'),
       handler: 'handler',
@@ -114,17 +129,16 @@ export class ArazzoWorkflow extends Construct {
         ...(this.secret ? { SECRET_ARN: this.secret.secretArn } : {}),
         SECRET_CACHE_TTL_SECONDS: String((props.secretCacheTtl ?? Duration.minutes(5)).toSeconds()),
       },
+      // Found from the project, not the working directory, so the app synthesizes from anywhere.
+      projectRoot,
+      depsLockFilePath: path.join(projectRoot, 'package-lock.json'),
       bundling: {
-        minify: true,
-        sourceMap: false,
-        target: 'node22',
-        format: nodejs.OutputFormat.ESM,
-        // esbuild's ESM output needs `require` for the few CommonJS dependencies.
-        banner: "import { createRequire as __arazzoCreateRequire } from 'module'; const require = __arazzoCreateRequire(import.meta.url);",
+        // Hashed from what the bundle is built from, not its output: a synth into a cdk.out that already has
+        // this asset skips esbuild.
+        assetHash: contentHash(projectRoot, STEP_RUNNER_SOURCES, JSON.stringify({ ...STEP_RUNNER_BUNDLING, define: planDefine })),
+        ...STEP_RUNNER_BUNDLING,
         // The only plans (and origins) this function will run: an invoke with any other plan is refused.
-        define: deployedPlansDefine(deployedPlans(stepRunnerDefinitions)),
-        externalModules: ['@aws-sdk/*'],
-        logLevel: nodejs.LogLevel.WARNING,
+        define: planDefine,
       },
     });
     this.secret?.grantRead(this.stepRunner);
@@ -134,7 +148,13 @@ export class ArazzoWorkflow extends Construct {
       reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support only Resource "*"; log writes are scoped to the function log group streams.',
     });
 
-    this.logGroup = new logs.LogGroup(this, 'StateMachineLogs', { retention, removalPolicy: RemovalPolicy.DESTROY });
+    this.logGroup = new logs.LogGroup(this, 'StateMachineLogs', {
+      // Under /aws/vendedlogs/ the log delivery needs no per-group entry in the account's CloudWatch Logs resource
+      // policy, whose 5,120 characters would otherwise run out after a few dozen state machines.
+      logGroupName: `/aws/vendedlogs/states/${Names.uniqueResourceName(this, { maxLength: 400 })}`,
+      retention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName: props.stateMachineName,
       stateMachineType: sfn.StateMachineType.STANDARD,

@@ -2,7 +2,7 @@
  * Synthesizes the CDK app in-process and takes the state machine definition out of the template:
  * the local runner executes exactly what `cdk deploy` would deploy, not a copy compiled separately.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -11,6 +11,7 @@ import { stackPropsFromConfig, type ArazzoAppConfig } from '../lib/app-config.ts
 import { ArazzoWorkflowStack } from '../lib/arazzo-workflow-stack.ts';
 import type { JsonSchema } from '../lib/arazzo/types.ts';
 import type { AslDefinition } from '../lib/compile/asl.ts';
+import { projectRoot } from './workflow-cache.ts';
 
 /** What a local Task override stands in for; it appears in the Task's FunctionName parameter. */
 export const LOCAL_STEP_RUNNER_ARN = 'arn:aws:lambda:local:000000000000:function:arazzo-step-runner:1';
@@ -38,7 +39,10 @@ export function synthesizeWorkflow(config: ArazzoAppConfig, keepIn?: string): Sy
   const validation = process.env.CDK_VALIDATION;
   process.env.CDK_VALIDATION = 'false';
   try {
-    const app = new App({ outdir });
+    // The feature flags `cdk deploy` synthesizes with (cdk.json). No bundling unless the bundle is kept: a local run
+    // runs the step runner in-process.
+    const cdkJson = JSON.parse(readFileSync(path.join(projectRoot, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
+    const app = new App({ outdir, context: { ...cdkJson.context, ...(keepIn ? {} : { 'aws:cdk:bundling-stacks': [] }) } });
     const stack = new ArazzoWorkflowStack(app, config.stackName, stackPropsFromConfig(config));
     const template = Template.fromStack(stack);
     const machines = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));

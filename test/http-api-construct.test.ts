@@ -187,8 +187,26 @@ describe('ArazzoHttpApi', () => {
     expect(template.findResources('AWS::IAM::Role', { Properties: { ManagedPolicyArns: Match.anyValue() } })).not.toHaveProperty(roleId);
   });
 
+  it('writes no account-wide setting and no stage logs by default, and traces with X-Ray', () => {
+    const { template, http } = synth();
+    template.resourceCountIs('AWS::ApiGateway::Account', 0);
+    template.resourceCountIs('AWS::Logs::LogGroup', 0);
+    expect(http.accessLogGroup).toBeUndefined();
+    const stage = only(template, 'AWS::ApiGateway::Stage').Properties;
+    expect(stage.AccessLogSetting).toBeUndefined();
+    expect(stage.MethodSettings).toEqual([expect.objectContaining({ LoggingLevel: 'OFF', DataTraceEnabled: false })]);
+    expect(stage.TracingEnabled).toBe(true);
+  });
+
+  it('sets the account-wide CloudWatch role only when asked, and then logs the stage', () => {
+    const { template } = synth({ cloudWatchRole: true });
+    template.resourceCountIs('AWS::ApiGateway::Account', 1);
+    expect(only(template, 'AWS::ApiGateway::Stage').Properties.AccessLogSetting).toBeDefined();
+  });
+
   it('logs access as JSON without bodies or secrets, execution errors without data tracing, and traces with X-Ray', () => {
-    const { template } = synth();
+    const { template } = synth({ logging: true });
+    template.resourceCountIs('AWS::ApiGateway::Account', 0);
     const stage = only(template, 'AWS::ApiGateway::Stage').Properties;
     expect(stage.StageName).toBe('v1');
     expect(stage.TracingEnabled).toBe(true);

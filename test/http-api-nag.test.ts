@@ -57,7 +57,8 @@ describe('cdk-nag AwsSolutions on the HTTP API', () => {
   it.each([
     ['with the defaults', {}],
     ['with a usage plan and a web ACL', { usagePlan: {}, webAclArn: 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/w/1' }],
-    ['without the account CloudWatch role', { cloudWatchRole: false }],
+    ['with the account CloudWatch role', { cloudWatchRole: true }],
+    ['with logging on an account that has the role', { logging: true }],
   ])('reports nothing unacknowledged %s', (_, props) => {
     const findings = nagFindings(props);
     expect(findings.filter((finding) => finding.path.startsWith('NagStack/Http/'))).toEqual([]);

@@ -9,6 +9,9 @@ import { runCli } from './support/cli.ts';
 import { fixture } from './support/compile-fixture.ts';
 import { reply, startTestServer, type TestServer } from './support/http-server.ts';
 
+// Each test file synthesizes into its own cache, so the runs here do not depend on what other files cached.
+process.env.ARAZZO_SFN_CACHE_DIR = mkdtempSync(path.join(tmpdir(), 'arazzo-cli-cache-'));
+
 describe('npm start', () => {
   it('runs the Civitai workflow on the bundled simulator and prints only the outputs on stdout', async () => {
     const result = await runCli('local/run.ts', ['--fast', '--prompt', "a fox's den, \"at night\"", '--quantity', '3']);
@@ -35,6 +38,39 @@ describe('npm start', () => {
     const secret = await runCli('local/run.ts', ['--fast', '--api-key', 'x']);
     expect(secret.code).toBe(2);
     expect(secret.stderr).toMatch(/--api-key is not an input of this workflow \(apiKey is secret: it comes from the secret store/);
+  });
+
+  it('refuses a --server name the document does not have before synthesizing anything, listing the names there are', async () => {
+    const result = await runCli('local/run.ts', ['--server', 'civitai=http://127.0.0.1:4010']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--server civitai=…: the document has no source description 'civitai'; source descriptions: civitaiOrchestrationApi/);
+    expect(result.stderr).not.toMatch(/Synthesizing|Running/);
+  });
+
+  it('--help lists the source descriptions --server takes and the inputs, with the secret one named as such', async () => {
+    const result = await runCli('local/run.ts', ['--help']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/source descriptions \(--server <name>=<url>\):\n +civitaiOrchestrationApi +https:\/\/orchestration\.civitai\.com/);
+    expect(result.stderr).toMatch(/--prompt <string> \(required\)/);
+    expect(result.stderr).toMatch(/--quantity <integer>/);
+    expect(result.stderr).toMatch(/apiKey \(secret: --secret-env apiKey=<ENV_VAR>\)/);
+  });
+
+  it('never asks for CIVITAI_API_KEY, and never sends it, when --server is on this machine', async () => {
+    const realKey = 'real-key-4f3e2d1c';
+    const server = await startTestServer((_request, response) => reply(response, 401, { error: 'unknown token' }));
+    try {
+      const result = await runCli('local/run.ts', ['--server', `civitaiOrchestrationApi=${server.baseUrl}`, '--quiet'], { CIVITAI_API_KEY: realKey });
+      expect(result.stderr).not.toMatch(/CIVITAI_API_KEY/);
+      expect(result.stderr).toMatch(/FAILED with Arazzo\.StepFailed/);
+      expect(server.received.length).toBeGreaterThan(0);
+      expect(server.received.map((r) => r.headers.authorization)).toEqual(server.received.map(() => 'Bearer local-simulator-key'));
+      const without = await runCli('local/run.ts', ['--server', `civitaiOrchestrationApi=${server.baseUrl}`, '--quiet'], { CIVITAI_API_KEY: '' });
+      expect(without.stderr).not.toMatch(/CIVITAI_API_KEY/);
+      expect(without.code).toBe(1);
+    } finally {
+      await server.close();
+    }
   });
 
   it('--live without CIVITAI_API_KEY says what to set', async () => {
@@ -71,16 +107,21 @@ describe('npm start', () => {
       const dir = mkdtempSync(path.join(tmpdir(), 'arazzo-cli-'));
       const inputFile = path.join(dir, 'inputs.json');
       const eventsFile = path.join(dir, 'events.json');
-      writeFileSync(inputFile, JSON.stringify({ token, item: 'teapot', count: 2 }));
-      const result = await runCli('local/run.ts', [
-        '--document', fixture('shop-order.arazzo.yml'),
-        '--workflow', 'place-order',
-        '--input', inputFile,
-        '--server', `shop=${server.baseUrl}`,
-        '--secret', 'token',
-        '--fast',
-        '--events', eventsFile,
-      ]);
+      writeFileSync(inputFile, JSON.stringify({ item: 'teapot' }));
+      const result = await runCli(
+        'local/run.ts',
+        [
+          fixture('shop-order.arazzo.yml'),
+          '--workflow', 'place-order',
+          '--input', inputFile,
+          '--input', 'count=2',
+          '--server', `shop=${server.baseUrl}`,
+          '--secret-env', 'token=SHOP_TOKEN',
+          '--fast',
+          '--events', eventsFile,
+        ],
+        { SHOP_TOKEN: token },
+      );
       expect(result.code, result.stderr).toBe(0);
       expect(JSON.parse(result.stdout)).toEqual({ orderId: 'o-1', state: 'shipped', total: 42 });
       expect(polls).toBe(3);
@@ -88,6 +129,12 @@ describe('npm start', () => {
       expect(JSON.parse(events).length).toBeGreaterThan(10);
       expect(events + result.stdout + result.stderr).not.toContain(token);
       expect(JSON.parse(server.received[0]!.body)).toEqual({ item: 'teapot', count: 2 });
+    });
+
+    it('names the environment variable when a --secret-env one is not set, before synthesizing', async () => {
+      const result = await runCli('local/run.ts', [fixture('shop-order.arazzo.yml'), '--server', `shop=${server.baseUrl}`, '--secret-env', 'token=NO_SUCH_VARIABLE_42', '--input', 'item=x']);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/--secret-env token=NO_SUCH_VARIABLE_42: the environment variable NO_SUCH_VARIABLE_42 is not set/);
     });
   });
 });

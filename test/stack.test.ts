@@ -7,7 +7,8 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AslDefinition } from '../lib/compile/asl.ts';
 import { validateAsl } from './support/compile-fixture.ts';
-import { synthShippedStack } from './support/civitai-stack.ts';
+import { readAppConfig, stackPropsFromConfig } from '../lib/app-config.ts';
+import { shippedConfig, synthShippedStack } from './support/civitai-stack.ts';
 
 /** The definition as deployed: the DefinitionString with the step runner's ARN substituted by CloudFormation. */
 function deployedDefinition(template: Template): AslDefinition {
@@ -78,7 +79,23 @@ describe('the Civitai stack', () => {
     }
   });
 
-  it('outputs the state machine ARN, the console link, the secret name and the HTTP API endpoint', () => {
+  it('changes no account-wide setting by default: no API Gateway CloudWatch role', () => {
+    template.resourceCountIs('AWS::ApiGateway::Account', 0);
+    const withRole = Template.fromStack(synthShippedStack({ httpApi: { cloudWatchRole: true } }, new App()));
+    withRole.resourceCountIs('AWS::ApiGateway::Account', 1);
+  });
+
+  it('logs the state machine to a log group under /aws/vendedlogs/states/', () => {
+    const machine = Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0] as {
+      Properties: { LoggingConfiguration: { Destinations: Array<{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [string, string] } } }> } };
+    };
+    const groupId = machine.Properties.LoggingConfiguration.Destinations[0]!.CloudWatchLogsLogGroup.LogGroupArn['Fn::GetAtt'][0];
+    const group = template.toJSON().Resources[groupId] as { Properties: { LogGroupName: string } };
+    expect(group.Properties.LogGroupName).toMatch(/^\/aws\/vendedlogs\/states\/CivitaiImageGeneration\w+$/);
+  });
+
+  it('outputs the state machine ARN, the console link, the secret name, the region and the REST API endpoint', () => {
+    template.hasOutput('Region', {});
     template.hasOutput('StateMachineArn', {});
     template.hasOutput('ConsoleUrl', {});
     template.hasOutput('SecretName', {});
@@ -97,9 +114,11 @@ describe('the Civitai stack', () => {
     expect(Object.keys(model.Properties.Schema.properties)).toContain('prompt');
   });
 
-  it('imports an existing secret instead of creating one', () => {
+  it('imports an existing secret instead of creating one, from -c existingSecret or kept in cdk.json', () => {
     const imported = Template.fromStack(synthShippedStack({ existingSecret: 'civitai/api-key' }, new App()));
     imported.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    const config = readAppConfig((key) => (key === 'arazzo' ? { ...shippedConfig(), existingSecret: 'civitai/api-key' } : undefined));
+    expect(stackPropsFromConfig(config).existingSecret).toBe('civitai/api-key');
   });
 
   it('applies the overlay by default, and deploys the seed as written when it is switched off', () => {

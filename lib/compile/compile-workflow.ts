@@ -15,7 +15,7 @@ import type { AslChoiceRule, AslDefinition, AslRetrier, AslState } from './asl.t
 import { MAX_STATE_NAME_LENGTH } from './asl.ts';
 import type { CompileOptions } from './compile-options.ts';
 import { planStep } from './plan-step.ts';
-import { resolveCompileOptions } from './resolve-options.ts';
+import { checkServerUrlNames, resolveCompileOptions } from './resolve-options.ts';
 import { Errors, initialRunState, repeatIsUnsafe, Route, type PlannedAction, type RunState, type StepPlan } from './step-plan.ts';
 
 export interface CompiledWorkflow {
@@ -83,6 +83,7 @@ export function compileWorkflow(loaded: LoadedArazzo, options: CompileOptions = 
   const resolved = resolveCompileOptions(options, workflow, where, (item, at) =>
     resolveReusable<SuccessAction>(loaded, item as SuccessAction, at),
   );
+  checkServerUrlNames(resolved.serverUrls, loaded.document.sourceDescriptions.map((s) => s.name), loaded.file);
   const inputSchema = closedSchema(publicInputSchema(workflow.inputs, resolved.secretInputs, `${where} › inputs`));
   const plans = workflow.steps.map((step, index) =>
     planStep({ loaded, workflow, options: resolved, inputSchema, where }, step, index),

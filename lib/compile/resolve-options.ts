@@ -58,6 +58,18 @@ export function resolveCompileOptions(
   return resolved;
 }
 
+/** A base URL for a source the document does not have would be ignored, and the run would call the document's server. */
+export function checkServerUrlNames(serverUrls: Record<string, string>, sourceNames: string[], where: string): void {
+  for (const name of Object.keys(serverUrls)) {
+    if (!sourceNames.includes(name)) {
+      throw new ArazzoDocumentError(
+        `deployment option serverUrls.${name}`,
+        `names source description '${name}', which the document does not have; source descriptions: ${sourceNames.join(', ')} (${where})`,
+      );
+    }
+  }
+}
+
 function checkAgainstWorkflow(
   options: ResolvedCompileOptions,
   workflow: Workflow,

@@ -92,11 +92,20 @@ export interface ArazzoHttpApiProps {
   readonly accessLogRemovalPolicy?: RemovalPolicy;
 
   /**
-   * Create the role API Gateway uses to write execution logs. That setting is one per account and region:
-   * set `false` when the account already has it (another stack manages `AWS::ApiGateway::Account`).
-   * @default true
+   * Create the IAM role API Gateway writes logs with, and make it the account's API Gateway setting
+   * (`AWS::ApiGateway::Account`). That setting is one per account and region: it overwrites whatever another
+   * stack or person set there, and it stays after this stack is deleted. Turns `logging` on.
+   * @default false
    */
   readonly cloudWatchRole?: boolean;
+
+  /**
+   * Access logs (JSON, no bodies) and ERROR-level execution logs of the stage. API Gateway refuses to deploy a
+   * stage that logs unless the account's API Gateway setting names a CloudWatch role: turn this on when it does
+   * (`aws apigateway get-account --query cloudwatchRoleArn`), or set `cloudWatchRole`. Runs are logged by Step
+   * Functions either way. @default - the value of `cloudWatchRole`
+   */
+  readonly logging?: boolean;
 
   /**
    * ARN of a WAFv2 web ACL (scope REGIONAL) to associate with the stage.
@@ -112,7 +121,8 @@ export class ArazzoHttpApi extends Construct {
   public readonly url: string;
   /** `<url>executions`: POST starts a run, GET `<executionsUrl>/<id>` reads one. */
   public readonly executionsUrl: string;
-  public readonly accessLogGroup: logs.LogGroup;
+  /** Present when `logging` is on. */
+  public readonly accessLogGroup?: logs.LogGroup;
   /** The role API Gateway assumes to call Step Functions. */
   public readonly integrationRole: iam.Role;
   public readonly requestValidator: apigateway.RequestValidator;
@@ -139,22 +149,29 @@ export class ArazzoHttpApi extends Construct {
       secretInputs: props.secretInputs,
     });
 
-    this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
-      retention: props.accessLogRetention ?? logs.RetentionDays.ONE_YEAR,
-      removalPolicy: props.accessLogRemovalPolicy ?? RemovalPolicy.RETAIN,
-    });
+    const logging = props.logging ?? props.cloudWatchRole ?? false;
+    this.accessLogGroup = logging
+      ? new logs.LogGroup(this, 'AccessLogs', {
+          retention: props.accessLogRetention ?? logs.RetentionDays.ONE_YEAR,
+          removalPolicy: props.accessLogRemovalPolicy ?? RemovalPolicy.RETAIN,
+        })
+      : undefined;
 
     this.api = new apigateway.RestApi(this, 'Api', {
       restApiName: props.apiName ?? `${Stack.of(this).stackName}-${id}`,
       description: props.description ?? 'Starts and reads runs of a workflow state machine.',
       endpointConfiguration: { types: [props.endpointType ?? apigateway.EndpointType.REGIONAL] },
-      cloudWatchRole: props.cloudWatchRole ?? true,
+      cloudWatchRole: props.cloudWatchRole ?? false,
       deployOptions: {
         stageName,
-        accessLogDestination: new apigateway.LogGroupLogDestination(this.accessLogGroup),
-        accessLogFormat: accessLogFormat(),
-        // ERROR-level execution logs without data tracing: data tracing would log request and response bodies.
-        loggingLevel: apigateway.MethodLoggingLevel.ERROR,
+        ...(this.accessLogGroup
+          ? {
+              accessLogDestination: new apigateway.LogGroupLogDestination(this.accessLogGroup),
+              accessLogFormat: accessLogFormat(),
+              // ERROR-level execution logs without data tracing: data tracing would log request and response bodies.
+              loggingLevel: apigateway.MethodLoggingLevel.ERROR,
+            }
+          : { loggingLevel: apigateway.MethodLoggingLevel.OFF }),
         dataTraceEnabled: false,
         metricsEnabled: true,
         tracingEnabled: true,
@@ -336,6 +353,14 @@ export class ArazzoHttpApi extends Construct {
       id: `AwsSolutions-IAM5[Resource::${nagResourceText(this, `${executionArnPrefix}*`)}]`,
       reason: 'DescribeExecution must reach every execution of this one state machine; execution names are not known in advance.',
     });
+    if (this.accessLogGroup === undefined) {
+      for (const id of ['AwsSolutions-APIG1', 'AwsSolutions-APIG6']) {
+        Validations.of(this.stage).acknowledge({
+          id,
+          reason: 'Stage logging needs the account-wide API Gateway CloudWatch role, which this construct does not set unless asked (cloudWatchRole or logging); runs are logged by Step Functions.',
+        });
+      }
+    }
     const cloudWatchRole = this.api.node.tryFindChild('CloudWatchRole');
     if (cloudWatchRole !== undefined) {
       Validations.of(cloudWatchRole).acknowledge({

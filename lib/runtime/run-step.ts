@@ -75,6 +75,13 @@ export async function runStep(event: StepRunnerEvent, deps: StepRunnerDeps): Pro
     }
   }
 
+  const unaffordable = sideEffectWithoutRoom(plan, state);
+  if (unaffordable !== undefined) {
+    const result = finish(state, plan, { route: fail(Route.stepFailed, state.control, unaffordable), statusCode: null });
+    deps.log(logEntry(plan, result, { statusCode: null, attempt: counters.transient + 1, durationMs: now() - startedAt }));
+    return result;
+  }
+
   const secretValues = plan.secretInputs.length > 0 ? await deps.secrets.get(plan.secretInputs) : {};
   const redactor = createRedactor(Object.values(secretValues));
   const context: ExpressionContext = {
@@ -113,6 +120,29 @@ function loggingRefusal(deps: StepRunnerDeps, check: () => void): void {
  * meaning). Outputs that would take the state past this runner's budget fail the step instead, naming them.
  */
 export const MAX_STATE_BYTES = 200 * 1024;
+
+/** Room a step with side effects needs in the state for what it returns (its outputs are kept twice: steps and lastStep). */
+export const SIDE_EFFECT_RESERVE_BYTES = 16 * 1024;
+
+/**
+ * A call with side effects (anything but GET, HEAD, OPTIONS) is not made when the run could not carry on
+ * after it: a state already near the budget (large inputs) would fail the run just after the API acted.
+ */
+function sideEffectWithoutRoom(plan: StepPlan, state: RunState): string | undefined {
+  if (['GET', 'HEAD', 'OPTIONS'].includes(plan.request.method.toUpperCase())) return undefined;
+  const size = Buffer.byteLength(JSON.stringify(state));
+  if (size + SIDE_EFFECT_RESERVE_BYTES <= MAX_STATE_BYTES) return undefined;
+  const largest = Object.entries(state.inputs)
+    .map(([name, value]) => [name, Buffer.byteLength(JSON.stringify(value) ?? '')] as const)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([name, bytes]) => `${name} (${Math.ceil(bytes / 1024)} KiB)`);
+  return (
+    `step ${plan.stepId} was not called: its ${plan.request.method} has side effects, and the run state is already ${Math.ceil(size / 1024)} KiB, ` +
+    `leaving less than the ${SIDE_EFFECT_RESERVE_BYTES / 1024} KiB it needs under the ${MAX_STATE_BYTES / 1024} KiB budget to record the answer; ` +
+    `largest inputs: ${largest.join(', ') || 'none'}; give the inputs a maxLength or send less`
+  );
+}
 
 function withinStateLimit(next: RunState, previous: RunState, plan: StepPlan): RunState {
   const size = Buffer.byteLength(JSON.stringify(next));

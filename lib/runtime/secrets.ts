@@ -19,7 +19,7 @@ export interface SecretSource {
 }
 
 /** Fixed values, for local runs and tests. */
-export function staticSecretSource(values: Record<string, string>): SecretSource {
+export function staticSecretSource(values: Record<string, unknown>): SecretSource {
   return {
     get: async (names) => pick(values, names, 'the local secret store', 'add it to the local secrets'),
   };
@@ -78,16 +78,9 @@ async function readSecretString(client: SecretsManagerClient, secretArn: string)
   return secretString;
 }
 
-function parseSecretString(text: string, names: string[], secretArn: string): Record<string, string> {
+function parseSecretString(text: string, names: string[], secretArn: string): Record<string, unknown> {
   const parsed = parseJsonObject(text);
-  if (parsed !== undefined) {
-    const values: Record<string, string> = {};
-    for (const [name, value] of Object.entries(parsed)) {
-      if (typeof value === 'string') values[name] = value;
-      else if (typeof value === 'number' || typeof value === 'boolean') values[name] = String(value);
-    }
-    return values;
-  }
+  if (parsed !== undefined) return parsed;
   if (names.length === 1) return { [names[0]]: text };
   throw new SecretError(
     Errors.secretMisconfigured,
@@ -105,12 +98,20 @@ function parseJsonObject(text: string): Record<string, unknown> | undefined {
   }
 }
 
-function pick(values: Record<string, string>, names: string[], where: string, fix: string): Record<string, string> {
+/**
+ * A secret value must be a string: the redactor finds strings, so a number or an object would reach the
+ * request and then the state unrecognised. Such a value is refused, never converted.
+ */
+function pick(values: Record<string, unknown>, names: string[], where: string, fix: string): Record<string, string> {
   const result: Record<string, string> = {};
   for (const name of names) {
-    const value = values[name];
-    if (typeof value !== 'string') {
+    const value = Object.hasOwn(values, name) ? values[name] : undefined;
+    if (value === undefined) {
       throw new SecretError(Errors.secretMisconfigured, `secret input "${name}" is not in ${where}; ${fix.replace('<name>', name)}`);
+    }
+    if (typeof value !== 'string') {
+      const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+      throw new SecretError(Errors.secretMisconfigured, `secret input "${name}" in ${where} is ${kind}, not a string; store it as a JSON string (in quotes)`);
     }
     result[name] = value;
   }

@@ -1,0 +1,83 @@
+/**
+ * `npm run compile -- <document> [--workflow <id>] [--overlay <file>] [--secret <input>]... [--format asl|mermaid]`,
+ * also `npx arazzo-sfn compile <document> …`.
+ * Prints the compiled definition on stdout; a message naming the document path on stderr and exit 1 otherwise.
+ * `--config` takes the deployment settings (secret inputs, failure ends, idempotency, overlay, allowRoots) from cdk.json.
+ * `--allow-root <dir>` lets source descriptions be read from `dir` too (by default only the document's directory tree).
+ */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { readAppConfig } from '../lib/app-config.ts';
+import { loadArazzo } from '../lib/arazzo/load.ts';
+import type { CompileOptions } from '../lib/compile/compile-options.ts';
+import { compileWorkflow } from '../lib/compile/compile-workflow.ts';
+import { aslToMermaid } from '../lib/compile/mermaid.ts';
+import { describeDocument } from '../local/document-help.ts';
+import { projectRoot } from '../local/workflow-cache.ts';
+
+const usage = `usage: npm run compile -- <document.yml> [--workflow <id>] [--overlay <file>] [--secret <input>]... [--allow-root <dir>]... [--config] [--format asl|mermaid]
+       npx arazzo-sfn compile <document.yml> [options]
+Prints the state machine definition (ASL JSON, or a Mermaid flowchart); every problem, with where it is, on stderr.
+  --config   take the deployment settings (secret inputs, failure ends, idempotency, overlay, ...) from cdk.json
+  --help     this text, and with a document, its workflows, source descriptions and inputs`;
+
+export function compileFromCommandLine(argv: string[]): void {
+  try {
+    process.exitCode = main(argv);
+  } catch (error) {
+    process.stderr.write(`compile failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  }
+}
+
+function main(argv: string[]): number {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      workflow: { type: 'string' },
+      overlay: { type: 'string' },
+      secret: { type: 'string', multiple: true },
+      'allow-root': { type: 'string', multiple: true },
+      config: { type: 'boolean' },
+      format: { type: 'string', default: 'asl' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const document = positionals[0];
+  const allowRoots = [...(values['allow-root'] ?? [])];
+  if (values.help) {
+    const overlay = values.overlay && values.overlay !== 'none' ? { overlay: values.overlay } : {};
+    const about = document ? `\n\n${describeDocument(loadArazzo(document, { ...overlay, allowRoots }), values.workflow, values.secret ?? [])}` : '';
+    process.stdout.write(`${usage}${about}\n`);
+    return 0;
+  }
+  if (!document || positionals.length > 1) {
+    process.stderr.write(`${usage}\n`);
+    return 2;
+  }
+  if (values.format !== 'asl' && values.format !== 'mermaid') {
+    process.stderr.write(`--format must be asl or mermaid, not '${values.format}'\n`);
+    return 2;
+  }
+  let options: CompileOptions = {};
+  let overlay = values.overlay;
+  if (values.config) {
+    const cdkJson = JSON.parse(readFileSync(path.join(projectRoot, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
+    const { stackName: _s, document: _d, overlay: configOverlay, allowRoots: configRoots, existingSecret: _e, stateMachineName: _n, httpApi: _h, ...compile } =
+      readAppConfig((key) => cdkJson.context?.[key]);
+    options = compile;
+    overlay ??= configOverlay && path.resolve(projectRoot, configOverlay);
+    allowRoots.push(...(configRoots ?? []).map((root) => path.resolve(projectRoot, root)));
+  }
+  if (values.workflow) options.workflowId = values.workflow;
+  if (values.secret) options.secretInputs = values.secret;
+  const loaded = loadArazzo(document, { ...(overlay && overlay !== 'none' ? { overlay } : {}), allowRoots });
+  const compiled = compileWorkflow(loaded, options);
+  process.stdout.write(
+    values.format === 'mermaid' ? `${aslToMermaid(compiled.definition)}\n` : `${JSON.stringify(compiled.definition, null, 2)}\n`,
+  );
+  return 0;
+}
+

@@ -1,0 +1,49 @@
+/**
+ * Every name in the deployment settings is checked before anything is synthesized: a misspelt key at any depth
+ * of `context.arazzo` (including `httpApi`), a step id in a per-step option, a source description in
+ * `serverUrls`. Each message names the setting and lists the valid names.
+ */
+import { describe, expect, it } from 'vitest';
+import { readAppConfig } from '../lib/app-config.ts';
+import { shippedConfig } from './support/civitai-stack.ts';
+import { civitaiDocument, civitaiOverlay, compileFile } from './support/compile-fixture.ts';
+
+const withSettings = (settings: Record<string, unknown>) => () =>
+  readAppConfig((key) => (key === 'arazzo' ? { ...shippedConfig(), ...settings } : undefined));
+
+describe('cdk.json context.arazzo', () => {
+  it.each([
+    [{ serverUrl: {} }, /context\.arazzo\.serverUrl is not a known setting; known: .*serverUrls/],
+    [{ httpApi: { stagename: 'v2' } }, /context\.arazzo\.httpApi\.stagename is not a known setting; known: .*stageName/],
+    [{ httpApi: { usagePlan: { throtle: { rateLimit: 1 } } } }, /context\.arazzo\.httpApi\.usagePlan\.throtle is not a known setting; known: throttle, quota/],
+    [{ httpApi: { usagePlan: { quota: { limit: 10, period: 'YEAR' } } } }, /httpApi\.usagePlan\.quota\.period must be one of "DAY", "WEEK", "MONTH"/],
+    [{ transientRetry: { maxAttempt: 3 } }, /context\.arazzo\.transientRetry\.maxAttempt is not a known setting; known: maxAttempts, baseSeconds, maxSeconds/],
+    [{ loopLimit: { maxIteration: 10 } }, /context\.arazzo\.loopLimit\.maxIteration is not a known setting; known: maxIterations, maxTotalWaitSeconds/],
+    [{ idempotency: { submitGeneration: { in: 'body', nam: '/externalId' } } }, /idempotency\.submitGeneration\.nam is not a known setting; known: in, name/],
+    [{ requestTimeoutMs: '5000' }, /context\.arazzo\.requestTimeoutMs must be a whole number/],
+  ])('refuses %j, naming the key and the known ones', (settings, message) => {
+    expect(withSettings(settings)).toThrow(message);
+  });
+
+  it('accepts the shipped settings, and existingSecret and the opt-in REST API logging kept in cdk.json', () => {
+    expect(withSettings({ existingSecret: 'civitai/api-key', httpApi: { cloudWatchRole: true, logging: true, usagePlan: { throttle: { rateLimit: 5, burstLimit: 10 } } } })).not.toThrow();
+  });
+});
+
+describe('names in the settings that the workflow must have', () => {
+  const compile = (settings: Record<string, unknown>) => () => compileFile(civitaiDocument, { ...shippedConfig(), ...settings }, civitaiOverlay);
+
+  it.each([
+    ['failureEnds', { failureEnds: { pollWorkflows: ['failed'] } }],
+    ['idempotency', { idempotency: { submit: { in: 'body', name: '/externalId' } } }],
+    ['stepWaitPolicies', { stepWaitPolicies: { poll: { kind: 'fixed', seconds: 5 } } }],
+  ])('refuses an unknown step id in %s, listing the steps', (option, settings) => {
+    expect(compile(settings)).toThrow(new RegExp(`deployment option ${option}\\.\\w+: names step '\\w+', which the workflow does not have; steps: submitGeneration, pollWorkflow, readOutputs`));
+  });
+
+  it('refuses serverUrls for a source description the document does not have, listing the ones it has', () => {
+    expect(compile({ serverUrls: { civitai: 'http://127.0.0.1:4010' } })).toThrow(
+      /deployment option serverUrls\.civitai: names source description 'civitai', which the document does not have; source descriptions: civitaiOrchestrationApi/,
+    );
+  });
+});
