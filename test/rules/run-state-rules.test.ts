@@ -1,12 +1,10 @@
 /**
  * What the step runner writes into the run's state: a cause Step Functions accepts however large the outputs,
- * a complete control block whatever state it was handed, and the secret store's values as text.
+ * and a complete control block whatever state it was handed.
  */
 import { describe, expect, it } from 'vitest';
 import { Route, type RunState } from '../../lib/compile/step-plan.ts';
 import { runStep } from '../../lib/runtime/run-step.ts';
-import { secretsManagerSource } from '../../lib/runtime/secrets.ts';
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { deployedFor } from '../support/deployed.ts';
 import { action, runPlan, stepPlan } from './step-harness.ts';
 
@@ -54,15 +52,6 @@ describe('a state handed to the step runner', () => {
     const fromPartial = await runStep({ plan: text, state: partial, executionId: 'e' }, deps);
     expect(fromPartial.control).toMatchObject({ iterations: 3, totalWaitSeconds: 0, cause: '' });
     expect(fromPartial.inputs).toEqual({ a: 1 });
-  });
-});
-
-describe('a secret stored as a JSON object', () => {
-  it('gives numbers and booleans as text, and refuses other values as missing', async () => {
-    const client = { send: async () => ({ SecretString: JSON.stringify({ pin: 1234, on: true, nested: { a: 1 }, key: 'k' }) }) } as unknown as SecretsManagerClient;
-    const source = secretsManagerSource(client, 'arn:secret', 300);
-    expect(await source.get(['pin', 'on', 'key'])).toEqual({ pin: '1234', on: 'true', key: 'k' });
-    await expect(source.get(['nested'])).rejects.toThrow('secret input "nested" is not in secret arn:secret; add the key "nested" to the secret\'s JSON object');
   });
 });
 
