@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -17,7 +17,9 @@ import { loadArazzo } from './arazzo/load.ts';
 import type { JsonSchema } from './arazzo/types.ts';
 import type { AslDefinition } from './compile/asl.ts';
 import { STEP_RUNNER_PLACEHOLDER, type CompileOptions } from './compile/compile-options.ts';
-import { compileWorkflow } from './compile/compile-workflow.ts';
+import { workflowArnSubstitution } from './compile/child-workflow.ts';
+import { compileWorkflowSet } from './compile/compile-document.ts';
+import type { CompiledWorkflow } from './compile/compile-workflow.ts';
 import { deployedPlans, deployedPlansDefine } from './compile/plan-digests.ts';
 import { contentHash } from './content-hash.ts';
 
@@ -61,6 +63,8 @@ const STEP_RUNNER_SOURCES = ['lambdas', 'lib', 'package-lock.json', 'tsconfig.js
 
 export class ArazzoWorkflow extends Construct {
   public readonly stateMachine: sfn.StateMachine;
+  /** The state machines of the workflows this one runs (workflow steps, goto, dependsOn), by workflow key. */
+  public readonly workflowStateMachines: ReadonlyMap<string, sfn.StateMachine>;
   public readonly stepRunner: nodejs.NodejsFunction;
   /** The version the Task states invoke. */
   public readonly stepRunnerVersion: lambda.IVersion;
@@ -82,7 +86,8 @@ export class ArazzoWorkflow extends Construct {
       allowRoots: (props.allowRoots ?? []).map((root) => path.resolve(projectRoot, root)),
     });
     const { documentPath: _document, overlayPath: _overlay, allowRoots: _roots, ...compileOptions } = props;
-    const compiled = compileWorkflow(loaded, { ...compileOptions, functionArn: STEP_RUNNER_PLACEHOLDER });
+    const compiledSet = compileWorkflowSet(loaded, { ...compileOptions, functionArn: STEP_RUNNER_PLACEHOLDER });
+    const compiled = compiledSet.root;
     this.definition = compiled.definition;
     this.publicInputSchema = compiled.publicInputSchema;
     this.secretInputs = compiled.secretInputs;
@@ -104,7 +109,7 @@ export class ArazzoWorkflow extends Construct {
     }
 
     // Every definition whose Tasks invoke this step runner (a child workflow's definition goes here too).
-    const stepRunnerDefinitions: AslDefinition[] = [compiled.definition];
+    const stepRunnerDefinitions: AslDefinition[] = [compiled.definition, ...compiledSet.children.map((child) => child.definition)];
     const functionLogs = new logs.LogGroup(this, 'StepRunnerLogs', { retention, removalPolicy: RemovalPolicy.DESTROY });
     const role = new iam.Role(this, 'StepRunnerRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -155,30 +160,75 @@ export class ArazzoWorkflow extends Construct {
       retention,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      stateMachineName: props.stateMachineName,
+    // Every workflow the document needs, each after the workflows it runs: a parent names its children's ARNs.
+    const machines = new Map<string, sfn.StateMachine>();
+    for (const child of compiledSet.children) {
+      machines.set(child.key, this.workflowStateMachine(`Workflow-${child.key}`, child, machines, props.stateMachineName && `${props.stateMachineName}-${child.key.replace(/[^A-Za-z0-9_-]/g, '-')}`));
+    }
+    this.workflowStateMachines = machines;
+    this.stateMachine = this.workflowStateMachine('StateMachine', compiled, machines, props.stateMachineName);
+
+    const stack = Stack.of(this);
+    this.consoleUrl = `https://${stack.region}.console.aws.amazon.com/states/home?region=${stack.region}#/statemachines/view/${this.stateMachine.stateMachineArn}`;
+  }
+
+  /** One Standard state machine whose Tasks invoke the step runner and start the workflows it runs, waiting for them. */
+  private workflowStateMachine(
+    id: string,
+    compiled: CompiledWorkflow,
+    machines: ReadonlyMap<string, sfn.StateMachine>,
+    stateMachineName: string | undefined,
+  ): sfn.StateMachine {
+    const substitutions = Object.fromEntries(compiled.calls.map((key) => [workflowArnSubstitution(key), machines.get(key)!.stateMachineArn]));
+    const machine = new sfn.StateMachine(this, id, {
+      stateMachineName,
       stateMachineType: sfn.StateMachineType.STANDARD,
-      definitionBody: sfn.DefinitionBody.fromString(definitionText(compiled.definition)),
-      definitionSubstitutions: { StepRunnerFunctionArn: this.stepRunnerVersion.functionArn },
+      definitionBody: sfn.DefinitionBody.fromString(definitionText(compiled.definition, Object.keys(substitutions))),
+      definitionSubstitutions: { StepRunnerFunctionArn: this.stepRunnerVersion.functionArn, ...substitutions },
       tracingEnabled: true,
       // The state carries outputs and public inputs only; secrets never enter it, so execution data is safe to log.
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
     // Every version of this one function: a run started before a deploy still invokes the version it started with.
-    this.stateMachine.addToRolePolicy(
+    machine.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [`${this.stepRunner.functionArn}:*`] }),
     );
-    Validations.of(this.stateMachine).acknowledge({
+    Validations.of(machine).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
       reason: 'Log delivery and X-Ray actions support only Resource "*" (CDK adds them for logging and tracing).',
     });
-    Validations.of(this.stateMachine).acknowledge({
+    Validations.of(machine).acknowledge({
       id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.stepRunner.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
       reason: 'Invoke is allowed on the versions of the one step-runner function, so runs started before a deploy keep working.',
     });
+    for (const key of compiled.calls) this.allowNestedRuns(machine, machines.get(key)!);
+    return machine;
+  }
 
-    const stack = Stack.of(this);
-    this.consoleUrl = `https://${stack.region}.console.aws.amazon.com/states/home?region=${stack.region}#/statemachines/view/${this.stateMachine.stateMachineArn}`;
+  /**
+   * What startExecution.sync:2 needs: start the child, describe and stop its executions, and the managed
+   * EventBridge rule through which Step Functions learns that a child finished.
+   */
+  private allowNestedRuns(parent: sfn.StateMachine, child: sfn.StateMachine): void {
+    child.grantStartExecution(parent);
+    const childMachine = child.node.defaultChild as sfn.CfnStateMachine;
+    parent.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['states:DescribeExecution', 'states:StopExecution'],
+        resources: [`arn:${Aws.PARTITION}:states:${Aws.REGION}:${Aws.ACCOUNT_ID}:execution:${childMachine.attrName}:*`],
+      }),
+    );
+    parent.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
+        resources: [Stack.of(this).formatArn({ service: 'events', resource: 'rule', resourceName: 'StepFunctionsGetEventsForStepFunctionsExecutionRule' })],
+      }),
+    );
+    const childId = Stack.of(this).getLogicalId(childMachine);
+    Validations.of(parent).acknowledge({
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${childId}.Name>:*]`,
+      reason: 'DescribeExecution and StopExecution of a nested workflow are allowed on the executions of that one state machine, whose names Step Functions chooses.',
+    });
   }
 }
 
@@ -187,7 +237,8 @@ export class ArazzoWorkflow extends Construct {
  * DefinitionSubstitutions, so any `${` a document carries is written as the JSON escape `\u0024{`, which Step
  * Functions reads back as `${`; only the step runner's placeholder stays a substitution.
  */
-export function definitionText(definition: AslDefinition): string {
-  const text = JSON.stringify(definition, null, 2).split('${').join('\\u0024{');
-  return text.split(`\\u0024{${STEP_RUNNER_PLACEHOLDER.slice(2)}`).join(STEP_RUNNER_PLACEHOLDER);
+export function definitionText(definition: AslDefinition, workflowArnSubstitutions: readonly string[] = []): string {
+  let text = JSON.stringify(definition, null, 2).split('${').join('\\u0024{');
+  for (const name of [STEP_RUNNER_PLACEHOLDER.slice(2, -1), ...workflowArnSubstitutions]) text = text.split(`\\u0024{${name}}`).join(`\${${name}}`);
+  return text;
 }

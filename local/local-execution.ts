@@ -10,12 +10,14 @@
  */
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { AslDefinition } from '../lib/compile/asl.ts';
+import { START_EXECUTION_SYNC } from '../lib/compile/child-workflow.ts';
 import { deployedPlans } from '../lib/compile/plan-digests.ts';
 import type { RunState, StepRunnerEvent } from '../lib/compile/step-plan.ts';
 import { runStep } from '../lib/runtime/run-step.ts';
 import { staticSecretSource } from '../lib/runtime/secrets.ts';
 import { CLOCK_HEADER } from './civitai-simulator.ts';
 import { systemClock, VirtualClock, type Clock } from './clock.ts';
+import { nestedExecutionHandler } from './nested-executions.ts';
 
 export interface LocalExecutionOptions {
   definition: AslDefinition;
@@ -33,6 +35,12 @@ export interface LocalExecutionOptions {
   random?: () => number;
   /** Each state's entry and exit as it happens, for progress lines. */
   onEvent?: (event: LocalEvent) => void;
+  /** Definitions of the workflows this one starts (startExecution.sync:2), by state machine ARN. */
+  stateMachines?: Record<string, AslDefinition>;
+  /** Names the execution ARN. @default arazzo-local */
+  stateMachineName?: string;
+  /** A nested execution's events are shifted by this much, so they read on the parent's timeline. @default 0 */
+  elapsedOffsetMs?: number;
   /**
    * Other definitions deployed with this one (child workflows): their plans may run too. The step runner
    * runs only the plans of `definition` and these, as the deployed function runs only the plans baked into it.
@@ -51,6 +59,8 @@ export interface LocalEvent {
   output?: unknown;
   error?: string;
   cause?: string;
+  /** Set on the events of a nested execution (a workflow run by a step), and on the parent's ChildExecution* events. */
+  executionArn?: string;
 }
 
 export interface LocalExecutionResult {
@@ -64,8 +74,10 @@ export interface LocalExecutionResult {
   transitions: number;
   /** Run time on the run's clock. */
   elapsedMs: number;
-  /** The step runner's structured log entries. */
+  /** The step runner's structured log entries (nested executions' included). */
   logs: Array<Record<string, unknown>>;
+  /** The nested executions this one started, in the order they started; each is its own execution. */
+  childExecutions: LocalExecutionResult[];
 }
 
 
@@ -77,7 +89,7 @@ export async function executeLocally(options: LocalExecutionOptions): Promise<Lo
   const startedAt = clock.now();
   const elapsed = () => clock.now() - startedAt;
   const executionName = options.executionName ?? `local-${Math.random().toString(36).slice(2, 10)}`;
-  const executionArn = `arn:aws:states:local:000000000000:execution:arazzo-local:${executionName}`;
+  const executionArn = `arn:aws:states:local:000000000000:execution:${options.stateMachineName ?? 'arazzo-local'}:${executionName}`;
   const logs: Array<Record<string, unknown>> = [];
   const baseFetch = options.fetch ?? globalThis.fetch;
   const fetchWithClock: typeof fetch = options.simulatorClockKey
@@ -88,7 +100,7 @@ export async function executeLocally(options: LocalExecutionOptions): Promise<Lo
       }
     : baseFetch;
   const deps = {
-    deployed: deployedPlans([options.definition, ...(options.deployedWith ?? [])]),
+    deployed: deployedPlans([options.definition, ...(options.deployedWith ?? []), ...Object.values(options.stateMachines ?? {})]),
     secrets: staticSecretSource(options.secrets ?? {}),
     fetch: fetchWithClock,
     random: options.random ?? Math.random,
@@ -98,12 +110,47 @@ export async function executeLocally(options: LocalExecutionOptions): Promise<Lo
 
   const states = Object.entries(options.definition.States);
   let lastWaitKey = '';
+  const events: LocalEvent[] = [];
+  const childExecutions: LocalExecutionResult[] = [];
+  const nestedRuns = {
+    stateMachines: options.stateMachines ?? {},
+    parentName: executionName,
+    run: (definition: AslDefinition, input: Record<string, unknown>, name: string, stateMachineArn: string) =>
+      executeLocally({
+        ...options,
+        definition,
+        input,
+        executionName: name,
+        stateMachineName: stateMachineArn.split(':').pop()!,
+        elapsedOffsetMs: (options.elapsedOffsetMs ?? 0) + elapsed(),
+        onEvent: (event) => options.onEvent?.({ ...event, executionArn: event.executionArn ?? `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}` }),
+      }),
+    onStart: (child: { executionArn: string; stateName: string }) => {
+      const event: LocalEvent = { type: 'ChildExecutionStarted', elapsedMs: (options.elapsedOffsetMs ?? 0) + elapsed(), stateName: child.stateName, executionArn: child.executionArn };
+      events.push(event);
+      options.onEvent?.(event);
+    },
+    onEnd: (child: LocalExecutionResult, stateName: string) => {
+      childExecutions.push(child);
+      logs.push(...child.logs);
+      const event: LocalEvent = {
+        type: child.status === 'SUCCEEDED' ? 'ChildExecutionSucceeded' : 'ChildExecutionFailed',
+        elapsedMs: (options.elapsedOffsetMs ?? 0) + elapsed(),
+        stateName,
+        executionArn: child.executionArn,
+        ...(child.error !== undefined ? { error: child.error, cause: child.cause } : {}),
+      };
+      events.push(event);
+      options.onEvent?.(event);
+    },
+  };
+  const nestedCount = { n: 0 };
   const taskHandlers = Object.fromEntries(
     states
       .filter(([, s]) => s.Type === 'Task')
-      .map(([name]) => [
+      .map(([name, state]) => [
         name,
-        async (request: unknown) => {
+        (state as { Resource?: string }).Resource === START_EXECUTION_SYNC ? nestedExecutionHandler(name, nestedRuns, nestedCount) : async (request: unknown) => {
           const payload = (request as { Payload: StepRunnerEvent }).Payload;
           const { iterations, totalWaitSeconds, waitSeconds } = payload.state.control;
           const waitKey = `${iterations}:${totalWaitSeconds}`;
@@ -132,13 +179,13 @@ export async function executeLocally(options: LocalExecutionOptions): Promise<Lo
     context: { Execution: { Id: executionArn, Name: executionName } } as never,
   });
 
-  const events: LocalEvent[] = [];
   // The interpreter reports events after the fact, when the next Task may already have moved the clock:
   // on virtual time, an event's time is the sum of the Waits before it; on real time, its own timestamp.
   let virtualElapsedMs = 0;
   const eventTime = (raw: RawEvent) => {
-    if (!virtual) return (raw.timestamp ?? Date.now()) - startedAt;
-    const at = virtualElapsedMs;
+    const offset = options.elapsedOffsetMs ?? 0;
+    if (!virtual) return offset + (raw.timestamp ?? Date.now()) - startedAt;
+    const at = offset + virtualElapsedMs;
     if (raw.type === 'StateEntered' && raw.state?.type === 'Wait') {
       virtualElapsedMs += ((raw.state.input as Partial<RunState> | undefined)?.control?.waitSeconds ?? 0) * 1000;
     }
@@ -179,7 +226,16 @@ export async function executeLocally(options: LocalExecutionOptions): Promise<Lo
     transitions: events.filter((e) => e.type === 'StateEntered').length,
     elapsedMs: elapsed(),
     logs,
+    childExecutions,
   };
+}
+
+/** The run's events and, after them, each nested execution's own (marked with its executionArn), depth first. */
+export function eventsWithChildren(result: LocalExecutionResult): LocalEvent[] {
+  return [
+    ...result.events,
+    ...result.childExecutions.flatMap((child) => eventsWithChildren(child).map((event) => ({ ...event, executionArn: event.executionArn ?? child.executionArn }))),
+  ];
 }
 
 interface RawEvent {

@@ -7,13 +7,22 @@ import type { LocalEvent } from './local-execution.ts';
 
 const MAX_VALUE_LENGTH = 48;
 
-export function createProgressPrinter(write: (line: string) => void, clockLabel: 'virtual' | 'real'): (event: LocalEvent) => void {
+export function createProgressPrinter(writeLine: (line: string) => void, clockLabel: 'virtual' | 'real'): (event: LocalEvent) => void {
   const visits = new Map<string, number>();
   const time = (ms: number) => `[${(ms / 1000).toFixed(1).padStart(7)}s ${clockLabel}]`;
   return (event) => {
     if (!event.stateName) return;
+    if (event.type.startsWith('ChildExecution')) {
+      const what = event.type === 'ChildExecutionStarted' ? 'started' : event.type === 'ChildExecutionSucceeded' ? 'succeeded' : `failed with ${event.error}`;
+      writeLine(`${time(event.elapsedMs)} ${event.stateName}  nested execution ${executionName(event.executionArn)} ${what}`);
+      return;
+    }
+    // A nested execution's lines are indented under the Task that runs it and name their execution.
+    const nested = event.executionArn === undefined ? '' : `  ↳ ${executionName(event.executionArn)} › `;
+    const key = `${event.executionArn ?? ''} ${event.stateName}`;
+    const write = (line: string) => writeLine(line.replace(/^(\[[^\]]*\] )/, `$1${nested}`));
     if (event.type === 'StateEntered') {
-      visits.set(event.stateName, (visits.get(event.stateName) ?? 0) + 1);
+      visits.set(key, (visits.get(key) ?? 0) + 1);
       if (event.stateType === 'Task') return; // reported when it exits, with what it saw
       const state = event.input as Partial<RunState> | undefined;
       const detail =
@@ -29,16 +38,25 @@ export function createProgressPrinter(write: (line: string) => void, clockLabel:
       const outputs = Object.entries(last?.outputs ?? {})
         .filter(([, v]) => v !== null && typeof v !== 'object')
         .map(([k, v]) => `${k}=${truncate(String(v))}`);
-      const parts = [
-        `${event.stateName} #${visits.get(event.stateName) ?? 1}`,
-        last?.statusCode === null || last?.statusCode === undefined ? 'no response' : `HTTP ${last.statusCode}`,
-        ...outputs.slice(0, 4),
-      ];
+      // A workflow-call step: its start phase leaves the child's input, the nested run its result; neither is HTTP.
+      const call = state?.call;
+      const status = call?.result
+        ? `nested execution ${executionName(call.result.executionArn)} returned`
+        : call?.input
+          ? 'input ready'
+          : last?.statusCode === null || last?.statusCode === undefined
+            ? (last?.stepId && event.stateName !== last.stepId ? 'workflow step done' : 'no response')
+            : `HTTP ${last.statusCode}`;
+      const parts = [`${event.stateName} #${visits.get(key) ?? 1}`, status, ...outputs.slice(0, 4)];
       write(`${time(event.elapsedMs)} ${parts.join('  ')}`);
     } else if (event.type === 'StateRetried') {
       write(`${time(event.elapsedMs)} ${event.stateName} retried after a Lambda error`);
     }
   };
+}
+
+function executionName(executionArn: string | undefined): string {
+  return executionArn?.split(':').pop() ?? '?';
 }
 
 function truncate(text: string): string {

@@ -14,7 +14,7 @@ import { CivitaiSimulator } from './civitai-simulator.ts';
 import { TERMINAL_STATUSES, type TerminalStatus } from './civitai-simulator-jobs.ts';
 import { systemClock, VirtualClock } from './clock.ts';
 import { describeDocument } from './document-help.ts';
-import { executeLocally } from './local-execution.ts';
+import { eventsWithChildren, executeLocally } from './local-execution.ts';
 import { createProgressPrinter } from './progress.ts';
 import { collectInputs, isLoopbackUrl, parseRunOptions, UsageError, USAGE, type RunOptions } from './run-options.ts';
 import type { SynthesizedWorkflow } from './synthesize-workflow.ts';
@@ -115,17 +115,19 @@ async function main(argv: string[]): Promise<number> {
     const realStart = Date.now();
     const result = await executeLocally({
       definition: runnable.definition,
+      stateMachines: runnable.stateMachines ?? {},
       input,
       secrets,
       clock,
       ...(simulator ? { simulatorClockKey: clockKey } : {}),
       ...(options.quiet ? {} : { onEvent: createProgressPrinter((line) => process.stderr.write(`${line}\n`), options.fast ? 'virtual' : 'real') }),
     });
-    if (options.events) writeFileSync(options.events, `${JSON.stringify(result.events, null, 2)}\n`);
+    if (options.events) writeFileSync(options.events, `${JSON.stringify(eventsWithChildren(result), null, 2)}\n`);
 
     const calls = result.logs.length;
     const timing = options.fast ? `${(result.elapsedMs / 1000).toFixed(1)}s virtual, ${((Date.now() - realStart) / 1000).toFixed(1)}s real` : `${(result.elapsedMs / 1000).toFixed(1)}s`;
-    const summary = `${result.transitions} state transitions, ${calls} step runs, ${timing}${options.events ? `, events in ${options.events}` : ''}`;
+    const nested = result.childExecutions.length > 0 ? `, ${result.childExecutions.length} nested execution${result.childExecutions.length === 1 ? '' : 's'}` : '';
+    const summary = `${result.transitions} state transitions, ${calls} step runs${nested}, ${timing}${options.events ? `, events in ${options.events}` : ''}`;
     if (result.status === 'SUCCEEDED') {
       process.stdout.write(`${JSON.stringify(result.output, null, 2)}\n`);
       process.stderr.write(`SUCCEEDED: ${summary}\n`);

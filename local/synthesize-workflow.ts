@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { stackPropsFromConfig, type ArazzoAppConfig } from '../lib/app-config.ts';
 import { ArazzoWorkflowStack } from '../lib/arazzo-workflow-stack.ts';
@@ -13,11 +13,34 @@ import type { JsonSchema } from '../lib/arazzo/types.ts';
 import type { AslDefinition } from '../lib/compile/asl.ts';
 import { projectRoot } from './workflow-cache.ts';
 
+/** A state machine of the template, as the local runner names it. */
+export const localStateMachineArn = (logicalId: string) => `arn:aws:states:local:000000000000:stateMachine:${logicalId}`;
+
+/**
+ * A definition with its substitutions made: the step runner (run in-process here) and, for workflows that run
+ * workflows, the ARNs of the state machines of the same template (`{ Ref: <logical id> }`).
+ */
+function localDefinition(machine: StateMachineResource, machines: Record<string, StateMachineResource>): AslDefinition {
+  const { DefinitionString, DefinitionSubstitutions = {} } = machine.Properties;
+  if (typeof DefinitionString !== 'string') {
+    throw new Error('the state machine definition holds deploy-time tokens; the local runner needs a literal definition');
+  }
+  let text = DefinitionString;
+  for (const [key, value] of Object.entries(DefinitionSubstitutions)) {
+    const ref = (value as { Ref?: unknown }).Ref;
+    const local = typeof ref === 'string' && machines[ref] ? localStateMachineArn(ref) : LOCAL_STEP_RUNNER_ARN;
+    text = text.split(`\${${key}}`).join(local);
+  }
+  return JSON.parse(text) as AslDefinition;
+}
+
 /** What a local Task override stands in for; it appears in the Task's FunctionName parameter. */
 export const LOCAL_STEP_RUNNER_ARN = 'arn:aws:lambda:local:000000000000:function:arazzo-step-runner:1';
 
 export interface SynthesizedWorkflow {
   definition: AslDefinition;
+  /** The workflows it runs as nested executions: definitions by local state machine ARN. */
+  stateMachines: Record<string, AslDefinition>;
   publicInputSchema: JsonSchema;
   secretInputs: string[];
   stackName: string;
@@ -45,17 +68,15 @@ export function synthesizeWorkflow(config: ArazzoAppConfig, keepIn?: string): Sy
     const app = new App({ outdir, context: { ...cdkJson.context, ...(keepIn ? {} : { 'aws:cdk:bundling-stacks': [] }) } });
     const stack = new ArazzoWorkflowStack(app, config.stackName, stackPropsFromConfig(config));
     const template = Template.fromStack(stack);
-    const machines = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
-    if (machines.length !== 1) throw new Error(`expected one state machine in ${config.stackName}, found ${machines.length}`);
-    const { DefinitionString, DefinitionSubstitutions = {} } = (machines[0] as StateMachineResource).Properties;
-    if (typeof DefinitionString !== 'string') {
-      throw new Error('the state machine definition holds deploy-time tokens; the local runner needs a literal definition');
-    }
-    // Every substitution is a deploy-time reference to the step runner, which runs in-process here.
-    let text = DefinitionString;
-    for (const key of Object.keys(DefinitionSubstitutions)) text = text.split(`\${${key}}`).join(LOCAL_STEP_RUNNER_ARN);
+    const machines = template.findResources('AWS::StepFunctions::StateMachine') as Record<string, StateMachineResource>;
+    const rootId = stack.getLogicalId(stack.workflow.stateMachine.node.defaultChild as CfnElement);
+    if (!machines[rootId]) throw new Error(`the state machine ${rootId} is not in ${config.stackName}`);
+    const stateMachines = Object.fromEntries(
+      Object.entries(machines).filter(([id]) => id !== rootId).map(([id, machine]) => [localStateMachineArn(id), localDefinition(machine, machines)]),
+    );
     return {
-      definition: JSON.parse(text) as AslDefinition,
+      definition: localDefinition(machines[rootId], machines),
+      stateMachines,
       publicInputSchema: stack.workflow.publicInputSchema,
       secretInputs: config.secretInputs ?? [],
       stackName: config.stackName,

@@ -53,11 +53,13 @@ export function writeCachedWorkflow(key: string, workflow: SynthesizedWorkflow):
 
 /** The definition with each placeholder base URL replaced by the run's (trailing slashes dropped, as the compiler does). */
 export function withServerUrls(workflow: SynthesizedWorkflow, urls: Record<string, { placeholder: string; url: string }>): SynthesizedWorkflow {
-  let text = JSON.stringify(workflow.definition);
+  // The definitions of the workflows it runs (stateMachines) carry plans with the same base URLs.
+  let text = JSON.stringify({ definition: workflow.definition, stateMachines: workflow.stateMachines ?? {} });
   for (const { placeholder, url } of Object.values(urls)) {
     // The URL sits in a plan that is itself JSON text inside the definition: escape it for both levels.
     const escaped = JSON.stringify(JSON.stringify(url.replace(/\/+$/, '')).slice(1, -1)).slice(1, -1);
     text = text.split(placeholder).join(escaped);
   }
-  return { ...workflow, definition: JSON.parse(text) as SynthesizedWorkflow['definition'] };
+  const replaced = JSON.parse(text) as Pick<SynthesizedWorkflow, 'definition' | 'stateMachines'>;
+  return { ...workflow, ...replaced };
 }

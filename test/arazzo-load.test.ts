@@ -165,13 +165,13 @@ describe('refusals name the document path and the fix', () => {
     expect(problemsOf(file)[0]).toMatch(`${file} › ${place} › dependsOn: workflows that depend on other workflows are not supported`);
   });
 
-  it('a step that runs another workflow', () => {
+  it('a step that runs a workflow the document does not have', () => {
     const file = variant((d) => {
       d.workflows[0].steps[0] = { stepId: 'createOrder', workflowId: 'other', outputs: { orderId: '$outputs.id' } };
     });
-    expect(problemsOf(file)).toContainEqual(
-      `${file} › ${place} › steps[createOrder] › workflowId: steps that run another workflow are not supported; inline that workflow's steps or compile it as its own state machine`,
-    );
+    expect(problemsOf(file)).toContainEqual(expect.stringContaining(
+      `${file} › ${place} › steps[createOrder] › workflowId: "other" is not a workflow of ${file}; its workflows are "${place.slice('workflows['.length, -1)}"`,
+    ));
   });
 
   it('an action that transfers to another workflow', () => {

@@ -11,6 +11,7 @@ import { findWorkflow, listOrNone, resolveReusable, resolveStepOperation } from 
 import { parseSimpleCondition } from './simple-condition.ts';
 import { checkArazzoStructure } from './structure.ts';
 import type { Criterion, FailureAction, Parameter, ResolvedOperation, Step, SuccessAction, Workflow } from './types.ts';
+import { calledWorkflow, stepOutputNames } from './workflow-checks.ts';
 
 /** Checks one workflow (and the document around it), or every workflow when no id is given. */
 export function validateForCompilation(loaded: LoadedArazzo, workflowId?: string): void {
@@ -25,6 +26,8 @@ export function validateForCompilation(loaded: LoadedArazzo, workflowId?: string
 class WorkflowChecks {
   private readonly where: string;
   private readonly steps: Map<string, Step>;
+  /** While checking a workflow step: the workflow it runs, whose outputs `$outputs` reads there. */
+  private callee: Workflow | undefined;
 
   constructor(
     private readonly loaded: LoadedArazzo,
@@ -73,9 +76,12 @@ class WorkflowChecks {
 
   private step(step: Step, workflowParameters: Parameter[]): void {
     const where = documentPath(this.where, `steps[${step.stepId}]`);
-    const operation = this.attempt(() => resolveStepOperation(this.loaded, this.workflow, step));
-    const parameters = this.parameters(step.parameters, where, true);
+    const runsWorkflow = step.workflowId !== undefined;
+    const callee = runsWorkflow ? this.attempt(() => calledWorkflow(this.loaded, step, where)) : undefined;
+    const operation = runsWorkflow ? undefined : this.attempt(() => resolveStepOperation(this.loaded, this.workflow, step));
+    const parameters = this.parameters(step.parameters, where, true, !runsWorkflow);
     if (operation) this.pathParameters(operation, [...parameters, ...workflowParameters], where);
+    this.callee = callee;
     if (step.requestBody !== undefined) {
       const body = step.requestBody;
       this.value(body.payload, documentPath(where, 'requestBody', 'payload'));
@@ -103,15 +109,16 @@ class WorkflowChecks {
     for (const [name, expression] of Object.entries(step.outputs ?? {})) {
       this.outputExpression(expression, documentPath(where, 'outputs', name), false);
     }
+    this.callee = undefined;
   }
 
-  private parameters(list: Workflow['parameters'], where: string, stepLevel: boolean): Parameter[] {
+  private parameters(list: Workflow['parameters'], where: string, stepLevel: boolean, needsLocation = true): Parameter[] {
     const resolved: Parameter[] = [];
     (list ?? []).forEach((item, index) => {
       const at = documentPath(where, `parameters[${index}]`);
       const parameter = this.attempt(() => resolveReusable<Parameter>(this.loaded, item, at));
       if (!parameter) return;
-      if (parameter.in === undefined) {
+      if (parameter.in === undefined && needsLocation) {
         this.problem(
           documentPath(at, 'in'),
           `is required for "${parameter.name}" because ${stepLevel ? 'the step calls an API operation' : 'workflow parameters apply to operation steps'}; give path, query, header or cookie`,
@@ -209,15 +216,18 @@ class WorkflowChecks {
         this.problem(where, `"${expression}" names step "${e.stepId}", which is not in workflow ${this.workflow.workflowId}; steps are ${listOrNone([...this.steps.keys()])}`);
         return;
       }
-      const declared = Object.keys(step.outputs ?? {});
+      const declared = stepOutputNames(this.loaded, step);
       if (e.path.length > 0 && !declaresPrefix(declared, e.path)) {
         this.problem(where, `"${expression}": step ${e.stepId} declares no output "${e.path[0]}"; its outputs are ${listOrNone(declared)}`);
       }
     } else if (e.root === 'outputs') {
-      const declared = Object.keys(this.workflow.outputs ?? {});
+      const owner = this.callee ?? this.workflow;
+      const declared = Object.keys(owner.outputs ?? {});
       if (!declaresPrefix(declared, e.path)) {
-        this.problem(where, `"${expression}": workflow ${this.workflow.workflowId} declares no output "${e.path[0]}"; its outputs are ${listOrNone(declared)}`);
+        this.problem(where, `"${expression}": workflow ${owner.workflowId} declares no output "${e.path[0]}"; its outputs are ${listOrNone(declared)}`);
       }
+    } else if (this.callee !== undefined && (e.root === 'request' || e.root === 'response' || e.root === 'url' || e.root === 'method')) {
+      this.problem(where, `"${expression}": a step that runs workflow ${this.callee.workflowId} makes no HTTP call; read the workflow's outputs with $outputs.<name>`);
     } else if (e.root === 'inputs') {
       const schema = this.workflow.inputs;
       const properties = schema?.properties;

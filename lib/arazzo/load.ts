@@ -4,7 +4,7 @@
  */
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { documentRoots, readDocumentFile } from './document-file.ts';
+import { documentRoots, readDocumentFile, readGatedText } from './document-file.ts';
 import { ArazzoDocumentError, documentPath, problemsError } from './errors.ts';
 import { openApiOperations } from './openapi.ts';
 import { applyOverlay, loadOverlay } from './overlay.ts';
@@ -23,6 +23,8 @@ export interface LoadedArazzo {
   sources: Record<string, LoadedSource>;
   /** The overlay applied, if any (its path as given). */
   overlay?: string;
+  /** Directories the document's sources may be read from (its own tree and the allowed roots). */
+  roots?: string[];
 }
 
 export interface LoadedSource {
@@ -43,11 +45,16 @@ export interface LoadArazzoOptions {
    * `openapi/` directory). Nothing outside them is read. @default only the document's directory tree
    */
   allowRoots?: readonly string[];
+  /**
+   * For a document named by an `arazzo` source description: it, and every file it names, is read only inside
+   * these roots (the naming document's). @default the document is the operator's own
+   */
+  confineTo?: readonly string[];
 }
 
 /** Synchronous because CDK synth is. Throws ArazzoDocumentError listing every structural problem. */
 export function loadArazzo(file: string, options?: LoadArazzoOptions): LoadedArazzo {
-  let raw = readDocumentFile(file, { what: 'Arazzo document' });
+  let raw = readDocumentFile(file, { what: 'Arazzo document', ...(options?.confineTo ? { roots: options.confineTo } : {}) });
   if (options?.overlay) {
     const overlay = loadOverlay(options.overlay);
     checkOverlayExtends(overlay.extends, options.overlay, file);
@@ -59,11 +66,11 @@ export function loadArazzo(file: string, options?: LoadArazzoOptions): LoadedAra
   inlineInputSchemas(document, file);
 
   const sources: Record<string, LoadedSource> = {};
-  const roots = documentRoots(file, options?.allowRoots);
+  const roots = options?.confineTo ? [...options.confineTo] : documentRoots(file, options?.allowRoots);
   document.sourceDescriptions.forEach((source, index) => {
     sources[source.name] = loadSource(file, source, documentPath(file, `sourceDescriptions[${index}]`), roots);
   });
-  return { file, document, sources, ...(options?.overlay ? { overlay: options.overlay } : {}) };
+  return { file, document, sources, roots, ...(options?.overlay ? { overlay: options.overlay } : {}) };
 }
 
 /** An overlay that names the document it was written for must be applied to that document. */
@@ -96,7 +103,11 @@ function loadSource(file: string, source: { name: string; url: string; type?: st
     );
   }
   const path = fileURLToPath(resolved);
-  if (type === 'arazzo') return { name, url: path, type: 'arazzo', operations: [] };
+  if (type === 'arazzo') {
+    // Read through the gate now, so a source outside the roots is refused here, naming the field.
+    readGatedText(path, { what: `source description "${name}"`, roots, field: documentPath(where, 'url'), reference: url });
+    return { name, url: path, type: 'arazzo', operations: [] };
+  }
   const description = readDocumentFile(path, { what: `source description "${name}"`, roots, field: documentPath(where, 'url'), reference: url });
   if (type === undefined && isRecord(description) && typeof description.arazzo === 'string') {
     return { name, url: path, type: 'arazzo', operations: [] };

@@ -32,6 +32,8 @@ export type AslState =
       Comment?: string;
       Resource: string;
       Parameters: Record<string, unknown>;
+      ResultSelector?: Record<string, unknown>;
+      ResultPath?: string;
       OutputPath?: string;
       TimeoutSeconds?: number;
       Retry?: AslRetrier[];

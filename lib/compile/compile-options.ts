@@ -32,6 +32,8 @@ export interface CompileOptions {
   loopLimit?: { maxIterations?: number; maxTotalWaitSeconds?: number };
   /** HTTP timeout of one API call. @default 10000 */
   requestTimeoutMs?: number;
+  /** How deep workflows may run workflows (steps with workflowId, goto to a workflow, dependsOn). @default 4 */
+  maxWorkflowDepth?: number;
   /**
    * The most bytes of one response body the step runner reads (after decoding); a larger answer fails the step
    * (Arazzo.ResponseTooLarge in the cause). Between 1 KiB and 64 MiB. @default DEFAULT_MAX_RESPONSE_BYTES (10 MiB)

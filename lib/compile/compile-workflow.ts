@@ -13,13 +13,19 @@ import { publicInputSchema } from '../arazzo/inputs.ts';
 import type { JsonSchema, SuccessAction, Workflow } from '../arazzo/types.ts';
 import type { AslChoiceRule, AslDefinition, AslRetrier, AslState } from './asl.ts';
 import { MAX_STATE_NAME_LENGTH } from './asl.ts';
+import { workflowCallStates } from './child-workflow.ts';
+import { compileWorkflowSet, type Composition } from './compile-document.ts';
 import type { CompileOptions } from './compile-options.ts';
 import { planStep } from './plan-step.ts';
 import { checkServerUrlNames, resolveCompileOptions } from './resolve-options.ts';
-import { Errors, initialRunState, repeatIsUnsafe, Route, type PlannedAction, type RunState, type StepPlan } from './step-plan.ts';
+import { Errors, initialRunState, repeatIsUnsafe, Route, type PlannedAction, type RunState, type StepPlan, type WorkflowCallPhase } from './step-plan.ts';
 
 export interface CompiledWorkflow {
   workflowId: string;
+  /** The workflow's key in its document set: its workflowId, or `<source>.<workflowId>` for an arazzo source's. */
+  key: string;
+  /** Keys of the workflows this state machine starts as nested executions. */
+  calls: string[];
   definition: AslDefinition;
   plans: StepPlan[];
   /** The document's inputs minus the secret ones: what a run is started with. */
@@ -76,7 +82,12 @@ const FAIL_STATES = {
   [Route.mayHaveTakenEffect]: { name: 'MayHaveTakenEffect', error: Errors.mayHaveTakenEffect },
 } as const;
 
-export function compileWorkflow(loaded: LoadedArazzo, options: CompileOptions = {}): CompiledWorkflow {
+/**
+ * Compiles one workflow. Workflows it runs (workflow steps, goto to a workflow, dependsOn) are compiled too,
+ * by compileWorkflowSet, which deploys each as its own state machine; this returns the named one.
+ */
+export function compileWorkflow(loaded: LoadedArazzo, options: CompileOptions = {}, composition?: Composition): CompiledWorkflow {
+  if (composition === undefined) return compileWorkflowSet(loaded, options).root;
   validateForCompilation(loaded, options.workflowId);
   const workflow = findWorkflow(loaded, options.workflowId);
   const where = `${loaded.file} › workflows[${workflow.workflowId}]`;
@@ -86,7 +97,7 @@ export function compileWorkflow(loaded: LoadedArazzo, options: CompileOptions = 
   checkServerUrlNames(resolved.serverUrls, loaded.document.sourceDescriptions.map((s) => s.name), loaded.file);
   const inputSchema = closedSchema(publicInputSchema(workflow.inputs, resolved.secretInputs, `${where} › inputs`));
   const plans = workflow.steps.map((step, index) =>
-    planStep({ loaded, workflow, options: resolved, inputSchema, where }, step, index),
+    planStep({ loaded, workflow, options: resolved, inputSchema, where, workflowCall: composition.workflowCall, childOutputs: composition.childOutputs }, step, index),
   );
 
   const states: Record<string, AslState> = {};
@@ -101,7 +112,8 @@ export function compileWorkflow(loaded: LoadedArazzo, options: CompileOptions = 
   add(START_STATE, {
     Type: 'Pass',
     Comment: 'Wraps the execution input (the public inputs) as the run state the step runner reads and writes.',
-    Parameters: { ...withoutInputs(initialRunState()), 'inputs.$': '$' },
+    // A nested execution's input is { inputs, AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID } (see child-workflow.ts).
+    Parameters: { ...withoutInputs(initialRunState()), 'inputs.$': composition.asChild ? '$.inputs' : '$' },
     Next: workflow.steps[0]!.stepId,
   });
 
@@ -131,21 +143,12 @@ export function compileWorkflow(loaded: LoadedArazzo, options: CompileOptions = 
       usedFailStates.add(route);
     }
 
-    add(plan.stepId, {
-      Type: 'Task',
-      Comment: `Arazzo step ${plan.stepId}: ${plan.request.method} ${plan.request.url}`,
-      Resource: 'arn:aws:states:::lambda:invoke',
-      Parameters: {
-        FunctionName: resolved.functionArn,
-        Payload: { plan: JSON.stringify(plan), 'state.$': '$', 'executionId.$': '$$.Execution.Id', 'executionStartTime.$': '$$.Execution.StartTime' },
-      },
-      OutputPath: '$.Payload',
-      TimeoutSeconds: Math.ceil(plan.request.timeoutMs / 1000) + TASK_TIMEOUT_MARGIN_SECONDS,
-      Retry: [LAMBDA_RETRY, SECRET_RETRY, ...(unsafeRepeat ? [] : [TIMEOUT_RETRY])],
-      // Whatever the step runner could not handle still ends in a named error, with what was caught as the cause.
-      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.caught', Next: STEP_RUNNER_ERROR_STATE }],
-      Next: afterState(plan.stepId),
-    });
+    const task = (next: string, phase?: WorkflowCallPhase) => stepRunnerTask(plan, resolved.functionArn, next, phase, unsafeRepeat);
+    if (plan.workflowCall) {
+      for (const [name, state] of workflowCallStates(plan, afterState(plan.stepId), (phase, next) => task(next, phase))) add(name, state);
+    } else {
+      add(plan.stepId, task(afterState(plan.stepId)));
+    }
     add(afterState(plan.stepId), { Type: 'Choice', Choices: rules, Default: FAIL_STATES[Route.stepFailed].name });
   }
 
@@ -173,15 +176,46 @@ export function compileWorkflow(loaded: LoadedArazzo, options: CompileOptions = 
 
   return {
     workflowId: workflow.workflowId,
+    key: composition.key,
+    calls: [...new Set(plans.flatMap((plan) => (plan.workflowCall ? [plan.workflowCall.workflow] : [])))],
     definition: {
       Comment: `Arazzo workflow ${workflow.workflowId} from ${loaded.document.info.title} ${loaded.document.info.version}`,
       StartAt: START_STATE,
-      TimeoutSeconds: resolved.loopLimit.maxTotalWaitSeconds + 3600,
+      // A run waits for the workflows it runs, so its budget includes theirs.
+      TimeoutSeconds: resolved.loopLimit.maxTotalWaitSeconds + 3600 + composition.callTimeoutSeconds(plans),
       States: states,
     },
     plans,
     publicInputSchema: inputSchema,
     secretInputs: resolved.secretInputs,
+  };
+}
+
+/** The Task that runs the step runner for one step (or one phase of a workflow-call step). */
+function stepRunnerTask(plan: StepPlan, functionArn: string, next: string, phase: WorkflowCallPhase | undefined, unsafeRepeat: boolean): AslState {
+  const what = plan.workflowCall
+    ? `${phase === 'start' ? 'builds the input of' : 'judges the outcome of'} workflow ${plan.workflowCall.workflow}`
+    : `${plan.request.method} ${plan.request.url}`;
+  return {
+    Type: 'Task',
+    Comment: `Arazzo step ${plan.stepId}: ${what}`,
+    Resource: 'arn:aws:states:::lambda:invoke',
+    Parameters: {
+      FunctionName: functionArn,
+      Payload: {
+        plan: JSON.stringify(plan),
+        'state.$': '$',
+        'executionId.$': '$$.Execution.Id',
+        'executionStartTime.$': '$$.Execution.StartTime',
+        ...(phase ? { phase } : {}),
+      },
+    },
+    OutputPath: '$.Payload',
+    TimeoutSeconds: Math.ceil(plan.request.timeoutMs / 1000) + TASK_TIMEOUT_MARGIN_SECONDS,
+    Retry: [LAMBDA_RETRY, SECRET_RETRY, ...(unsafeRepeat ? [] : [TIMEOUT_RETRY])],
+    // Whatever the step runner could not handle still ends in a named error, with what was caught as the cause.
+    Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.caught', Next: STEP_RUNNER_ERROR_STATE }],
+    Next: next,
   };
 }
 

@@ -12,7 +12,7 @@ import type {
   Workflow,
   JsonSchema,
 } from '../arazzo/types.ts';
-import { Route, PLAN_VERSION, type PlannedAction, type PlannedParameter, type StepPlan } from './step-plan.ts';
+import { Route, PLAN_VERSION, type PlannedAction, type PlannedParameter, type StepPlan, type WorkflowCallPlan } from './step-plan.ts';
 import type { ResolvedCompileOptions } from './resolve-options.ts';
 
 const BUILT_IN_ROUTES = new Set<string>(Object.values(Route));
@@ -24,14 +24,19 @@ export interface PlanContext {
   inputSchema: JsonSchema;
   /** Where the workflow sits in the document, for messages. */
   where: string;
+  /** The call a step with `workflowId` makes (see compile-document.ts). */
+  workflowCall: (step: Step) => WorkflowCallPlan;
+  /**
+   * A called workflow's outputs as step outputs (`name: $outputs.name`): a workflow step that declares no
+   * outputs exposes all of the child's as `$steps.<stepId>.outputs.<name>`.
+   */
+  childOutputs: (key: string) => Record<string, string>;
 }
 
 export function planStep(context: PlanContext, step: Step, index: number): StepPlan {
   const { loaded, workflow, options } = context;
   const where = `${context.where} › steps[${step.stepId}]`;
-  const operation = resolveStepOperation(loaded, workflow, step);
-  const baseUrl = options.serverUrls[operation.sourceDescription] ?? operation.serverUrl;
-  checkBaseUrl(baseUrl, operation.sourceDescription, options.serverUrls[operation.sourceDescription] !== undefined, where);
+  const workflowCall = step.workflowId !== undefined ? context.workflowCall(step) : undefined;
 
   const onSuccess = [
     ...(step.onSuccess ?? []).map((a, i) => resolveReusable<SuccessAction>(loaded, a, `${where} › onSuccess[${i}]`)),
@@ -73,26 +78,38 @@ export function planStep(context: PlanContext, step: Step, index: number): StepP
     workflowId: workflow.workflowId,
     stepId: step.stepId,
     index,
-    request: {
-      method: operation.method.toUpperCase(),
-      url: joinUrl(baseUrl, operation.path),
-      parameters: mergeParameters(context, step, where),
-      ...(step.requestBody ? { body: { ...step.requestBody } } : {}),
-      timeoutMs: options.requestTimeoutMs,
-      maxResponseBytes: options.maxResponseBytes,
-      ...(options.nonIdempotentSteps.includes(step.stepId) ? { nonIdempotent: true } : {}),
-    },
+    request: workflowCall
+      ? // Not an HTTP call: what the console's Comment and the Task timeout read.
+        { method: 'WORKFLOW', url: `workflow:${workflowCall.workflow}`, parameters: [], timeoutMs: options.requestTimeoutMs, maxResponseBytes: options.maxResponseBytes }
+      : operationRequest(context, step, where),
     successCriteria: step.successCriteria ?? [],
-    outputs: step.outputs ?? {},
+    outputs: step.outputs ?? (workflowCall ? context.childOutputs(workflowCall.workflow) : {}),
     onSuccess: onSuccess.map((a, i) => plan(a, false, i < stepActionCount.success)),
     onFailure: onFailure.map((a, i) => plan(a, true, i < stepActionCount.failure)),
     workflowOutputs: workflow.outputs ?? {},
     ...(index === 0 ? { inputSchema: context.inputSchema } : {}),
     secretInputs: options.secretInputs,
     ...(options.idempotency[step.stepId] ? { idempotency: options.idempotency[step.stepId] } : {}),
+    ...(workflowCall ? { workflowCall } : {}),
     transientRetry: options.transientRetry,
     waitPolicy: options.stepWaitPolicies[step.stepId] ?? options.waitPolicy,
     loopLimit: options.loopLimit,
+  };
+}
+
+function operationRequest(context: PlanContext, step: Step, where: string): StepPlan['request'] {
+  const operation = resolveStepOperation(context.loaded, context.workflow, step);
+  const { serverUrls } = context.options;
+  const baseUrl = serverUrls[operation.sourceDescription] ?? operation.serverUrl;
+  checkBaseUrl(baseUrl, operation.sourceDescription, serverUrls[operation.sourceDescription] !== undefined, where);
+  return {
+    method: operation.method.toUpperCase(),
+    url: joinUrl(baseUrl, operation.path),
+    parameters: mergeParameters(context, step, where),
+    ...(step.requestBody ? { body: { ...step.requestBody } } : {}),
+    timeoutMs: context.options.requestTimeoutMs,
+    maxResponseBytes: context.options.maxResponseBytes,
+    ...(context.options.nonIdempotentSteps.includes(step.stepId) ? { nonIdempotent: true } : {}),
   };
 }
 

@@ -26,6 +26,8 @@ export const Route = {
   loopLimitExceeded: 'loopLimitExceeded',
   /** Fails the run with `Errors.invalidInputs`. */
   invalidInputs: 'invalidInputs',
+  /** A workflow-call step has built its child's input: start the child and wait for it. */
+  callWorkflow: 'callWorkflow',
   /** A non-idempotent request without an idempotency key failed ambiguously: fails the run with `Errors.mayHaveTakenEffect`. */
   mayHaveTakenEffect: 'mayHaveTakenEffect',
 } as const;
@@ -136,6 +138,8 @@ export interface StepPlan {
   /** Input names whose values come from the secret store, never from the state. */
   secretInputs: string[];
   idempotency?: IdempotencyPlan;
+  /** Set when the step runs another workflow (Arazzo step `workflowId`); `request` is then not used. */
+  workflowCall?: WorkflowCallPlan;
   transientRetry: TransientRetryPolicy;
   waitPolicy: WaitPolicy;
   loopLimit: { maxIterations: number; maxTotalWaitSeconds: number };
@@ -165,6 +169,19 @@ export interface RunState {
   steps: Record<string, Record<string, unknown>>;
   outputs: Record<string, unknown>;
   control: RunControl;
+  /** A workflow-call step under way: the child's input, then what Step Functions returned; gone after the step. */
+  call?: WorkflowCallState;
+  /** `$workflows.<id>.inputs|outputs` of the workflows this run has run (dependencies, called workflows). */
+  workflows?: Record<string, { inputs: Record<string, unknown>; outputs: Record<string, unknown> }>;
+}
+
+export interface WorkflowCallState {
+  /** The child's input, written by the start phase and read by the startExecution.sync:2 Task. */
+  input: { inputs: Record<string, unknown> };
+  /** The child succeeded: its output (the child's workflow outputs) and execution. */
+  result?: { output: unknown; executionArn: string };
+  /** The Task failed (the child failed, timed out, was aborted, or could not start): Step Functions' error output. */
+  error?: { Error?: string; Cause?: string };
 }
 
 /** A run's state before its first step: every field the definition reads already exists. */
@@ -185,6 +202,23 @@ export function initialRunState(inputs: Record<string, unknown> = {}): RunState 
   };
 }
 
+/**
+ * A step that runs another workflow as its own state machine (see lib/compile/child-workflow.ts): the step
+ * runner resolves `inputs` into the child's input (phase `start`), Step Functions runs the child and waits,
+ * then the step runner judges the child's outcome and routes like any step (phase `finish`).
+ */
+export interface WorkflowCallPlan {
+  /** The called workflow's key in the compiled document set (its workflowId, or `<source>.<workflowId>`). */
+  workflow: string;
+  /** Child input name → literal or runtime expression, from the step's parameters. */
+  inputs: Record<string, unknown>;
+  /** Child inputs the child reads from the secret store itself; never put in its input. */
+  secretInputs: string[];
+}
+
+/** What the step runner does for a workflow-call step: build the child's input, or judge its outcome. */
+export type WorkflowCallPhase = 'start' | 'finish';
+
 /** The Lambda payload the compiled Task state sends. */
 export interface StepRunnerEvent {
   /** `StepPlan` as JSON text, so no key in a document can be read as a `.$` path by Step Functions. */
@@ -192,6 +226,8 @@ export interface StepRunnerEvent {
   state: RunState;
   /** `$$.Execution.Id`: the idempotency key is derived from it, so every retry of the run reuses it. */
   executionId: string;
+  /** Workflow-call steps only. */
+  phase?: WorkflowCallPhase;
   /**
    * `$$.Execution.StartTime`, recorded once when the execution starts: with the id, it keeps the key unique per
    * run even when an execution name is used again later.

@@ -29,6 +29,7 @@ import { createRedactor } from './redact.ts';
 import { buildRequest } from './request.ts';
 import type { SecretSource } from './secrets.ts';
 import { parseRetryAfter } from './wait-policy.ts';
+import { finishWorkflowCall, startWorkflowCall } from './workflow-call.ts';
 
 export interface StepRunnerDeps {
   /** The plans (by digest) and origins this deployment compiled in: nothing else runs. */
@@ -90,7 +91,14 @@ export async function runStep(event: StepRunnerEvent, deps: StepRunnerDeps): Pro
     outputs: state.outputs,
   };
 
-  const result = await callAndRoute(event, plan, state, context, counters, deps, now);
+  const result = plan.workflowCall
+    ? {
+        state:
+          event.phase === 'start'
+            ? startWorkflowCall(plan, state, context, counters, { random: deps.random, finish })
+            : finishWorkflowCall(plan, state, event.state.call, context, counters, { random: deps.random, finish }),
+      }
+    : await callAndRoute(event, plan, state, context, counters, deps, now);
   const safe = withinStateLimit(redactor.scrub(result.state), state, plan);
   deps.log(
     redactor.scrub(
@@ -283,7 +291,7 @@ function finish(
     lastStep,
     cause: route.failure === undefined ? '' : cause(route.failure, plan.stepId, statusCode, outputs, lastStep),
   };
-  return { inputs: state.inputs, steps, outputs, control };
+  return { inputs: state.inputs, steps, outputs, control, ...(state.workflows ? { workflows: state.workflows } : {}) };
 }
 
 function evaluateAll(expressions: Record<string, string>, context: ExpressionContext): Record<string, unknown> {
@@ -364,6 +372,7 @@ function completeState(state: Partial<RunState> | undefined): RunState {
     inputs: state?.inputs ?? {},
     steps: state?.steps ?? {},
     outputs: state?.outputs ?? {},
+    ...(state?.workflows ? { workflows: state.workflows } : {}),
     control: {
       route: control.route ?? 'start',
       waitSeconds: control.waitSeconds ?? 0,

@@ -1,0 +1,130 @@
+/**
+ * Compiles a workflow and every workflow it runs (workflow steps, goto to a workflow, dependsOn), each into
+ * its own state machine definition. Children are compiled first, so a parent's time budget includes theirs;
+ * the secret inputs each child reads from the secret store follow from what its callers pass it.
+ */
+import { ArazzoDocumentError } from '../arazzo/errors.ts';
+import type { LoadedArazzo } from '../arazzo/load.ts';
+import { buildWorkflowGraph, type WorkflowEdge, type WorkflowGraph, type WorkflowNode } from '../arazzo/workflow-graph.ts';
+import type { Step } from '../arazzo/types.ts';
+import { passThroughInputs, stepCallInputs } from './child-workflow.ts';
+import type { CompileOptions } from './compile-options.ts';
+import { compileWorkflow, type CompiledWorkflow } from './compile-workflow.ts';
+import type { StepPlan, WorkflowCallPlan } from './step-plan.ts';
+
+export interface CompiledWorkflowSet {
+  root: CompiledWorkflow;
+  /** Every workflow the root runs, directly or not, each after the workflows it runs; empty for a lone workflow. */
+  children: CompiledWorkflow[];
+}
+
+/** What compileWorkflow needs to know about the set a workflow is compiled in. */
+export interface Composition {
+  key: string;
+  /** Started as a nested execution: its input is `{ inputs, AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID }`. */
+  asChild: boolean;
+  /** The call a workflow step of this workflow makes. */
+  workflowCall: (step: Step) => WorkflowCallPlan;
+  /** A called workflow's outputs as `name: $outputs.name` (see PlanContext.childOutputs). */
+  childOutputs: (key: string) => Record<string, string>;
+  /** Seconds the workflows these plans run may take, together. */
+  callTimeoutSeconds: (plans: StepPlan[]) => number;
+}
+
+export function compileWorkflowSet(loaded: LoadedArazzo, options: CompileOptions = {}): CompiledWorkflowSet {
+  const rootId = options.workflowId ?? loaded.document.workflows[0]?.workflowId;
+  if (rootId === undefined) return { root: compileWorkflow(loaded, options, lone(loaded)), children: [] };
+  const graph = buildWorkflowGraph(loaded, rootId, options.maxWorkflowDepth);
+  const calls = callsOf(graph, options.secretInputs ?? []);
+  const compiled = new Map<string, CompiledWorkflow>();
+
+  for (const key of graph.order) {
+    const node = graph.nodes.get(key)!;
+    const isRoot = key === graph.root;
+    const nodeOptions: CompileOptions = isRoot
+      ? options
+      : {
+          // Step-specific settings name the root workflow's steps; the rest holds for every workflow deployed.
+          // Base URLs by source name, for the sources this workflow's document has (an arazzo source has its own).
+          ...(options.serverUrls ? { serverUrls: Object.fromEntries(Object.entries(options.serverUrls).filter(([name]) => Object.hasOwn(node.loaded.sources, name))) } : {}),
+          ...(options.waitPolicy ? { waitPolicy: options.waitPolicy } : {}),
+          ...(options.transientRetry ? { transientRetry: options.transientRetry } : {}),
+          ...(options.loopLimit ? { loopLimit: options.loopLimit } : {}),
+          ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+          ...(options.functionArn !== undefined ? { functionArn: options.functionArn } : {}),
+          secretInputs: calls.secretInputs.get(key) ?? [],
+        };
+    compiled.set(
+      key,
+      compileWorkflow(node.loaded, { ...nodeOptions, workflowId: node.workflow.workflowId }, {
+        key,
+        asChild: !isRoot,
+        workflowCall: (step) => {
+          const call = calls.byStep.get(`${key}\u0000${step.stepId}`);
+          if (!call) throw new Error(`no workflow call planned for step ${step.stepId} of ${key}`);
+          return call;
+        },
+        childOutputs: (child) =>
+          Object.fromEntries(Object.keys(graph.nodes.get(child)!.workflow.outputs ?? {}).map((name) => [name, `$outputs.${name}`])),
+        callTimeoutSeconds: (plans) =>
+          plans.reduce((sum, plan) => sum + (plan.workflowCall ? (compiled.get(plan.workflowCall.workflow)?.definition.TimeoutSeconds ?? 0) : 0), 0),
+      }),
+    );
+  }
+  return {
+    root: compiled.get(graph.root)!,
+    children: graph.order.filter((key) => key !== graph.root).map((key) => compiled.get(key)!),
+  };
+}
+
+function lone(loaded: LoadedArazzo): Composition {
+  return {
+    key: loaded.document.workflows[0]?.workflowId ?? '',
+    asChild: false,
+    workflowCall: () => {
+      throw new Error('no workflow calls');
+    },
+    childOutputs: () => ({}),
+    callTimeoutSeconds: () => 0,
+  };
+}
+
+/**
+ * The call each workflow step makes, and each workflow's secret inputs: the root's are the deployment's;
+ * a child's are the inputs its callers pass from their own secret inputs. A child input cannot be secret for
+ * one caller and public for another: its state machine either reads it from the secret store or accepts it.
+ */
+function callsOf(graph: WorkflowGraph, rootSecrets: string[]) {
+  const secretInputs = new Map<string, string[]>([[graph.root, rootSecrets]]);
+  const byStep = new Map<string, WorkflowCallPlan>();
+  const publicBindings: Array<{ child: string; names: string[]; where: string }> = [];
+  for (const key of [...graph.order].reverse()) {
+    const node = graph.nodes.get(key)!;
+    const parentSecrets = secretInputs.get(key) ?? [];
+    for (const edge of node.edges) {
+      const child = graph.nodes.get(edge.target)!;
+      const bound = edgeInputs(node, edge, child, parentSecrets);
+      secretInputs.set(edge.target, [...new Set([...(secretInputs.get(edge.target) ?? []), ...bound.secretInputs])]);
+      publicBindings.push({ child: edge.target, names: Object.keys(bound.inputs), where: edge.where });
+      if (edge.kind === 'step') byStep.set(`${key}\u0000${edge.stepId}`, { workflow: edge.target, ...bound });
+    }
+  }
+  for (const binding of publicBindings) {
+    const clash = binding.names.find((name) => secretInputs.get(binding.child)?.includes(name));
+    if (clash !== undefined) {
+      throw new ArazzoDocumentError(
+        binding.where,
+        `passes "${clash}" to workflow ${binding.child} as a value, but another caller passes it from the secret store, so that workflow reads it from there; pass the secret input here too, or use another input name`,
+      );
+    }
+  }
+  return { secretInputs, byStep };
+}
+
+function edgeInputs(node: WorkflowNode, edge: WorkflowEdge, child: WorkflowNode, parentSecrets: string[]) {
+  if (edge.kind === 'step') {
+    const step = node.workflow.steps.find((candidate) => candidate.stepId === edge.stepId)!;
+    return stepCallInputs(node.loaded, step, parentSecrets, child, edge.where.replace(/ › workflowId$/, ''));
+  }
+  return passThroughInputs(node.workflow, parentSecrets, child.workflow);
+}
