@@ -66,6 +66,7 @@ export const APP_CONFIG_SHAPE = closed({
   loopLimit: closed({ maxIterations: integer, maxTotalWaitSeconds: integer }),
   requestTimeoutMs: integer,
   maxResponseBytes: integer,
+  maxStringLength: integer,
   maxWorkflowDepth: integer,
   httpApi: HTTP_API_SETTINGS,
 } satisfies Record<keyof ArazzoAppConfig, Shape>);

@@ -6,6 +6,7 @@ import { checkCriterionField } from './criteria.ts';
 import { ArazzoDocumentError, documentPath, problemsError, type DocumentProblem } from './errors.ts';
 import { checkExpression, checkValueExpressions, expressionsIn, parseExpression } from './expressions.ts';
 import { checkInputSchema } from './inputs.ts';
+import { checkSchemaPatterns } from './linear-regex.ts';
 import type { LoadedArazzo } from './load.ts';
 import { findWorkflow, listOrNone, resolveReusable, resolveStepOperation } from './lookups.ts';
 import { parseSimpleCondition } from './simple-condition.ts';
@@ -62,7 +63,9 @@ class WorkflowChecks {
       );
     }
     if (workflow.inputs !== undefined) {
-      const problem = checkInputSchema(workflow.inputs);
+      const patterns = checkSchemaPatterns(workflow.inputs);
+      for (const { path, message } of patterns) this.problem(documentPath(where, 'inputs', ...path), message);
+      const problem = patterns.length === 0 ? checkInputSchema(workflow.inputs) : undefined;
       if (problem) this.problem(documentPath(where, 'inputs'), `is not a valid JSON Schema (draft 2020-12): ${problem}`);
     }
     const workflowParameters = this.parameters(workflow.parameters, where, false);

@@ -10,6 +10,7 @@ import { ArazzoExpressionError } from './errors.ts';
 import { checkExpression, evaluateExpression, type ExpressionContext } from './expressions.ts';
 import { parseSimpleCondition, evaluateSimpleCondition } from './simple-condition.ts';
 import type { Criterion } from './types.ts';
+import { compileLinearRegex } from './linear-regex.ts';
 import { memoizeParse } from './memo.ts';
 
 export type CriterionKind = 'simple' | 'regex' | 'jsonpath';
@@ -132,18 +133,13 @@ function evaluateJsonPath(condition: string, value: unknown): boolean {
 // ---------------------------------------------------------------------------------------------------------
 // regex
 
-const compileRegex = memoizeParse((condition: string): RegExp | { error: string } => {
-  try {
-    // ECMA-262 syntax, no flags: the spec names no flags and a pattern has no way to state them.
-    return new RegExp(condition);
-  } catch (error) {
-    return { error: `"${condition}" is not a valid regular expression (ECMA-262): ${(error as Error).message}` };
-  }
-});
-
+/**
+ * ECMA-262 syntax, no flags (the spec names no flags and a pattern has no way to state them), run on the
+ * linear-time engine: a condition cannot hang a poll, whatever the response holds.
+ */
 function evaluateRegex(condition: string, value: unknown): boolean {
-  const regex = compileRegex(condition);
-  if (!(regex instanceof RegExp)) throw new ArazzoExpressionError(condition, regex.error);
+  const regex = compileLinearRegex(condition);
+  if ('error' in regex) throw new ArazzoExpressionError(condition, regex.error);
   if (typeof value === 'string') return regex.test(value);
   if (typeof value === 'number' || typeof value === 'boolean') return regex.test(String(value));
   return false;
@@ -181,8 +177,8 @@ export function checkCriterionField(criterion: Criterion): CriterionProblem | un
   }
   switch (kind) {
     case 'regex': {
-      const regex = compileRegex(criterion.condition);
-      return regex instanceof RegExp ? undefined : { field: 'condition', message: regex.error };
+      const regex = compileLinearRegex(criterion.condition);
+      return 'error' in regex ? { field: 'condition', message: regex.error } : undefined;
     }
     case 'jsonpath': {
       const plan = jsonPathPlan(criterion.condition);

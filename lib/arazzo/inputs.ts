@@ -4,6 +4,7 @@
  */
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { ArazzoDocumentError, documentPath } from './errors.ts';
+import { linearRegExpEngine } from './linear-regex.ts';
 import type { JsonSchema } from './types.ts';
 
 /**
@@ -34,9 +35,45 @@ export function publicInputSchema(
   return schema;
 }
 
+/**
+ * Keywords whose values are subschemas a valid instance (or part of it) must satisfy: one, a list, or a map
+ * of them. `not`, `if`, `contains` and `propertyNames` are left alone: bounding inside them would change
+ * what they accept.
+ */
+const SUBSCHEMA_KEYWORDS = {
+  one: ['items', 'additionalItems', 'additionalProperties', 'unevaluatedItems', 'unevaluatedProperties', 'then', 'else'],
+  list: ['allOf', 'anyOf', 'oneOf', 'prefixItems', 'items'],
+  map: ['properties', 'patternProperties', 'dependentSchemas', '$defs', 'definitions'],
+} as const;
+
+/**
+ * A copy of `schema` in which every subschema that admits a string of any length gets `maxLength: max`: those
+ * typed `string` (alone or in a list of types), leaves with no type at all (`{}` admits any string) and `true`.
+ * A `maxLength` the document or overlay gives is kept. Enums and consts are bounded already.
+ */
+export function boundStrings(schema: JsonSchema, max: number): JsonSchema {
+  const bound = (node: unknown): unknown => {
+    if (node === true) return { maxLength: max };
+    if (!isRecord(node)) return node;
+    const copy: JsonSchema = { ...node };
+    for (const keyword of SUBSCHEMA_KEYWORDS.one) if (copy[keyword] === true || isRecord(copy[keyword])) copy[keyword] = bound(copy[keyword]);
+    for (const keyword of SUBSCHEMA_KEYWORDS.list) if (Array.isArray(copy[keyword])) copy[keyword] = (copy[keyword] as unknown[]).map(bound);
+    for (const keyword of SUBSCHEMA_KEYWORDS.map) {
+      const map = copy[keyword];
+      if (isRecord(map)) copy[keyword] = Object.fromEntries(Object.entries(map).map(([name, sub]) => [name, bound(sub)]));
+    }
+    if (copy.maxLength !== undefined || copy.enum !== undefined || copy.const !== undefined || copy.$ref !== undefined) return copy;
+    const types = Array.isArray(copy.type) ? copy.type : copy.type === undefined ? undefined : [copy.type];
+    const combinator = ['allOf', 'anyOf', 'oneOf', 'not', 'if'].some((keyword) => copy[keyword] !== undefined);
+    if (types?.includes('string') || (types === undefined && !combinator)) copy.maxLength = max;
+    return copy;
+  };
+  return bound(schema) as JsonSchema;
+}
+
 // Formats are annotations in draft 2020-12 unless a vocabulary asserts them; unknown keywords (`x-…`,
-// `example`) are common in documents, so strict mode would refuse valid documents.
-const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false, logger: false });
+// `example`) are common in documents, so strict mode would refuse valid documents. Patterns run on RE2.
+const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false, logger: false, code: { regExp: linearRegExpEngine } });
 const validators = new Map<string, ValidateFunction>();
 
 function validatorFor(schema: JsonSchema): ValidateFunction {

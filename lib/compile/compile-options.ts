@@ -35,6 +35,11 @@ export interface CompileOptions {
   /** How deep workflows may run workflows (steps with workflowId, goto to a workflow, dependsOn). @default 4 */
   maxWorkflowDepth?: number;
   /**
+   * The `maxLength` given to every string input whose schema (document or overlay) sets none, so the API
+   * model and the runner refuse an oversized input before anything is called. @default DEFAULT_MAX_STRING_LENGTH
+   */
+  maxStringLength?: number;
+  /**
    * The most bytes of one response body the step runner reads (after decoding); a larger answer fails the step
    * (Arazzo.ResponseTooLarge in the cause). Between 1 KiB and 64 MiB. @default DEFAULT_MAX_RESPONSE_BYTES (10 MiB)
    */
@@ -42,6 +47,9 @@ export interface CompileOptions {
   /** The step runner's ARN (or a substitution placeholder) in each Task. @default STEP_RUNNER_PLACEHOLDER */
   functionArn?: string;
 }
+
+/** 4096 characters: longer than any prompt-like field in practice, and 60 of them still fit in a 256 KiB state. */
+export const DEFAULT_MAX_STRING_LENGTH = 4096;
 
 /** Replaced by the construct through `definitionSubstitutions`, so the definition is complete without deploy-time tokens. */
 export const STEP_RUNNER_PLACEHOLDER = '${StepRunnerFunctionArn}';

@@ -9,7 +9,7 @@
  * reads ($.control.*, $.outputs) is written by the step runner on every return.
  */
 import { findWorkflow, resolveReusable, validateForCompilation, type LoadedArazzo } from '../arazzo/load.ts';
-import { publicInputSchema } from '../arazzo/inputs.ts';
+import { boundStrings, publicInputSchema } from '../arazzo/inputs.ts';
 import type { JsonSchema, SuccessAction, Workflow } from '../arazzo/types.ts';
 import type { AslChoiceRule, AslDefinition, AslRetrier, AslState } from './asl.ts';
 import { MAX_STATE_NAME_LENGTH } from './asl.ts';
@@ -95,7 +95,9 @@ export function compileWorkflow(loaded: LoadedArazzo, options: CompileOptions = 
     resolveReusable<SuccessAction>(loaded, item as SuccessAction, at),
   );
   checkServerUrlNames(resolved.serverUrls, loaded.document.sourceDescriptions.map((s) => s.name), loaded.file);
-  const inputSchema = closedSchema(publicInputSchema(workflow.inputs, resolved.secretInputs, `${where} › inputs`));
+  const inputSchema = closedSchema(
+    boundStrings(publicInputSchema(workflow.inputs, resolved.secretInputs, `${where} › inputs`), resolved.maxStringLength),
+  );
   const plans = workflow.steps.map((step, index) =>
     planStep({ loaded, workflow, options: resolved, inputSchema, where, workflowCall: composition.workflowCall, childOutputs: composition.childOutputs }, step, index),
   );

@@ -6,6 +6,7 @@ import { ArazzoDocumentError } from '../arazzo/load.ts';
 import type { Workflow } from '../arazzo/types.ts';
 import {
   DEFAULT_LOOP_LIMIT,
+  DEFAULT_MAX_STRING_LENGTH,
   DEFAULT_TRANSIENT_RETRY,
   DEFAULT_WAIT_POLICY,
   EVENTS_PER_ITERATION,
@@ -30,6 +31,7 @@ export interface ResolvedCompileOptions {
   transientRetry: TransientRetryPolicy;
   loopLimit: { maxIterations: number; maxTotalWaitSeconds: number };
   requestTimeoutMs: number;
+  maxStringLength: number;
   maxResponseBytes: number;
   functionArn: string;
 }
@@ -51,6 +53,7 @@ export function resolveCompileOptions(
     transientRetry: options.transientRetry ?? DEFAULT_TRANSIENT_RETRY,
     loopLimit: { ...DEFAULT_LOOP_LIMIT, ...options.loopLimit },
     requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
+    maxStringLength: options.maxStringLength ?? DEFAULT_MAX_STRING_LENGTH,
     maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
     functionArn: options.functionArn ?? STEP_RUNNER_PLACEHOLDER,
   };
@@ -125,6 +128,9 @@ function checkAgainstWorkflow(
   }
   if (!Number.isInteger(options.requestTimeoutMs) || options.requestTimeoutMs < 100 || options.requestTimeoutMs > 60_000) {
     fail('requestTimeoutMs', 'must be whole milliseconds between 100 and 60000');
+  }
+  if (!Number.isInteger(options.maxStringLength) || options.maxStringLength < 1 || options.maxStringLength > 262_144) {
+    fail('maxStringLength', 'must be a whole number of characters from 1 to 262144 (a run state holds at most 256 KiB)');
   }
   const { maxResponseBytes } = options;
   if (!Number.isInteger(maxResponseBytes) || maxResponseBytes < 1024 || maxResponseBytes > MAX_RESPONSE_BYTES_LIMIT) {

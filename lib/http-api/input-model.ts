@@ -2,6 +2,7 @@
  * The API Gateway model for POST /executions: the workflow's public input schema in draft-04, closed to
  * unknown fields so a body cannot carry anything the schema does not name (a secret input in particular).
  */
+import { compileLinearRegex, type LinearRegex } from '../arazzo/linear-regex.ts';
 import type { JsonSchema } from '../arazzo/types.ts';
 import { DRAFT_04_URI, SchemaTranslationError, toDraft04 } from './draft04-schema.ts';
 
@@ -71,10 +72,8 @@ function namesDeclaredInCombinators(schema: JsonSchema): string[] {
   return names;
 }
 
-function compilePattern(pattern: string, where: string): RegExp {
-  try {
-    return new RegExp(pattern);
-  } catch {
-    throw new SchemaTranslationError(`${where}: "patternProperties" key ${JSON.stringify(pattern)} is not a valid regular expression; fix it`);
-  }
+function compilePattern(pattern: string, where: string): LinearRegex {
+  const compiled = compileLinearRegex(pattern);
+  if ('error' in compiled) throw new SchemaTranslationError(`${where}: "patternProperties" key: ${compiled.error}`);
+  return compiled;
 }

@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { MAX_DOCUMENT_BYTES, readDocumentFile } from '../../lib/arazzo/document-file.ts';
-import { ArazzoDocumentError, loadArazzo } from '../../lib/arazzo/load.ts';
+import { loadArazzo } from '../../lib/arazzo/load.ts';
 import { projectRoot } from '../support/compile-fixture.ts';
+import { documentError } from '../support/document-variant.ts';
 
 const SENTINEL = 'sk-live-SENTINEL-0123456789abcdef';
 const fixtures = join(projectRoot, 'test/fixtures/arazzo');
@@ -38,16 +39,6 @@ function documentWithSource(url: string): string {
   return file;
 }
 
-function refusal(load: () => unknown): ArazzoDocumentError {
-  try {
-    load();
-  } catch (error) {
-    if (error instanceof ArazzoDocumentError) return error;
-    throw error;
-  }
-  throw new Error('expected the compiler to refuse the file');
-}
-
 describe('a source description is read only from inside the allowed tree', () => {
   it('a file next to the document is read', () => {
     const loaded = loadArazzo(documentWithSource('pets.openapi.yml'));
@@ -56,7 +47,7 @@ describe('a source description is read only from inside the allowed tree', () =>
 
   it('../ out of the document directory is refused, naming the field, the roots and the fix', () => {
     const file = documentWithSource('../outside/pets.openapi.yml');
-    const error = refusal(() => loadArazzo(file));
+    const error = documentError(() => loadArazzo(file));
     expect(error.location).toBe(`${file} › sourceDescriptions[0] › url`);
     expect(error.message).toContain(`is outside the directories the compiler may read: ${docs}`);
     expect(error.message).toContain('--allow-root');
@@ -69,19 +60,19 @@ describe('a source description is read only from inside the allowed tree', () =>
 
   it('an absolute path or file: URL elsewhere is refused', () => {
     for (const url of [join(outside, 'pets.openapi.yml'), `file://${join(outside, 'pets.openapi.yml')}`, '/etc/passwd']) {
-      expect(refusal(() => loadArazzo(documentWithSource(url))).message).toContain('is outside the directories the compiler may read');
+      expect(documentError(() => loadArazzo(documentWithSource(url))).message).toContain('is outside the directories the compiler may read');
     }
   });
 
   it('a symlink inside the tree that points out of it is refused, saying where it resolves to', () => {
     symlinkSync(join(outside, 'pets.openapi.yml'), join(docs, 'link.openapi.yml'));
-    const error = refusal(() => loadArazzo(documentWithSource('link.openapi.yml')));
+    const error = documentError(() => loadArazzo(documentWithSource('link.openapi.yml')));
     expect(error.message).toContain(`(it resolves to ${join(outside, 'pets.openapi.yml')})`);
   });
 
   it('a symlinked directory inside the tree does not open a way out either', () => {
     symlinkSync(outside, join(docs, 'linked-dir'));
-    expect(refusal(() => loadArazzo(documentWithSource('linked-dir/pets.openapi.yml'))).message).toContain('is outside');
+    expect(documentError(() => loadArazzo(documentWithSource('linked-dir/pets.openapi.yml'))).message).toContain('is outside');
   });
 });
 
@@ -89,26 +80,26 @@ describe('devices, kernel files and other non-regular files are refused whatever
   it.each(['/dev/zero', '/dev/urandom', '/dev/stdin', '/proc/self/environ', '/proc/self/cmdline'])('%s', (device) => {
     const file = documentWithSource(device);
     // Even with the whole file system allowed.
-    const error = refusal(() => loadArazzo(file, { allowRoots: ['/'] }));
+    const error = documentError(() => loadArazzo(file, { allowRoots: ['/'] }));
     expect(error.location).toBe(`${file} › sourceDescriptions[0] › url`);
     expect(error.message).toMatch(/is under \/(dev|proc), which holds devices and kernel files, never a document/);
   });
 
   it('a directory', () => {
     mkdirSync(join(docs, 'a-directory'));
-    expect(refusal(() => loadArazzo(documentWithSource('a-directory'))).message).toContain('is a directory, not a regular file');
+    expect(documentError(() => loadArazzo(documentWithSource('a-directory'))).message).toContain('is a directory, not a regular file');
   });
 
   it('a named pipe is refused without blocking on it', () => {
     const fifo = join(docs, 'pipe.yml');
     execFileSync('mkfifo', [fifo]);
-    expect(refusal(() => loadArazzo(documentWithSource('pipe.yml'))).message).toContain('is a named pipe, not a regular file');
+    expect(documentError(() => loadArazzo(documentWithSource('pipe.yml'))).message).toContain('is a named pipe, not a regular file');
   });
 
   it('the document and the overlay the operator names get the same rules', () => {
-    expect(refusal(() => loadArazzo('/dev/zero')).message).toContain('is under /dev');
-    expect(refusal(() => loadArazzo(documentWithSource('pets.openapi.yml'), { overlay: '/proc/self/status' })).message).toContain('is under /proc');
-    expect(refusal(() => loadArazzo(docs)).message).toContain('is a directory');
+    expect(documentError(() => loadArazzo('/dev/zero')).message).toContain('is under /dev');
+    expect(documentError(() => loadArazzo(documentWithSource('pets.openapi.yml'), { overlay: '/proc/self/status' })).message).toContain('is under /proc');
+    expect(documentError(() => loadArazzo(docs)).message).toContain('is a directory');
   });
 
   it(`a file over ${MAX_DOCUMENT_BYTES} bytes is refused before it is read`, () => {
@@ -116,7 +107,7 @@ describe('devices, kernel files and other non-regular files are refused whatever
     const fd = openSync(huge, 'w');
     ftruncateSync(fd, MAX_DOCUMENT_BYTES + 1); // sparse: no disk, but stat says it is that large
     closeSync(fd);
-    expect(refusal(() => loadArazzo(documentWithSource('huge.openapi.yml'))).message).toContain(`documents over ${MAX_DOCUMENT_BYTES} bytes are refused`);
+    expect(documentError(() => loadArazzo(documentWithSource('huge.openapi.yml'))).message).toContain(`documents over ${MAX_DOCUMENT_BYTES} bytes are refused`);
   });
 });
 
@@ -135,7 +126,7 @@ describe('messages never repeat the content of a file', () => {
   it.each(broken.map((text, index) => [index, text]))('broken file %i', (index, text) => {
     const name = `broken-${index}.yml`;
     writeFileSync(join(docs, name), text);
-    const error = refusal(() => loadArazzo(documentWithSource(name)));
+    const error = documentError(() => loadArazzo(documentWithSource(name)));
     expect(error.message).not.toContain(SENTINEL);
     expect(error.message).not.toContain('SENTINEL');
     expect(error.message.length).toBeLessThan(400);
@@ -145,7 +136,7 @@ describe('messages never repeat the content of a file', () => {
 
   it('a syntax error says where it is: line and column', () => {
     writeFileSync(join(docs, 'syntax.yml'), `openapi: 3.0.3\nkey: 1\nkey: ${SENTINEL}\n`);
-    expect(refusal(() => loadArazzo(documentWithSource('syntax.yml'))).message).toMatch(/line 3, column 1: Map keys must be unique/);
+    expect(documentError(() => loadArazzo(documentWithSource('syntax.yml'))).message).toMatch(/line 3, column 1: Map keys must be unique/);
   });
 });
 
