@@ -43,6 +43,20 @@ describe('routing', () => {
     expect(sent).toHaveLength(1);
   });
 
+  it('retries transient trouble even when an onFailure action without criteria would match it', async () => {
+    const plan = stepPlan({ onFailure: [action('anyFailure', 'end')] });
+    expect((await runPlan(plan, { status: 503 })).state.control.route).toBe(Route.transientRetry);
+    const handled = stepPlan({ onFailure: [action('notThis', 'end', { criteria: [{ condition: '$statusCode == 500' }] }), action('anyFailure', 'end')] });
+    expect((await runPlan(handled, { status: 503 })).state.control.route).toBe(Route.transientRetry);
+  });
+
+  it('takes the failure action once the transient budget is spent, and says "1 transient failure" for one', async () => {
+    const spent = await runPlan(stepPlan({ transientRetry: { maxAttempts: 1, baseSeconds: 1, maxSeconds: 1 }, onFailure: [action('giveUp', 'end')] }), { status: 503 });
+    expect(spent.state.control.route).toBe('giveUp');
+    const unhandled = await runPlan(stepPlan({ transientRetry: { maxAttempts: 1, baseSeconds: 1, maxSeconds: 1 } }), { status: 503 });
+    expect(causeOf(unhandled.state).message).toBe('step poll failed: 1 transient failure (HTTP 503); retry budget spent (transientRetry.maxAttempts 1)');
+  });
+
   it('ends the run in failure with an end action the deployment declares a failure, naming the action and the answer', async () => {
     const plan = stepPlan({ onSuccess: [action('failed', 'end', { criteria: bodyIs('failed'), endsInFailure: true })] });
     const { state } = await runPlan(plan, { status: 200, body: { state: 'failed' } });
