@@ -41,7 +41,7 @@ describe('problems', () => {
     for (const target of ['items/0', '/a~2b', '/a~']) {
       const problems = problemsAfter((_w, step) => (step('create').requestBody = { payload: {}, replacements: [{ target, value: 1 }] }));
       expect(problems, target).toEqual([
-        `steps[create] › requestBody › replacements[0] › target: "${target}" is not a JSON Pointer (XPath targets are not supported); write it as /path/to/field, with ~1 for "/" and ~0 for "~" inside names`,
+        `steps[create] › requestBody › replacements[0] › target: "${target}" is not a JSON Pointer; write it as /path/to/field, with ~1 for "/" and ~0 for "~" inside names (an XML payload takes an XPath target)`,
       ]);
     }
     for (const target of ['', '/', '/a/0/b', '/a~1b~0c', '/a//b']) {

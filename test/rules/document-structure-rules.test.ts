@@ -28,9 +28,9 @@ describe('a sound document', () => {
 
 describe('the document is refused, naming the path and the fix, when', () => {
   const cases: Array<[string, (d: Json) => void, string]> = [
-    ['arazzo is missing', (d) => delete d.arazzo, 'doc.yml › arazzo: is required: the Arazzo version, e.g. arazzo: 1.0.1'],
-    ['arazzo is a number', (d) => (d.arazzo = 1), 'doc.yml › arazzo: 1 is not supported: this compiler reads Arazzo 1.0.x (e.g. arazzo: 1.0.1)'],
-    ['arazzo is another version', (d) => (d.arazzo = '1.1.0'), 'doc.yml › arazzo: "1.1.0" is not supported: this compiler reads Arazzo 1.0.x (e.g. arazzo: 1.0.1)'],
+    ['arazzo is missing', (d) => delete d.arazzo, 'doc.yml › arazzo: is required: the Arazzo version, e.g. arazzo: 1.1.0'],
+    ['arazzo is a number', (d) => (d.arazzo = 1), 'doc.yml › arazzo: 1 is not supported: this compiler reads Arazzo 1.0.x and 1.1.x (e.g. arazzo: 1.1.0)'],
+    ['arazzo is another version', (d) => (d.arazzo = '1.2.0'), 'doc.yml › arazzo: "1.2.0" is not supported: this compiler reads Arazzo 1.0.x and 1.1.x (e.g. arazzo: 1.1.0)'],
     ['info is missing', (d) => delete d.info, 'doc.yml › info: is required (title and version)'],
     ['info.title is missing', (d) => delete d.info.title, 'doc.yml › info › title: is required'],
     ['a version is a number', (d) => (d.info.version = 2), 'doc.yml › info › version: must be a string (quote it in YAML)'],

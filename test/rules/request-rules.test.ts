@@ -33,7 +33,7 @@ describe('a request that cannot be built fails the step, names the problem, and 
 
   it('a parameter in a location HTTP does not have', async () => {
     const plan = withRequest({ parameters: [param('m', 'matrix' as PlannedParameter['in'], 'x')] });
-    expect(await refused(plan)).toContain('parameter "m" has location "matrix"; use path, query, header or cookie');
+    expect(await refused(plan)).toContain('parameter "m" has location "matrix"; use path, query, querystring, header or cookie');
   });
 
   it('a URL placeholder without a path parameter', async () => {
