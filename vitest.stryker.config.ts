@@ -5,6 +5,8 @@
  * - so is the poll-cost measurement (hundreds of polls on virtual time): it states what the default wait policy
  *   costs, and test/wait-policy.test.ts and test/rules/ state the policy's rules in milliseconds;
  * - quick unit tests run first: Stryker stops a mutant's run at its first failing test;
+ * - test files share one worker per mutant run (`isolate: false`): the modules load once, not once per file; every
+ *   run starts a fresh worker, so nothing carries over from one mutant to the next;
  * - CDK apps synthesize without bundling the step runner Lambda: no test here runs the bundle (the local runner
  *   calls the step runner in-process), and esbuild would cost a second per synthesis.
  */
@@ -20,6 +22,7 @@ export default mergeConfig(
   defineConfig({
     test: {
       exclude: [...configDefaults.exclude, ...OUT_OF_PROCESS_TESTS, ...MEASUREMENTS],
+      isolate: false,
       sequence: { sequencer: FastFirstSequencer },
       env: { CDK_CONTEXT_JSON: JSON.stringify({ 'aws:cdk:bundling-stacks': [] }) },
     },

@@ -1,4 +1,4 @@
 /** `npm run compile`: see bin/compile-command.ts. */
 import { compileFromCommandLine } from './compile-command.ts';
 
-compileFromCommandLine(process.argv.slice(2));
+await compileFromCommandLine(process.argv.slice(2));

@@ -15,7 +15,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { loadArazzo } from './arazzo/load.ts';
 import type { JsonSchema } from './arazzo/types.ts';
-import type { AslDefinition } from './compile/asl.ts';
+import type { AslDefinition, AslState } from './compile/asl.ts';
 import { STEP_RUNNER_PLACEHOLDER, type CompileOptions } from './compile/compile-options.ts';
 import { workflowArnSubstitution } from './compile/child-workflow.ts';
 import { compileWorkflowSet } from './compile/compile-document.ts';
@@ -234,11 +234,32 @@ export class ArazzoWorkflow extends Construct {
 
 /**
  * The definition as CloudFormation receives it. CloudFormation substitutes `${...}` in a definition that has
- * DefinitionSubstitutions, so any `${` a document carries is written as the JSON escape `\u0024{`, which Step
- * Functions reads back as `${`; only the step runner's placeholder stays a substitution.
+ * DefinitionSubstitutions, so every `${` is written as the JSON escape `\u0024{`, which Step Functions reads back
+ * as `${`. Only the placeholders the compiler itself wrote (a Task's `FunctionName` or `StateMachineArn` whose whole
+ * value is one of the substitutions) stay substitutions: the same text anywhere a document put it stays literal.
  */
 export function definitionText(definition: AslDefinition, workflowArnSubstitutions: readonly string[] = []): string {
-  let text = JSON.stringify(definition, null, 2).split('${').join('\\u0024{');
-  for (const name of [STEP_RUNNER_PLACEHOLDER.slice(2, -1), ...workflowArnSubstitutions]) text = text.split(`\\u0024{${name}}`).join(`\${${name}}`);
+  const names = new Set([STEP_RUNNER_PLACEHOLDER.slice(2, -1), ...workflowArnSubstitutions]);
+  const raw = JSON.stringify(definition);
+  let marker = 'arazzo-substitution';
+  while (raw.includes(marker)) marker += '-';
+  const marked = structuredClone(definition);
+  markPlaceholders(marked.States, names, marker);
+  let text = JSON.stringify(marked, null, 2).split('${').join('\\u0024{');
+  for (const name of names) text = text.split(`"${marker}:${name}"`).join(`"\${${name}}"`);
   return text;
+}
+
+/** Replaces each compiler-written placeholder by `<marker>:<name>`, a text no document value contains. */
+function markPlaceholders(states: Record<string, AslState>, names: ReadonlySet<string>, marker: string): void {
+  for (const state of Object.values(states)) {
+    const nested = state as { Branches?: Array<{ States?: Record<string, AslState> }>; ItemProcessor?: { States?: Record<string, AslState> }; Iterator?: { States?: Record<string, AslState> } };
+    for (const branch of nested.Branches ?? []) if (branch.States) markPlaceholders(branch.States, names, marker);
+    for (const inner of [nested.ItemProcessor, nested.Iterator]) if (inner?.States) markPlaceholders(inner.States, names, marker);
+    if (state.Type !== 'Task') continue;
+    for (const field of ['FunctionName', 'StateMachineArn']) {
+      const name = /^\$\{([^{}]+)\}$/.exec(String(state.Parameters[field] ?? ''))?.[1];
+      if (name !== undefined && names.has(name)) state.Parameters[field] = `${marker}:${name}`;
+    }
+  }
 }

@@ -95,7 +95,7 @@ describe('Arazzo 1.1 reading rules', () => {
       d.sourceDescriptions[0].url = '../specs/pet-store.openapi.yml';
     });
     expect(() => loadArazzo(file, { allowRoots: [specFixtures] })).toThrow(
-      'sourceDescriptions[0] › url: https://workflows.example.test/specs/pet-store.openapi.yml (resolved against $self https://workflows.example.test/pets/purchase.arazzo.yml) cannot be fetched at synth time',
+      'sourceDescriptions[0] › url: https://workflows.example.test/specs/pet-store.openapi.yml (resolved against $self https://workflows.example.test/pets/purchase.arazzo.yml) is a remote source description and synth never reads the network',
     );
   });
 

@@ -82,7 +82,7 @@ describe('simple conditions', () => {
     expect(checkCriterion({ condition: "$response.body#/x == 'open" })).toMatch(/unterminated string/);
     expect(checkCriterion({ condition: '1 < $statusCode < 300' })).toMatch(/cannot be chained/);
     expect(checkCriterion({ condition: '$statusCode ==' })).toMatch(/ends too early/);
-    expect(checkCriterion({ condition: '$workflows.other.outputs.x == 1' })).toMatch(/not supported/);
+    expect(checkCriterion({ condition: '$workflows.other.outputs == 1' })).toMatch(/\$workflows\.<workflowId>\.outputs\.<name>/);
     expect(checkCriterion({ condition: '$responses.body == 1' })).toMatch(/not a runtime expression/);
     expect(checkCriterion({ condition: '' })).toMatch(/^condition: .*required/);
   });

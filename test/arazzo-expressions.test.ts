@@ -140,8 +140,9 @@ describe('isRuntimeExpression and checkExpression', () => {
     }
   });
 
-  it('refuses cross-workflow and source-description values with the reason', () => {
-    expect(checkExpression('$workflows.foo.outputs.bar')).toMatch(/not supported/);
+  it('refuses source-description and component values and malformed $workflows with the reason', () => {
+    expect(checkExpression('$workflows.foo.outputs.bar')).toBeUndefined();
+    expect(checkExpression('$workflows.foo.steps.bar')).toMatch(/\$workflows\.<workflowId>\.inputs\.<name> or \$workflows\.<workflowId>\.outputs\.<name>/);
     expect(checkExpression('$sourceDescriptions.api.url')).toMatch(/operationId or operationPath/);
     expect(checkExpression('$components.parameters.page')).toMatch(/reference/);
     expect(checkExpression('$response.query.x')).toMatch(/\$request\.query/);
@@ -218,7 +219,7 @@ describe('expressionsIn and checkValueExpressions', () => {
 
   it('reports malformed and unsupported expressions in values', () => {
     expect(checkValueExpressions({ a: '$inputs.ok', b: 'Bearer {$inputs.ok}' })).toEqual([]);
-    expect(checkValueExpressions({ a: '$workflows.other.outputs.x' })[0]).toMatch(/not supported/);
+    expect(checkValueExpressions({ a: '$workflows.other.outputs' })[0]).toMatch(/\$workflows\.<workflowId>\.outputs\.<name>/);
     expect(checkValueExpressions(['{$response.body#bad}'])[0]).toMatch(/JSON Pointer/);
     expect(checkValueExpressions('$steps.onlyStep')[0]).toMatch(/outputs/);
   });

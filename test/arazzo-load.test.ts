@@ -158,11 +158,11 @@ describe('refusals name the document path and the fix', () => {
     expect(problem).toMatch(`${file} › ${place} › steps[pollOrder] › onSuccess[0] › criteria[0] › condition: "for $s in //state return $s" is not an XPath expression this compiler can evaluate`);
   });
 
-  it('dependsOn', () => {
+  it('dependsOn naming a workflow the document does not have', () => {
     const file = variant((d) => {
       d.workflows[0].dependsOn = ['other'];
     });
-    expect(problemsOf(file)[0]).toMatch(`${file} › ${place} › dependsOn: workflows that depend on other workflows are not supported`);
+    expect(problemsOf(file)[0]).toMatch(`${file} › ${place} › dependsOn[0]: "other" is not a workflow of ${file}`);
   });
 
   it('a step that runs a workflow the document does not have', () => {
@@ -174,11 +174,11 @@ describe('refusals name the document path and the fix', () => {
     ));
   });
 
-  it('an action that transfers to another workflow', () => {
+  it('an action that transfers to a workflow the document does not have', () => {
     const file = variant((d) => {
       d.workflows[0].steps[1].onSuccess[0] = { name: 'elsewhere', type: 'goto', workflowId: 'other' };
     });
-    expect(problemsOf(file)[0]).toMatch(`${file} › ${place} › steps[pollOrder] › onSuccess[0] › workflowId: actions that transfer to another workflow are not supported`);
+    expect(problemsOf(file)[0]).toMatch(`${file} › ${place} › steps[pollOrder] › onSuccess[0] › workflowId: "other" is not a workflow of ${file}`);
   });
 
   it('a jsonpath condition of no accepted form', () => {
@@ -287,13 +287,14 @@ describe('refusals name the document path and the fix', () => {
     ]);
   });
 
-  it('a source description on the network', () => {
+  it('a source description on the network that is not pinned', () => {
     const file = variant((d) => {
       d.sourceDescriptions[0].url = 'https://example.com/openapi.yml';
     });
-    expect(problemsOf(file)[0]).toBe(
-      `${file} › sourceDescriptions[0] › url: https://example.com/openapi.yml cannot be fetched at synth time (no network); save the description next to the document and give its relative path`,
+    expect(problemsOf(file)[0]).toMatch(
+      `${file} › sourceDescriptions[0] › url: https://example.com/openapi.yml is a remote source description and synth never reads the network;`,
     );
+    expect(problemsOf(file)[0]).toMatch(/Fetch it once into a pinned copy with: npm run compile -- --pin-sources /);
   });
 
   it('a source description file that does not exist', () => {

@@ -109,3 +109,57 @@ describe('a workflow of an arazzo source description, run locally', () => {
   });
 });
 
+
+describe('dependsOn, goto to a workflow and $workflows, run locally', () => {
+  let server: TestServer;
+  let cartItems = 0;
+  let loginStatus = 200;
+  beforeAll(async () => {
+    server = await startTestServer((request, response) => {
+      if (request.path === '/login') {
+        if (request.headers['x-api-key'] !== apiKey) return reply(response, 401, {});
+        return reply(response, loginStatus, { token: `session-${JSON.parse(request.body).user}` });
+      }
+      if (request.path === '/cart') return request.headers['x-session'] === 'session-ada' ? reply(response, 200, { items: cartItems }) : reply(response, 403, {});
+      if (request.path === '/pets') return reply(response, 200, [{ id: 9 }]);
+      return reply(response, 404, {});
+    });
+  });
+  afterAll(() => server.close());
+
+  const checkout = async () => {
+    const document = path.join(projectRoot, 'test/fixtures/compose/checkout.arazzo.yml');
+    const workflow = synthesizeWorkflow({ stackName: 'Checkout', document, secretInputs: ['apiKey'], serverUrls: { pets: server.baseUrl } });
+    return executeLocally({ definition: workflow.definition, stateMachines: workflow.stateMachines, input: { user: 'ada' }, secrets: { apiKey }, clock: new VirtualClock() });
+  };
+
+  it('runs the dependency first, reads its outputs as $workflows.<id>.outputs, and hands an empty cart to browse', async () => {
+    cartItems = 0;
+    loginStatus = 200;
+    const result = await checkout();
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.output).toEqual({ user: 'ada', token: 'session-ada', items: 0, suggestion: 9 });
+    expect(result.events.filter((e) => e.type === 'ChildExecutionStarted').map((e) => e.stateName)).toEqual(['Run login for Depends on login', 'Run browse for Go to browse']);
+    // Neither the dependency nor the goto is a step of the run.
+    const final = result.events.filter((e) => e.type === 'StateExited' && e.stateName === 'Outcome of Go to browse').at(-1)?.output as { steps: object };
+    expect(Object.keys(final.steps)).toEqual(['cart']);
+  });
+
+  it('does not go to the other workflow when the goto criteria do not hold', async () => {
+    cartItems = 2;
+    const result = await checkout();
+    expect(result.output).toEqual({ user: 'ada', token: 'session-ada', items: 2, suggestion: null });
+    expect(result.childExecutions).toHaveLength(1);
+  });
+
+  it('fails the run before any step when a dependency fails, naming it', async () => {
+    loginStatus = 403;
+    const cartCalls = server.received.filter((r) => r.path === '/cart').length;
+    const result = await checkout();
+    loginStatus = 200;
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('Arazzo.StepFailed');
+    expect(result.cause).toContain('workflow login failed with');
+    expect(server.received.filter((r) => r.path === '/cart')).toHaveLength(cartCalls);
+  });
+});

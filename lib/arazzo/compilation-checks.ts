@@ -18,6 +18,7 @@ import { checkStepOrder } from './step-order-checks.ts';
 import { checkArazzoStructure } from './structure.ts';
 import type { Criterion, FailureAction, Parameter, ResolvedOperation, Step, SuccessAction, Workflow } from './types.ts';
 import { calledWorkflow, stepOutputNames } from './workflow-checks.ts';
+import { resolveWorkflowReference } from './workflow-graph.ts';
 
 /** Checks one workflow (and the document around it), or every workflow when no id is given. */
 export function validateForCompilation(loaded: LoadedArazzo, workflowId?: string): void {
@@ -61,12 +62,9 @@ class WorkflowChecks {
 
   run(): void {
     const { workflow, where } = this;
-    if (workflow.dependsOn !== undefined && workflow.dependsOn.length > 0) {
-      this.problem(
-        documentPath(where, 'dependsOn'),
-        'workflows that depend on other workflows are not supported; compile and run each workflow on its own, or merge their steps into one workflow',
-      );
-    }
+    (workflow.dependsOn ?? []).forEach((reference, index) => {
+      this.attempt(() => resolveWorkflowReference(this.loaded, reference, documentPath(where, `dependsOn[${index}]`)));
+    });
     if (workflow.inputs !== undefined) {
       const patterns = checkSchemaPatterns(workflow.inputs);
       for (const { path, message } of patterns) this.problem(documentPath(where, 'inputs', ...path), message);
@@ -163,10 +161,7 @@ class WorkflowChecks {
         this.problem(documentPath(at, 'type'), 'retry is a failure action; use end or goto in onSuccess/successActions');
       }
       if (action.workflowId !== undefined) {
-        this.problem(
-          documentPath(at, 'workflowId'),
-          'actions that transfer to another workflow are not supported; goto a step of this workflow (stepId) or end',
-        );
+        this.attempt(() => resolveWorkflowReference(this.loaded, action.workflowId!, documentPath(at, 'workflowId')));
       }
       if (action.stepId !== undefined && !this.steps.has(action.stepId)) {
         this.problem(
@@ -238,6 +233,10 @@ class WorkflowChecks {
       }
     } else if (this.callee !== undefined && (e.root === 'request' || e.root === 'response' || e.root === 'url' || e.root === 'method')) {
       this.problem(where, `"${expression}": a step that runs workflow ${this.callee.workflowId} makes no HTTP call; read the workflow's outputs with $outputs.<name>`);
+    } else if (e.root === 'workflows') {
+      const id = e.rest.split('.')[0]!;
+      const ids = this.loaded.document.workflows.map((workflow) => workflow.workflowId);
+      if (!ids.includes(id)) this.problem(where, `"${expression}" names workflow "${id}", which is not in the document; its workflows are ${listOrNone(ids)}`);
     } else if (e.root === 'inputs') {
       const schema = this.workflow.inputs;
       const properties = schema?.properties;

@@ -24,11 +24,27 @@ export class ArazzoDocumentError extends Error {
   readonly problems: string[];
 
   constructor(location: string, message: string, problems?: string[]) {
-    super(location ? `${location}: ${message}` : message);
+    super(shortenLines(location ? `${location}: ${message}` : message));
     this.name = 'ArazzoDocumentError';
-    this.location = location;
-    this.problems = problems ?? [this.message];
+    this.location = shortenLine(location);
+    this.problems = problems ? problems.slice(0, MAX_LISTED_PROBLEMS).map(shortenLine) : [this.message];
   }
+}
+
+/** A message line may quote document content; a 480 KB value must not come back as a 480 KB message. */
+export const MAX_MESSAGE_LINE = 400;
+const MAX_LISTED_PROBLEMS = 50;
+
+function shortenLine(line: string): string {
+  if (line.length <= MAX_MESSAGE_LINE) return line;
+  return `${line.slice(0, MAX_MESSAGE_LINE - 40)}… (${line.length - (MAX_MESSAGE_LINE - 40)} characters cut)`;
+}
+
+function shortenLines(message: string): string {
+  const lines = message.split('\n');
+  const kept = lines.slice(0, MAX_LISTED_PROBLEMS + 1).map(shortenLine);
+  if (lines.length > kept.length) kept.push(`  … and ${lines.length - kept.length} more`);
+  return kept.join('\n');
 }
 
 /** Joins document path segments the way every message in this project spells them. */

@@ -26,6 +26,8 @@ export interface ExpressionContext {
     body?: unknown;
   };
   response?: { headers: Record<string, string>; body: unknown };
+  /** `$workflows.<workflowId>.inputs|outputs`: this run's workflow and the workflows it has run. */
+  workflows?: Record<string, { inputs: Record<string, unknown>; outputs: Record<string, unknown> }>;
 }
 
 /** A runtime expression taken apart. Names are split on `.` so `$inputs.a.b` can reach nested values. */
@@ -164,7 +166,7 @@ export function checkExpression(expression: string): string | undefined {
   const e = parsed.expression;
   switch (e.root) {
     case 'workflows':
-      return `"${expression}": $workflows expressions (other workflows' inputs and outputs) are not supported; this compiler runs one workflow, so use $inputs, $steps or $outputs`;
+      return WORKFLOWS_REFERENCE.test(e.rest) ? undefined : `"${expression}" must be $workflows.<workflowId>.inputs.<name> or $workflows.<workflowId>.outputs.<name>`;
     case 'sourceDescriptions':
       return `"${expression}": $sourceDescriptions may only name a step's operation (operationId or operationPath), not a value`;
     case 'components':
@@ -219,10 +221,20 @@ export function evaluateParsed(e: ParsedExpression, context: ExpressionContext):
       const outputs = Object.hasOwn(context.steps, e.stepId) ? context.steps[e.stepId] : undefined;
       return resolvePointer(lookupDotted(outputs, e.path), e.pointer);
     }
+    case 'workflows': {
+      // The named workflow's inputs or outputs, read as $inputs.<name> / $outputs.<name> would read them there.
+      const match = WORKFLOWS_REFERENCE.exec(e.rest);
+      const ran = match && context.workflows && Object.hasOwn(context.workflows, match[1]!) ? context.workflows[match[1]!] : undefined;
+      if (!match || !ran) return undefined;
+      return evaluateExpression(`$${match[2]}.${match[3]}`, { inputs: ran.inputs, steps: {}, outputs: ran.outputs });
+    }
     default:
       return undefined;
   }
 }
+
+/** `<workflowId>.inputs|outputs.<name>[#pointer]`, what follows `$workflows.` */
+export const WORKFLOWS_REFERENCE = /^([A-Za-z0-9_-]+)\.(inputs|outputs)\.(.+)$/s;
 
 /** HTTP header names are case-insensitive (RFC 9110 § 5.1). */
 function headerValue(headers: Record<string, string>, name: string): string | undefined {
@@ -430,11 +442,18 @@ export function checkValueExpressions(value: unknown): string[] {
 
 const KNOWN_ROOT = /^\$(?:url|method|statusCode|request|response|inputs|outputs|steps|workflows|sourceDescriptions|components|message|self)(?![A-Za-z0-9_])/;
 
+/** A whole value such as `$input.x`, `$env.HOME` or `$step`: `$`, a letter, and no whitespace. */
+const EXPRESSION_LIKE = /^\$[A-Za-z][A-Za-z0-9_]*(?:[.#[]\S*)?$/;
+
 function checkString(text: string, problems: string[]): void {
   const trimmed = text.trim();
   if (KNOWN_ROOT.test(trimmed) && !/\s/.test(trimmed)) {
     const problem = checkExpression(trimmed);
     if (problem) problems.push(problem);
+    return;
+  }
+  if (EXPRESSION_LIKE.test(trimmed)) {
+    problems.push(notAnExpression(trimmed));
     return;
   }
   for (const match of text.matchAll(EMBEDDED)) {
@@ -446,4 +465,21 @@ function checkString(text: string, problems: string[]): void {
     const problem = checkExpression(part.expression);
     if (problem) problems.push(problem);
   }
+}
+
+/**
+ * Refusal of a whole value that reads like a misspelt runtime expression. Sent as text, `$input.x` would reach
+ * the API as those eight characters; the author almost certainly meant a value.
+ */
+function notAnExpression(text: string): string {
+  const root = /^\$([A-Za-z][A-Za-z0-9_]*)/.exec(text)![1];
+  const known = ['url', 'method', 'statusCode', 'request', 'response', 'inputs', 'outputs', 'steps', 'workflows', 'sourceDescriptions', 'components', 'message', 'self'];
+  const near = known.find((k) => k === `${root}s` || k.toLowerCase() === root.toLowerCase() || `${k}s` === root);
+  const quoted = text.length > 60 ? `${text.slice(0, 60)}…` : text;
+  return (
+    `"${quoted}" looks like a runtime expression but is not one` +
+    (near ? ` (did you mean $${near}${text.slice(root.length + 1)}?)` : '') +
+    ': expressions start with $url, $method, $statusCode, $request., $response., $inputs., $outputs., $steps., ' +
+    '$workflows., $sourceDescriptions., $components., $message. or $self; to send such text as it is, pass it as a workflow input'
+  );
 }

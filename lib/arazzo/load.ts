@@ -8,6 +8,7 @@ import { documentBaseUri } from './base-uri.ts';
 import { documentRoots, readDocumentFile, readGatedText } from './document-file.ts';
 import { ArazzoDocumentError, documentPath, problemsError } from './errors.ts';
 import { openApiOperations } from './openapi.ts';
+import { pinnedSourcePath } from './pinned-sources.ts';
 import { applyOverlay, loadOverlay } from './overlay.ts';
 import { checkArazzoStructure } from './structure.ts';
 import type { ArazzoDocument, JsonSchema, ResolvedOperation } from './types.ts';
@@ -97,13 +98,15 @@ function loadSource(file: string, source: { name: string; url: string; type?: st
   } catch {
     throw new ArazzoDocumentError(documentPath(where, 'url'), `"${url}" is not a URL or relative path`);
   }
-  if (resolved.protocol !== 'file:') {
+  if (resolved.protocol !== 'file:' && resolved.protocol !== 'https:' && resolved.protocol !== 'http:') {
     throw new ArazzoDocumentError(
       documentPath(where, 'url'),
-      `${resolved.href}${base.protocol === 'file:' ? '' : ` (resolved against $self ${base.href})`} cannot be fetched at synth time (no network); save the description next to the document and give its relative path`,
+      `${resolved.href}${base.protocol === 'file:' ? '' : ` (resolved against $self ${base.href})`} cannot be read at synth time; give an https:// URL (pinned with --pin-sources) or a path next to the document`,
     );
   }
-  const path = fileURLToPath(resolved);
+  // A remote description is read from its pinned copy (checked against its digest), never from the network.
+  const shown = base.protocol === 'file:' ? url : `${resolved.href} (resolved against $self ${base.href})`;
+  const path = resolved.protocol === 'file:' ? fileURLToPath(resolved) : pinnedSourcePath(file, name, url, documentPath(where, 'url'), roots, shown);
   if (type === 'arazzo') {
     // Read through the gate now, so a source outside the roots is refused here, naming the field.
     readGatedText(path, { what: `source description "${name}"`, roots, field: documentPath(where, 'url'), reference: url });

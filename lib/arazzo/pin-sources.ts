@@ -23,9 +23,10 @@ export interface PinnedResult extends PinnedSource {
 
 /** Fetches and pins every remote source description of `documentFile`; returns what was pinned. */
 export async function pinSources(documentFile: string, fetchFn: typeof fetch = globalThis.fetch): Promise<PinnedResult[]> {
-  const raw = readDocumentFile(documentFile, { what: 'Arazzo document' }) as { sourceDescriptions?: unknown };
+  const raw = readDocumentFile(documentFile, { what: 'Arazzo document' }) as { sourceDescriptions?: unknown; $self?: unknown };
   const sources = Array.isArray(raw?.sourceDescriptions) ? (raw.sourceDescriptions as Array<{ name?: unknown; url?: unknown }>) : [];
-  const base = pathToFileURL(documentFile);
+  // The same base URI the loader resolves against: an Arazzo 1.1 $self, else the document's own location.
+  const base = typeof raw?.$self === 'string' && URL.canParse(raw.$self, pathToFileURL(documentFile)) ? new URL(raw.$self, pathToFileURL(documentFile)) : pathToFileURL(documentFile);
   const fetched: Array<{ result: PinnedResult; text: string }> = [];
   for (const [index, source] of sources.entries()) {
     if (typeof source?.name !== 'string' || typeof source.url !== 'string') continue;

@@ -45,12 +45,13 @@ export function pinCommand(documentFile: string): string {
  * The local copy of a remote source description, checked against its recorded digest; an error saying which
  * command fetches it when there is none. `field` is the document path of the source's `url`.
  */
-export function pinnedSourcePath(documentFile: string, name: string, url: string, field: string, roots: readonly string[]): string {
+/** `shown` is how messages name the source (its URL resolved against $self, where the document has one). */
+export function pinnedSourcePath(documentFile: string, name: string, url: string, field: string, roots: readonly string[], shown = url): string {
   const lockFile = lockFileOf(documentFile);
   const notPinned = (why: string): never => {
     throw new ArazzoDocumentError(
       field,
-      `${url} is a remote source description and synth never reads the network; ${why}. Fetch it once into a pinned copy with: ${pinCommand(documentFile)}`,
+      `${shown} is a remote source description and synth never reads the network; ${why}. Fetch it once into a pinned copy with: ${pinCommand(documentFile)}`,
     );
   };
   let lock: SourcesLock;
@@ -70,7 +71,9 @@ export function pinnedSourcePath(documentFile: string, name: string, url: string
   if (digest !== pinned.sha256) {
     throw new ArazzoDocumentError(
       field,
-      `the pinned copy ${pinned.file} of ${url} has SHA-256 ${digest}, not the ${pinned.sha256} recorded in ${basename(lockFile)}: it changed since it was pinned. Re-pin it on purpose with: ${pinCommand(documentFile)}`,
+      // The fix first and the digests abbreviated, so the message stays within the error-length cap.
+      `the pinned copy ${pinned.file} of ${url} changed since it was pinned. Re-pin it on purpose with: ${pinCommand(documentFile)} ` +
+        `(SHA-256 ${digest.slice(0, 12)}…, ${basename(lockFile)} records ${pinned.sha256.slice(0, 12)}…)`,
     );
   }
   return copy;

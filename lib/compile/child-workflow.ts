@@ -30,6 +30,30 @@ export function workflowArnSubstitution(key: string): string {
 }
 
 export const inputReadyState = (stepId: string) => `Input for ${stepId}`;
+/** The entry state of a dependency run before the first step, and of a goto to a workflow. */
+export const dependencyStepId = (call: WorkflowCallPlan) => `Depends on ${call.localId ?? call.workflow}`;
+export const gotoStepId = (call: WorkflowCallPlan) => `Go to ${call.localId ?? call.workflow}`;
+
+/**
+ * The plan of a workflow run that is not a step: a dependency (before the first step; `index` 0, so it checks
+ * the run's inputs first) or a goto to a workflow (the run continues as that workflow, then ends with its own
+ * workflow outputs). No criteria, no outputs, no actions: a failed run fails the workflow.
+ */
+export function callPlan(template: StepPlan, stepId: string, call: WorkflowCallPlan, index: number): StepPlan {
+  const { idempotency: _idempotency, inputSchema, ...rest } = template;
+  return {
+    ...rest,
+    stepId,
+    index,
+    ...(index === 0 && inputSchema !== undefined ? { inputSchema } : {}),
+    request: { method: 'WORKFLOW', url: `workflow:${call.workflow}`, parameters: [], timeoutMs: template.request.timeoutMs, maxResponseBytes: template.request.maxResponseBytes },
+    successCriteria: [],
+    outputs: {},
+    onSuccess: [],
+    onFailure: [],
+    workflowCall: call,
+  };
+}
 export const runChildState = (stepId: string, key: string) => `Run ${key} for ${stepId}`;
 export const outcomeState = (stepId: string) => `Outcome of ${stepId}`;
 

@@ -5,7 +5,7 @@
  */
 import { ArazzoDocumentError } from '../arazzo/errors.ts';
 import type { LoadedArazzo } from '../arazzo/load.ts';
-import { buildWorkflowGraph, type WorkflowEdge, type WorkflowGraph, type WorkflowNode } from '../arazzo/workflow-graph.ts';
+import { buildWorkflowGraph, resolveWorkflowReference, type WorkflowEdge, type WorkflowGraph, type WorkflowNode } from '../arazzo/workflow-graph.ts';
 import type { Step } from '../arazzo/types.ts';
 import { passThroughInputs, stepCallInputs } from './child-workflow.ts';
 import type { CompileOptions } from './compile-options.ts';
@@ -25,6 +25,12 @@ export interface Composition {
   asChild: boolean;
   /** The call a workflow step of this workflow makes. */
   workflowCall: (step: Step) => WorkflowCallPlan;
+  /** The workflows its dependsOn runs first, in order. */
+  dependencyCalls: WorkflowCallPlan[];
+  /** The call a goto to the workflow with this key makes. */
+  gotoCall: (target: string) => WorkflowCallPlan;
+  /** The key of the workflow a `workflowId` reference of this workflow names. */
+  workflowKey: (reference: string, where: string) => string;
   /** A called workflow's outputs as `name: $outputs.name` (see PlanContext.childOutputs). */
   childOutputs: (key: string) => Record<string, string>;
   /** Seconds the workflows these plans run may take, together. */
@@ -59,11 +65,10 @@ export function compileWorkflowSet(loaded: LoadedArazzo, options: CompileOptions
       compileWorkflow(node.loaded, { ...nodeOptions, workflowId: node.workflow.workflowId }, {
         key,
         asChild: !isRoot,
-        workflowCall: (step) => {
-          const call = calls.byStep.get(`${key}\u0000${step.stepId}`);
-          if (!call) throw new Error(`no workflow call planned for step ${step.stepId} of ${key}`);
-          return call;
-        },
+        workflowCall: (step) => planned(calls.byStep, `${key}\u0000${step.stepId}`),
+        dependencyCalls: calls.dependencies.get(key) ?? [],
+        gotoCall: (target) => planned(calls.gotos, `${key}\u0000${target}`),
+        workflowKey: (reference, at) => resolveWorkflowReference(node.loaded, reference, at, key.slice(0, key.length - node.workflow.workflowId.length)).key,
         childOutputs: (child) =>
           Object.fromEntries(Object.keys(graph.nodes.get(child)!.workflow.outputs ?? {}).map((name) => [name, `$outputs.${name}`])),
         callTimeoutSeconds: (plans) =>
@@ -84,6 +89,11 @@ function lone(loaded: LoadedArazzo): Composition {
     workflowCall: () => {
       throw new Error('no workflow calls');
     },
+    dependencyCalls: [],
+    gotoCall: () => {
+      throw new Error('no workflow calls');
+    },
+    workflowKey: (reference) => reference,
     childOutputs: () => ({}),
     callTimeoutSeconds: () => 0,
   };
@@ -97,6 +107,8 @@ function lone(loaded: LoadedArazzo): Composition {
 function callsOf(graph: WorkflowGraph, rootSecrets: string[]) {
   const secretInputs = new Map<string, string[]>([[graph.root, rootSecrets]]);
   const byStep = new Map<string, WorkflowCallPlan>();
+  const dependencies = new Map<string, WorkflowCallPlan[]>();
+  const gotos = new Map<string, WorkflowCallPlan>();
   const publicBindings: Array<{ child: string; names: string[]; where: string }> = [];
   for (const key of [...graph.order].reverse()) {
     const node = graph.nodes.get(key)!;
@@ -106,7 +118,10 @@ function callsOf(graph: WorkflowGraph, rootSecrets: string[]) {
       const bound = edgeInputs(node, edge, child, parentSecrets);
       secretInputs.set(edge.target, [...new Set([...(secretInputs.get(edge.target) ?? []), ...bound.secretInputs])]);
       publicBindings.push({ child: edge.target, names: Object.keys(bound.inputs), where: edge.where });
-      if (edge.kind === 'step') byStep.set(`${key}\u0000${edge.stepId}`, { workflow: edge.target, ...bound });
+      const call: WorkflowCallPlan = { kind: edge.kind, workflow: edge.target, ...(child.loaded === node.loaded ? { localId: child.workflow.workflowId } : {}), ...bound };
+      if (edge.kind === 'step') byStep.set(`${key}\u0000${edge.stepId}`, call);
+      else if (edge.kind === 'dependsOn') dependencies.set(key, [...(dependencies.get(key) ?? []), call]);
+      else gotos.set(`${key}\u0000${edge.target}`, call);
     }
   }
   for (const binding of publicBindings) {
@@ -118,7 +133,13 @@ function callsOf(graph: WorkflowGraph, rootSecrets: string[]) {
       );
     }
   }
-  return { secretInputs, byStep };
+  return { secretInputs, byStep, dependencies, gotos };
+}
+
+function planned(calls: Map<string, WorkflowCallPlan>, id: string): WorkflowCallPlan {
+  const call = calls.get(id);
+  if (!call) throw new Error(`no workflow call planned for ${id.replace('\u0000', ' → ')}`);
+  return call;
 }
 
 function edgeInputs(node: WorkflowNode, edge: WorkflowEdge, child: WorkflowNode, parentSecrets: string[]) {

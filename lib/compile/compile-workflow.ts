@@ -13,11 +13,12 @@ import { boundStrings, publicInputSchema } from '../arazzo/inputs.ts';
 import type { JsonSchema, SuccessAction, Workflow } from '../arazzo/types.ts';
 import type { AslChoiceRule, AslDefinition, AslRetrier, AslState } from './asl.ts';
 import { MAX_STATE_NAME_LENGTH } from './asl.ts';
-import { workflowCallStates } from './child-workflow.ts';
+import { callPlan, dependencyStepId, gotoStepId, workflowCallStates } from './child-workflow.ts';
 import { compileWorkflowSet, type Composition } from './compile-document.ts';
 import type { CompileOptions } from './compile-options.ts';
 import { planStep } from './plan-step.ts';
 import { checkServerUrlNames, resolveCompileOptions } from './resolve-options.ts';
+import { checkDefinitionLimits } from './definition-limits.ts';
 import { Errors, initialRunState, repeatIsUnsafe, Route, type PlannedAction, type RunState, type StepPlan, type WorkflowCallPhase } from './step-plan.ts';
 
 export interface CompiledWorkflow {
@@ -98,8 +99,14 @@ export function compileWorkflow(loaded: LoadedArazzo, options: CompileOptions = 
     boundStrings(publicInputSchema(workflow.inputs, resolved.secretInputs, `${where} › inputs`), resolved.maxStringLength),
   );
   const plans = workflow.steps.map((step, index) =>
-    planStep({ loaded, workflow, options: resolved, inputSchema, where, workflowCall: composition.workflowCall, childOutputs: composition.childOutputs }, step, index),
+    planStep({ loaded, workflow, options: resolved, inputSchema, where, workflowCall: composition.workflowCall, childOutputs: composition.childOutputs, workflowKey: composition.workflowKey }, step, index),
   );
+  // dependsOn runs first, each its own nested execution; a goto to a workflow runs it, then the run ends.
+  const dependencyPlans = composition.dependencyCalls.map((call) => callPlan(plans[0]!, dependencyStepId(call), call, 0));
+  const gotoTargets = [...new Set(plans.flatMap((plan) => [...plan.onSuccess, ...plan.onFailure]).flatMap((action) => (action.workflowId ? [action.workflowId] : [])))];
+  const gotoPlans = gotoTargets.map((target) => callPlan(plans[0]!, gotoStepId(composition.gotoCall(target)), composition.gotoCall(target), plans.length));
+  const sequence = [...dependencyPlans, ...plans];
+  const allPlans = [...sequence, ...gotoPlans];
 
   const states: Record<string, AslState> = {};
   const add = (name: string, state: AslState) => {
@@ -115,21 +122,22 @@ export function compileWorkflow(loaded: LoadedArazzo, options: CompileOptions = 
     Comment: 'Wraps the execution input (the public inputs) as the run state the step runner reads and writes.',
     // A nested execution's input is { inputs, AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID } (see child-workflow.ts).
     Parameters: { ...withoutInputs(initialRunState()), 'inputs.$': composition.asChild ? '$.inputs' : '$' },
-    Next: workflow.steps[0]!.stepId,
+    Next: sequence[0]!.stepId,
   });
 
   const loopTargets = new Set<string>();
   const endStates = new Map<string, AslState>();
   const usedFailStates = new Set<string>([Route.stepFailed]);
-  for (const plan of plans) {
-    const next = plans[plan.index + 1]?.stepId ?? SUCCEEDED_STATE;
+  for (const [position, plan] of allPlans.entries()) {
+    const next = position < sequence.length - 1 ? sequence[position + 1]!.stepId : SUCCEEDED_STATE;
     const rules: AslChoiceRule[] = [];
     const rule = (route: string, target: string, comment: string) =>
       rules.push({ Variable: '$.control.route', StringEquals: route, Next: target, Comment: comment });
 
     rule(Route.next, next, next === SUCCEEDED_STATE ? 'last step done: end with the workflow outputs' : `next step: ${next}`);
     for (const action of [...plan.onSuccess, ...plan.onFailure]) {
-      rule(action.route, actionTarget(action, plan, workflow, endStates, loopTargets), action.name);
+      const target = action.workflowId !== undefined ? gotoStepId(composition.gotoCall(action.workflowId)) : actionTarget(action, plan, workflow, endStates, loopTargets);
+      rule(action.route, target, action.name);
     }
     loopTargets.add(plan.stepId);
     rule(Route.transientRetry, waitState(plan.stepId), 'transient failure: wait, then call again');
@@ -167,17 +175,19 @@ export function compileWorkflow(loaded: LoadedArazzo, options: CompileOptions = 
     if (usedFailStates.has(route)) add(name, { Type: 'Fail', Error: error, CausePath: '$.control.cause' });
   }
 
+  const definition: AslDefinition = {
+    Comment: `Arazzo workflow ${workflow.workflowId} from ${loaded.document.info.title} ${loaded.document.info.version}`,
+    StartAt: START_STATE,
+    // A run waits for the workflows it runs, so its budget includes theirs.
+    TimeoutSeconds: resolved.loopLimit.maxTotalWaitSeconds + 3600 + composition.callTimeoutSeconds(allPlans),
+    States: states,
+  };
+  checkDefinitionLimits(definition, where);
   return {
     workflowId: workflow.workflowId,
     key: composition.key,
-    calls: [...new Set(plans.flatMap((plan) => (plan.workflowCall ? [plan.workflowCall.workflow] : [])))],
-    definition: {
-      Comment: `Arazzo workflow ${workflow.workflowId} from ${loaded.document.info.title} ${loaded.document.info.version}`,
-      StartAt: START_STATE,
-      // A run waits for the workflows it runs, so its budget includes theirs.
-      TimeoutSeconds: resolved.loopLimit.maxTotalWaitSeconds + 3600 + composition.callTimeoutSeconds(plans),
-      States: states,
-    },
+    calls: [...new Set(allPlans.flatMap((plan) => (plan.workflowCall ? [plan.workflowCall.workflow] : [])))],
+    definition,
     plans,
     publicInputSchema: inputSchema,
     secretInputs: resolved.secretInputs,

@@ -34,6 +34,8 @@ export interface PlanContext {
    * outputs exposes all of the child's as `$steps.<stepId>.outputs.<name>`.
    */
   childOutputs: (key: string) => Record<string, string>;
+  /** The key of the workflow a `workflowId` reference names (goto actions). */
+  workflowKey: (reference: string, where: string) => string;
 }
 
 export function planStep(context: PlanContext, step: Step, index: number): StepPlan {
@@ -68,6 +70,7 @@ export function planStep(context: PlanContext, step: Step, index: number): StepP
       type: action.type,
       criteria: action.criteria ?? [],
       ...(target !== undefined ? { stepId: target } : {}),
+      ...(action.type === 'goto' && action.workflowId !== undefined ? { workflowId: context.workflowKey(action.workflowId, where) } : {}),
       loopsBack: action.type === 'retry' || (targetIndex !== undefined && targetIndex <= index),
       ...(action.type === 'retry'
         ? { retryAfter: (action as FailureAction).retryAfter ?? 0, retryLimit: (action as FailureAction).retryLimit ?? 1 }

@@ -131,9 +131,13 @@ function checkAgainstWorkflow(
   const budget = Math.floor(HISTORY_EVENT_LIMIT * HISTORY_HEADROOM);
   const events = maxIterations * EVENTS_PER_ITERATION + workflow.steps.length * 8;
   if (events > budget) {
+    const room = Math.floor((budget - workflow.steps.length * 8) / EVENTS_PER_ITERATION);
     fail(
       'loopLimit.maxIterations',
-      `${maxIterations} iterations can write ~${events} history events; Standard workflows stop at ${HISTORY_EVENT_LIMIT} and this project keeps runs under ${budget}: use at most ${Math.floor((budget - workflow.steps.length * 8) / EVENTS_PER_ITERATION)}`,
+      `${maxIterations} iterations can write ~${events} history events; Standard workflows stop at ${HISTORY_EVENT_LIMIT} and this project keeps runs under ${budget}: ` +
+        (room >= 1
+          ? `use at most ${room}`
+          : `the ${workflow.steps.length} steps alone can write ~${workflow.steps.length * 8} events, leaving no room for a loop; split the workflow into smaller ones (a step may run another workflow)`),
     );
   }
   if (!Number.isInteger(options.requestTimeoutMs) || options.requestTimeoutMs < 100 || options.requestTimeoutMs > 60_000) {

@@ -66,6 +66,8 @@ export interface PlannedAction {
   criteria: Criterion[];
   /** goto: the target step. */
   stepId?: string;
+  /** goto to a workflow: its key (see WorkflowCallPlan.workflow); the run continues as that workflow. */
+  workflowId?: string;
   /** goto to this step or an earlier one, or retry: the run passes through a Wait whose seconds the runner supplies. */
   loopsBack: boolean;
   /** retry: seconds to wait (Arazzo `retryAfter`), and how many times (Arazzo `retryLimit`, default 1). */
@@ -244,8 +246,12 @@ export function initialRunState(inputs: Record<string, unknown> = {}): RunState 
  * then the step runner judges the child's outcome and routes like any step (phase `finish`).
  */
 export interface WorkflowCallPlan {
+  /** Why it runs: a step with workflowId, a workflow's dependsOn, or a goto action to a workflow. */
+  kind: 'step' | 'dependsOn' | 'goto';
   /** The called workflow's key in the compiled document set (its workflowId, or `<source>.<workflowId>`). */
   workflow: string;
+  /** Its workflowId when it is a workflow of the caller's own document: `$workflows.<localId>` reads its inputs and outputs. */
+  localId?: string;
   /** Child input name → literal or runtime expression, from the step's parameters. */
   inputs: Record<string, unknown>;
   /** Child inputs the child reads from the secret store itself; never put in its input. */

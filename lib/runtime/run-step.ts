@@ -89,11 +89,13 @@ export async function runStep(event: StepRunnerEvent, deps: StepRunnerDeps): Pro
 
   const secretValues = plan.secretInputs.length > 0 ? await deps.secrets.get(plan.secretInputs) : {};
   const redactor = createRedactor(Object.values(secretValues));
+  const inputs = { ...state.inputs, ...secretValues };
   const context: ExpressionContext = {
-    inputs: { ...state.inputs, ...secretValues },
+    inputs,
     steps: state.steps,
     outputs: state.outputs,
     ...(plan.self !== undefined ? { self: plan.self } : {}),
+    workflows: { ...state.workflows, [plan.workflowId]: { inputs, outputs: state.outputs } },
   };
 
   const result = plan.workflowCall
@@ -319,7 +321,7 @@ function finish(
   if (responseContext !== undefined) {
     stepOutputs = evaluateAll(plan.outputs, responseContext);
     steps = { ...state.steps, [plan.stepId]: stepOutputs };
-    outputs = evaluateAll(plan.workflowOutputs, { inputs: responseContext.inputs, steps, outputs: state.outputs });
+    outputs = evaluateAll(plan.workflowOutputs, { inputs: responseContext.inputs, steps, outputs: state.outputs, workflows: responseContext.workflows });
   }
   const lastStep = { stepId: plan.stepId, statusCode, outputs: stepOutputs };
   const control: RunControl = {

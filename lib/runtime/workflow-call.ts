@@ -47,7 +47,15 @@ export function finishWorkflowCall(
   const childOutputs = succeeded && isRecord(call.result!.output) ? call.result!.output : {};
   // A workflow step has no HTTP response. LENIENCY: $statusCode reads 200 when the child succeeded, because the
   // specification's own pet-coupons example checks `$statusCode == 200` on a workflow step.
-  const outcomeContext: ExpressionContext = { ...context, outputs: childOutputs, ...(succeeded ? { statusCode: 200 } : {}) };
+  const ran = { inputs: call?.input.inputs ?? {}, outputs: childOutputs };
+  const localId = plan.workflowCall!.localId;
+  const workflows = localId === undefined ? state.workflows : { ...state.workflows, [localId]: ran };
+  const outcomeContext: ExpressionContext = {
+    ...context,
+    outputs: childOutputs,
+    ...(localId === undefined ? {} : { workflows: { ...context.workflows, [localId]: ran } }),
+    ...(succeeded ? { statusCode: 200 } : {}),
+  };
 
   let outcome: StepOutcome;
   if (succeeded) {
@@ -61,9 +69,11 @@ export function finishWorkflowCall(
   if (route.failure === undefined && choice.kind === 'action' && (choice.action.endsInFailure || (choice.action.type === 'end' && plan.onFailure.includes(choice.action)))) {
     route = { ...route, failure: `step ${plan.stepId} ended the run with ${choice.action.name} (${outcome.described})` };
   }
-  const next = deps.finish(state, plan, { route, statusCode: null, responseContext: outcomeContext });
-  const ran = { inputs: call?.input.inputs ?? {}, outputs: childOutputs };
-  return { ...next, workflows: { ...state.workflows, [workflow]: ran } };
+  const next = deps.finish(workflows === undefined ? state : { ...state, workflows }, plan, { route, statusCode: null, responseContext: outcomeContext });
+  if (plan.workflowCall!.kind === 'step') return next;
+  // A dependency or a goto is not a step: it leaves no $steps entry.
+  const { [plan.stepId]: _notAStep, ...steps } = next.steps;
+  return { ...next, steps };
 }
 
 /**

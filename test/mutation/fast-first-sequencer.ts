@@ -6,7 +6,7 @@
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /** Files that take seconds (most synthesize a CDK app), slowest last. */
-export const SLOW_TESTS = ['arazzo-load', 'compile-workflow', 'civitai-simulator', 'http-api-nag', 'readme', 'http-api-construct', 'stack', 'local-run', 'poll-cost'];
+export const SLOW_TESTS = ['arazzo-load', 'compile-workflow', 'civitai-simulator', 'http-api-nag', 'readme', 'http-api-construct', 'stack', 'response-bounds', 'local-run', 'double-charge', 'poll-cost'];
 
 const rank = (spec: TestSpecification): number => {
   const name = spec.moduleId.split('/').pop()?.replace(/\.test\.ts$/, '') ?? '';

@@ -9,11 +9,10 @@ import { deployedFor } from '../support/deployed.ts';
 
 export const EXECUTION_ID = 'arn:aws:states:eu-west-1:111122223333:execution:rules:run-1';
 
-export interface Answer {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
+export type Answer =
+  | { status: number; body?: unknown; headers?: Record<string, string> }
+  /** fetch rejects with this error, as it does when the connection fails. */
+  | { fails: unknown };
 
 export interface SentRequest {
   method: string;
@@ -64,7 +63,9 @@ export async function runPlan(
   const logs: Array<Record<string, unknown>> = [];
   const fetchScripted = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     sent.push({ method: init?.method ?? 'GET', url: new URL(String(input)), headers: new Headers(init?.headers), body: init?.body as string | undefined });
-    const { status, body, headers = {} } = script[Math.min(sent.length - 1, script.length - 1)];
+    const answer = script[Math.min(sent.length - 1, script.length - 1)];
+    if ('fails' in answer) throw answer.fails;
+    const { status, body, headers = {} } = answer;
     const text = body === undefined ? null : typeof body === 'string' ? body : JSON.stringify(body);
     const contentType: Record<string, string> = typeof body === 'string' || body === undefined ? {} : { 'content-type': 'application/json' };
     return new Response(text, { status, headers: { ...contentType, ...headers } });

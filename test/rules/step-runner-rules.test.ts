@@ -43,6 +43,24 @@ describe('routing', () => {
     expect(sent).toHaveLength(1);
   });
 
+  it('retries transient trouble even when an onFailure action without criteria would match it', async () => {
+    const plan = stepPlan({ onFailure: [action('anyFailure', 'end')] });
+    expect((await runPlan(plan, { status: 503 })).state.control.route).toBe(Route.transientRetry);
+    const handled = stepPlan({ onFailure: [action('notThis', 'end', { criteria: [{ condition: '$statusCode == 500' }] }), action('anyFailure', 'end')] });
+    expect((await runPlan(handled, { status: 503 })).state.control.route).toBe(Route.transientRetry);
+  });
+
+  it('takes the failure action once the outage budget is spent, and says "1 failed call" for one', async () => {
+    const noBudget = { budgetSeconds: 0, baseSeconds: 1, maxSeconds: 1, minSeconds: 1 };
+    const spent = await runPlan(stepPlan({ transientRetry: noBudget, onFailure: [action('giveUp', 'end')] }), { status: 503 });
+    expect(spent.state.control.route).toBe('giveUp');
+    const unhandled = await runPlan(stepPlan({ transientRetry: noBudget }), { status: 503 }).catch((error: unknown) => error as Error);
+    expect(unhandled).toMatchObject({ name: 'Arazzo.OutageBudgetSpent' });
+    expect((JSON.parse((unhandled as Error).message) as { message: string }).message).toBe(
+      'step poll gave up after an outage of 0 s (1 failed call, first HTTP 503, last HTTP 503); its outage budget is 0 s (transientRetry.budgetSeconds)',
+    );
+  });
+
   it('ends the run in failure with an end action the deployment declares a failure, naming the action and the answer', async () => {
     const plan = stepPlan({ onSuccess: [action('failed', 'end', { criteria: bodyIs('failed'), endsInFailure: true })] });
     const { state } = await runPlan(plan, { status: 200, body: { state: 'failed' } });
