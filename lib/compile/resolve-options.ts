@@ -124,10 +124,6 @@ function checkAgainstWorkflow(
   const { maxIterations, maxTotalWaitSeconds } = options.loopLimit;
   if (!Number.isInteger(maxIterations) || maxIterations < 1) fail('loopLimit.maxIterations', 'must be a whole number of at least 1');
   if (!Number.isInteger(maxTotalWaitSeconds) || maxTotalWaitSeconds < 1) fail('loopLimit.maxTotalWaitSeconds', 'must be a whole number of seconds, at least 1');
-  for (const stepId of Object.keys(options.stepTransientRetries)) knownStep(`stepTransientRetries.${stepId}`, stepId);
-  for (const [field, policy] of [['transientRetry', options.transientRetry], ...Object.entries(options.stepTransientRetries).map(([k, v]) => [`stepTransientRetries.${k}`, v] as const)] as const) {
-    checkTransientRetry(field, policy, options.loopLimit, fail);
-  }
   const budget = Math.floor(HISTORY_EVENT_LIMIT * HISTORY_HEADROOM);
   const events = maxIterations * EVENTS_PER_ITERATION + workflow.steps.length * 8;
   if (events > budget) {
@@ -150,6 +146,11 @@ function checkAgainstWorkflow(
   if (!Number.isInteger(maxResponseBytes) || maxResponseBytes < 1024 || maxResponseBytes > MAX_RESPONSE_BYTES_LIMIT) {
     // The step runner has 256 MB; a parsed body takes several times its size.
     fail('maxResponseBytes', `must be whole bytes between 1024 and ${MAX_RESPONSE_BYTES_LIMIT} (64 MiB)`);
+  }
+  // After the loop limit's own checks: an outage budget must fit in a loop limit that is itself valid.
+  for (const stepId of Object.keys(options.stepTransientRetries)) knownStep(`stepTransientRetries.${stepId}`, stepId);
+  for (const [field, policy] of [['transientRetry', options.transientRetry], ...Object.entries(options.stepTransientRetries).map(([k, v]) => [`stepTransientRetries.${k}`, v] as const)] as const) {
+    checkTransientRetry(field, policy, options.loopLimit, fail);
   }
 }
 

@@ -371,7 +371,10 @@ function cause(
   const { outputs, steps, lastStep } = known;
   const full = JSON.stringify({ message, step: stepId, statusCode, outputs, steps, lastStep, ...outage });
   if (full.length <= limit) return full;
-  const note = `omitted: the cause would exceed ${limit} characters (Step Functions keeps at most ${MAX_CAUSE_LENGTH})`;
+  const note =
+    limit === MAX_CAUSE_LENGTH
+      ? `omitted: the cause would exceed the Step Functions limit of ${MAX_CAUSE_LENGTH} characters`
+      : `omitted: the cause would exceed ${limit} characters (a thrown cause is escaped again inside Lambda's error)`;
   const brief = JSON.stringify({ message, step: stepId, statusCode, outputs, steps: note, lastStep: { ...lastStep, outputs: note }, ...outage });
   if (brief.length <= limit) return brief;
   return JSON.stringify({ message: message.slice(0, limit - 2_000), step: stepId, statusCode, ...outage });

@@ -23,7 +23,8 @@ describe('a deployment option is refused, naming it and the fix, when', () => {
     expect(compileWith({ loopLimit: { maxIterations: 0, maxTotalWaitSeconds: 60 } })).toThrow(/loopLimit\.maxIterations.*must be a whole number of at least 1/);
     expect(compileWith({ loopLimit: { maxIterations: 2.5, maxTotalWaitSeconds: 60 } })).toThrow(/loopLimit\.maxIterations/);
     expect(compileWith({ loopLimit: { maxIterations: 5, maxTotalWaitSeconds: 0 } })).toThrow(/loopLimit\.maxTotalWaitSeconds.*must be a whole number of seconds, at least 1/);
-    expect(compileWith({ loopLimit: { maxIterations: 1, maxTotalWaitSeconds: 1 } })).not.toThrow();
+    // The outage budget must fit in the loop limit too, so the smallest loop limit takes the smallest budget.
+    expect(compileWith({ loopLimit: { maxIterations: 1, maxTotalWaitSeconds: 1 }, transientRetry: { budgetSeconds: 1 } })).not.toThrow();
   });
 
   it('the request timeout is outside 100 ms to 60 s or not whole', () => {

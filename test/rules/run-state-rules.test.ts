@@ -9,13 +9,14 @@ import { deployedFor } from '../support/deployed.ts';
 import { action, runPlan, stepPlan } from './step-harness.ts';
 
 describe('the cause of a failed run', () => {
-  it('fits the 32,768 characters Step Functions allows: outputs are left out first, then the message is cut', async () => {
+  it('fits the 32,768 characters Step Functions allows: step outputs are left out first (the workflow outputs, with the remote ids, stay), then the message is cut', async () => {
     const bulky = stepPlan({ outputs: { blob: '$response.body#/blob' }, onSuccess: [action('stop', 'end', { endsInFailure: true })] });
     const { state } = await runPlan(bulky, { status: 200, body: { blob: 'x'.repeat(40_000) } });
     expect(state.control.cause.length).toBeLessThanOrEqual(32_768);
-    const cause = JSON.parse(state.control.cause) as { message: string; outputs: unknown; lastStep: { outputs: unknown } };
+    const cause = JSON.parse(state.control.cause) as { message: string; outputs: unknown; steps: unknown; lastStep: { outputs: unknown } };
     expect(cause.message).toBe('step poll ended the run with stop (HTTP 200)');
-    expect(cause.outputs).toBe('omitted: the cause would exceed the Step Functions limit of 32768 characters');
+    expect(cause.outputs).toEqual({});
+    expect(cause.steps).toBe('omitted: the cause would exceed the Step Functions limit of 32768 characters');
     expect(cause.lastStep.outputs).toBe('omitted: the cause would exceed the Step Functions limit of 32768 characters');
 
     const small = await runPlan(stepPlan({ onSuccess: [action('stop', 'end', { endsInFailure: true })] }), { status: 200 });
