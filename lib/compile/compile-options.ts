@@ -31,7 +31,7 @@ export interface CompileOptions {
    * (`budgetSeconds` of outage per step); fields left out keep their defaults. @default DEFAULT_TRANSIENT_RETRY
    */
   transientRetry?: Partial<TransientRetryPolicy>;
-  /** Per stepId overrides of `transientRetry` fields, e.g. `{"pollWorkflow": {"budgetSeconds": 600}}`. @default {} */
+  /** Per stepId overrides of `transientRetry` fields, e.g. `{"checkStatus": {"budgetSeconds": 600}}`. @default {} */
   stepTransientRetries?: Record<string, Partial<TransientRetryPolicy>>;
   /** Bounds on loop-backs and retries of one run. @default DEFAULT_LOOP_LIMIT */
   loopLimit?: { maxIterations?: number; maxTotalWaitSeconds?: number };
