@@ -80,6 +80,7 @@ function stepsRead(loaded: LoadedArazzo, workflow: Workflow, step: Step, where: 
     }
   }
   for (const value of Object.values(step.outputs ?? {})) if (typeof value === 'string') expressions.push(value);
+  if (typeof step.correlationId === 'string') expressions.push(...expressionsIn(step.correlationId));
 
   const reads: StepReads = { steps: new Set(), self: [] };
   for (const expression of expressions) {
