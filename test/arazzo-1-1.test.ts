@@ -110,23 +110,29 @@ describe('Arazzo 1.1 reading rules', () => {
     ]);
   });
 
-  it('refuses AsyncAPI steps and sources in use, naming the field', () => {
+  it('refuses the spec\'s own AsyncAPI steps: send, and a receive on a Kafka channel, naming the field', () => {
     const file = variant((d) => {
       d.$self = 'x.arazzo.yml';
-      d.sourceDescriptions.push({ name: 'orders', url: `file://${petStore}`, type: 'asyncapi' });
+      d.sourceDescriptions.push({ name: 'orders', url: `file://${path.join(specFixtures, 'pet-asyncapi.yaml')}`, type: 'asyncapi' });
       d.workflows[0].steps.push(
         { stepId: 'placeOrder', operationId: '$sourceDescriptions.orders.placeOrder', action: 'send' },
-        { stepId: 'confirm', channelPath: '{$sourceDescriptions.orders.url}#/channels/confirm', action: 'receive', correlationId: '$inputs.id' },
+        { stepId: 'confirm', channelPath: '{$sourceDescriptions.orders.url}#/channels/confirm-order', action: 'receive', correlationId: '$inputs.category', timeout: 6000 },
       );
     });
     const problems = problemsOf(file).join('\n');
-    expect(problems).toContain('steps[placeOrder] › action: AsyncAPI steps (send/receive messages) are not supported yet');
-    expect(problems).toContain('steps[placeOrder] › operationId: names an operation of AsyncAPI source description orders; AsyncAPI steps');
-    expect(problems).toContain('steps[confirm] › channelPath: AsyncAPI steps (send/receive messages) are not supported yet');
-    expect(problems).toContain('steps[confirm] › correlationId: AsyncAPI steps');
+    expect(problems).toContain('steps[placeOrder] › action: action send (publishing an AsyncAPI message) is not supported');
+    expect(problems).toContain('steps[confirm] › channelPath: channel confirm-order of orders is not an HTTP webhook: its messages travel over kafka (server protocol), not HTTP');
   });
 
-  it('refuses $message expressions and Selector Objects, saying what to write instead', () => {
+  it('refuses an asyncapi source description that is not an AsyncAPI 3 document', () => {
+    const file = variant((d) => {
+      d.$self = 'x.arazzo.yml';
+      d.sourceDescriptions.push({ name: 'orders', url: `file://${petStore}`, type: 'asyncapi' });
+    });
+    expect(problemsOf(file).join('\n')).toContain('pet-store.openapi.yml › asyncapi: must be an AsyncAPI 3.x version (found no 3.x version); convert the description to AsyncAPI 3.0');
+  });
+
+  it('refuses $message in workflow outputs and Selector Objects, saying what to write instead', () => {
     const file = variant((d) => {
       d.$self = 'x.arazzo.yml';
       d.workflows[0].steps[0].outputs.first = { context: '$response.body', selector: '$[0].id', type: 'jsonpath' };
@@ -136,7 +142,7 @@ describe('Arazzo 1.1 reading rules', () => {
     const problems = problemsOf(file).join('\n');
     expect(problems).toContain('steps[findPets] › outputs › first: Selector Objects are not supported yet; write a runtime expression with a JSON Pointer');
     expect(problems).toContain('steps[fallback] › parameters[0] › value: Selector Objects are not supported yet');
-    expect(problems).toContain('outputs › orderId: "$message.payload#/orderId": $message expressions read AsyncAPI messages');
+    expect(problems).toContain('outputs › orderId: "$message.payload#/orderId": workflow outputs are computed after the steps, with no request, response or message');
   });
 
   it('refuses a forward reference in a workflow without dependsOn, but not a read that a goto loop makes possible', () => {

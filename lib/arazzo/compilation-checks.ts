@@ -14,7 +14,7 @@ import { checkSchemaPatterns } from './linear-regex.ts';
 import type { LoadedArazzo } from './load.ts';
 import { findWorkflow, listOrNone, resolveReusable, resolveStepOperation } from './lookups.ts';
 import { parseSimpleCondition } from './simple-condition.ts';
-import { httpOnlyRoot, isAsyncApiStep, isReceiveStep } from './receive-steps.ts';
+import { httpOnlyRoot, isAsyncApiStep } from './receive-steps.ts';
 import { checkStepOrder } from './step-order-checks.ts';
 import { checkArazzoStructure } from './structure.ts';
 import type { Criterion, FailureAction, Parameter, ResolvedOperation, Step, SuccessAction, Workflow } from './types.ts';
@@ -97,7 +97,7 @@ class WorkflowChecks {
     const parameters = this.parameters(step.parameters, where, true, !runsWorkflow);
     if (operation) this.pathParameters(operation, [...parameters, ...workflowParameters], where);
     this.callee = callee;
-    this.receiving = isReceiveStep(step);
+    this.receiving = asyncApi; // a send step is refused by its action alone, not again for each $message it reads
     if (step.correlationId !== undefined) this.value(step.correlationId, documentPath(where, 'correlationId'));
     if (step.requestBody !== undefined) {
       const body = step.requestBody;

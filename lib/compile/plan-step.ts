@@ -14,6 +14,8 @@ import type {
   RequestBody,
 } from '../arazzo/types.ts';
 import { resolvedSelf } from '../arazzo/base-uri.ts';
+import { isReceiveStep } from '../arazzo/receive-steps.ts';
+import { receivePlan } from './receive-step.ts';
 import { isJsonTextPayload, readJsonTemplate } from '../arazzo/json-template.ts';
 import { Route, PLAN_VERSION, type PlannedAction, type PlannedParameter, type StepPlan, type WorkflowCallPlan } from './step-plan.ts';
 import type { ResolvedCompileOptions } from './resolve-options.ts';
@@ -42,6 +44,7 @@ export function planStep(context: PlanContext, step: Step, index: number): StepP
   const { loaded, workflow, options } = context;
   const where = `${context.where} › steps[${step.stepId}]`;
   const workflowCall = step.workflowId !== undefined ? context.workflowCall(step) : undefined;
+  const receive = isReceiveStep(step) ? receivePlan(loaded, workflow, step, options.loopLimit.maxTotalWaitSeconds) : undefined;
 
   const onSuccess = [
     ...(step.onSuccess ?? []).map((a, i) => resolveReusable<SuccessAction>(loaded, a, `${where} › onSuccess[${i}]`)),
@@ -87,7 +90,9 @@ export function planStep(context: PlanContext, step: Step, index: number): StepP
     request: workflowCall
       ? // Not an HTTP call: what the console's Comment and the Task timeout read.
         { method: 'WORKFLOW', url: `workflow:${workflowCall.workflow}`, parameters: [], timeoutMs: options.requestTimeoutMs, maxResponseBytes: options.maxResponseBytes }
-      : operationRequest(context, step, where),
+      : receive
+        ? { method: 'RECEIVE', url: `asyncapi:${receive.channel}`, parameters: [], timeoutMs: options.requestTimeoutMs, maxResponseBytes: options.maxResponseBytes }
+        : operationRequest(context, step, where),
     ...(loaded.document.$self !== undefined ? { self: resolvedSelf(loaded.file, loaded.document) } : {}),
     successCriteria: step.successCriteria ?? [],
     outputs: step.outputs ?? (workflowCall ? context.childOutputs(workflowCall.workflow) : {}),
@@ -98,6 +103,7 @@ export function planStep(context: PlanContext, step: Step, index: number): StepP
     secretInputs: options.secretInputs,
     ...(options.idempotency[step.stepId] ? { idempotency: options.idempotency[step.stepId] } : {}),
     ...(workflowCall ? { workflowCall } : {}),
+    ...(receive ? { receive } : {}),
     transientRetry: options.stepTransientRetries[step.stepId] ?? options.transientRetry,
     waitPolicy: options.stepWaitPolicies[step.stepId] ?? options.waitPolicy,
     loopLimit: options.loopLimit,

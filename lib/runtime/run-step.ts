@@ -31,6 +31,7 @@ import { createRedactor } from './redact.ts';
 import { buildRequest } from './request.ts';
 import type { SecretSource } from './secrets.ts';
 import { parseRetryAfter } from './wait-policy.ts';
+import { finishReceive, startReceive } from './receive-message.ts';
 import { finishWorkflowCall, startWorkflowCall } from './workflow-call.ts';
 
 export interface StepRunnerDeps {
@@ -98,14 +99,22 @@ export async function runStep(event: StepRunnerEvent, deps: StepRunnerDeps): Pro
     workflows: { ...state.workflows, [plan.workflowId]: { inputs, outputs: state.outputs } },
   };
 
+  const phaseDeps = { random: deps.random, finish, now };
   const result = plan.workflowCall
     ? {
         state:
           event.phase === 'start'
-            ? startWorkflowCall(plan, state, context, counters, { random: deps.random, finish })
-            : finishWorkflowCall(plan, state, event.state.call, context, counters, { random: deps.random, finish }),
+            ? startWorkflowCall(plan, state, context, counters, phaseDeps)
+            : finishWorkflowCall(plan, state, event.state.call, context, counters, phaseDeps),
       }
-    : await callAndRoute(event, plan, state, context, counters, deps, now);
+    : plan.receive
+      ? {
+          state:
+            event.phase === 'start'
+              ? startReceive(plan, state, context, counters, phaseDeps)
+              : finishReceive(plan, state, event.state.receive, context, counters, phaseDeps),
+        }
+      : await callAndRoute(event, plan, state, context, counters, deps, now);
   const safe = withinStateLimit(redactor.scrub(result.state), state, plan);
   deps.log(
     redactor.scrub(
@@ -151,7 +160,7 @@ export const SIDE_EFFECT_RESERVE_BYTES = 16 * 1024;
  * after it: a state already near the budget (large inputs) would fail the run just after the API acted.
  */
 function sideEffectWithoutRoom(plan: StepPlan, state: RunState): string | undefined {
-  if (['GET', 'HEAD', 'OPTIONS'].includes(plan.request.method.toUpperCase())) return undefined;
+  if (['GET', 'HEAD', 'OPTIONS'].includes(plan.request.method.toUpperCase()) || plan.receive !== undefined) return undefined;
   const size = Buffer.byteLength(JSON.stringify(state));
   if (size + SIDE_EFFECT_RESERVE_BYTES <= MAX_STATE_BYTES) return undefined;
   const largest = Object.entries(state.inputs)
