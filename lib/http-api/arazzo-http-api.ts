@@ -21,7 +21,7 @@ import { allowLogGroupEncryption, grantStateMachineKeyUse } from '../encryption.
 import { accessLogFormat } from './access-log-format.ts';
 import { inputModelSchema } from './input-model.ts';
 import {
-  BAD_REQUEST_BODY_TEMPLATE,
+  badRequestBodyTemplate,
   DEFAULT_ERROR_TEMPLATE,
   IDEMPOTENCY_KEY_HEADER,
   describeExecutionErrorTemplate,
@@ -221,7 +221,7 @@ export class ArazzoHttpApi extends Construct {
     this.api.addGatewayResponse('BadRequestBody', {
       type: apigateway.ResponseType.BAD_REQUEST_BODY,
       statusCode: '400',
-      templates: { 'application/json': BAD_REQUEST_BODY_TEMPLATE },
+      templates: { 'application/json': badRequestBodyTemplate(this.inputModelSchema) },
     });
     this.api.addGatewayResponse('Default4xx', {
       type: apigateway.ResponseType.DEFAULT_4XX,
