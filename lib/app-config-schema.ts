@@ -71,6 +71,8 @@ const SETTINGS = {
   maxStringLength: integer,
   maxWorkflowDepth: integer,
   httpApi: HTTP_API_SETTINGS,
+  includeExecutionData: boolean,
+  kmsKey: boolean,
 } satisfies Record<Exclude<keyof ArazzoAppConfig, 'variants'>, Shape>;
 
 export const APP_CONFIG_SHAPE = closed({
