@@ -111,7 +111,8 @@ export async function executeLocally(options: LocalExecutionOptions): Promise<Lo
     now: () => clock.now(),
   };
 
-  const states = Object.entries(options.definition.States);
+  // Tasks and Waits inside Parallel branches too: the interpreter applies overrides by state name (names are unique).
+  const states = allStates(options.definition.States);
   let lastWaitKey = '';
   let executionStartTime: string | undefined;
   const events: LocalEvent[] = [];
@@ -234,6 +235,13 @@ export async function executeLocally(options: LocalExecutionOptions): Promise<Lo
     ...(executionStartTime !== undefined ? { executionStartTime } : {}),
     childExecutions,
   };
+}
+
+function allStates(states: AslDefinition['States']): Array<[string, AslDefinition['States'][string]]> {
+  return Object.entries(states).flatMap(([name, state]) => [
+    [name, state] as [string, AslDefinition['States'][string]],
+    ...(state.Type === 'Parallel' ? state.Branches.flatMap((branch) => allStates(branch.States)) : []),
+  ]);
 }
 
 /** The run's events and, after them, each nested execution's own (marked with its executionArn), depth first. */

@@ -43,7 +43,14 @@ export type AslState =
   | { Type: 'Choice'; Comment?: string; Choices: AslChoiceRule[]; Default: string }
   | { Type: 'Wait'; Comment?: string; SecondsPath: string; Next: string }
   | { Type: 'Succeed'; Comment?: string; OutputPath?: string }
-  | { Type: 'Fail'; Comment?: string; Error?: string; ErrorPath?: string; Cause?: string; CausePath?: string };
+  | { Type: 'Fail'; Comment?: string; Error?: string; ErrorPath?: string; Cause?: string; CausePath?: string }
+  | { Type: 'Parallel'; Comment?: string; Branches: AslBranch[]; ResultPath?: string; Next: string };
+
+/** A branch of a Parallel state: a state machine of its own, whose states only reach each other. */
+export interface AslBranch {
+  StartAt: string;
+  States: Record<string, AslState>;
+}
 
 export interface AslDefinition {
   Comment?: string;

@@ -178,6 +178,12 @@ export interface StepPlan {
   idempotency?: IdempotencyPlan;
   /** Set when the step runs another workflow (Arazzo step `workflowId`); `request` is then not used. */
   workflowCall?: WorkflowCallPlan;
+  /**
+   * Set on a state that runs no step (see lib/compile/step-layout.ts): it merges what the branches of the Parallel
+   * before it left in `RunState.join` (their steps' outputs, in this order), and with no branches and index 0 it
+   * only checks the run's inputs before a first Parallel. `request` is then not used.
+   */
+  join?: { branches: string[][] };
   transientRetry: TransientRetryPolicy;
   waitPolicy: WaitPolicy;
   loopLimit: { maxIterations: number; maxTotalWaitSeconds: number };
@@ -211,6 +217,15 @@ export interface RunState {
   call?: WorkflowCallState;
   /** `$workflows.<id>.inputs|outputs` of the workflows this run has run (dependencies, called workflows). */
   workflows?: Record<string, { inputs: Record<string, unknown>; outputs: Record<string, unknown> }>;
+  /** What each branch of a Parallel added (its End Pass state's output), until the join after it merges them. */
+  join?: BranchResult[];
+}
+
+/** A Parallel branch's contribution: its steps' outputs, its control (counters), and the workflows it ran. */
+export interface BranchResult {
+  steps: Record<string, Record<string, unknown>>;
+  control: RunControl;
+  workflows?: RunState['workflows'];
 }
 
 export interface WorkflowCallState {

@@ -32,6 +32,7 @@ import { buildRequest } from './request.ts';
 import type { SecretSource } from './secrets.ts';
 import { parseRetryAfter } from './wait-policy.ts';
 import { finishWorkflowCall, startWorkflowCall } from './workflow-call.ts';
+import { joinBranches } from './join-branches.ts';
 
 export interface StepRunnerDeps {
   /** The plans (by digest) and origins this deployment compiled in: nothing else runs. */
@@ -98,7 +99,9 @@ export async function runStep(event: StepRunnerEvent, deps: StepRunnerDeps): Pro
     workflows: { ...state.workflows, [plan.workflowId]: { inputs, outputs: state.outputs } },
   };
 
-  const result = plan.workflowCall
+  const result = plan.join
+    ? { state: joinBranches(plan, state, event.state.join, context, finish) }
+    : plan.workflowCall
     ? {
         state:
           event.phase === 'start'
@@ -151,7 +154,7 @@ export const SIDE_EFFECT_RESERVE_BYTES = 16 * 1024;
  * after it: a state already near the budget (large inputs) would fail the run just after the API acted.
  */
 function sideEffectWithoutRoom(plan: StepPlan, state: RunState): string | undefined {
-  if (['GET', 'HEAD', 'OPTIONS'].includes(plan.request.method.toUpperCase())) return undefined;
+  if (plan.join || ['GET', 'HEAD', 'OPTIONS'].includes(plan.request.method.toUpperCase())) return undefined;
   const size = Buffer.byteLength(JSON.stringify(state));
   if (size + SIDE_EFFECT_RESERVE_BYTES <= MAX_STATE_BYTES) return undefined;
   const largest = Object.entries(state.inputs)
@@ -169,7 +172,9 @@ function sideEffectWithoutRoom(plan: StepPlan, state: RunState): string | undefi
 function withinStateLimit(next: RunState, previous: RunState, plan: StepPlan): RunState {
   const size = Buffer.byteLength(JSON.stringify(next));
   if (size <= MAX_STATE_BYTES) return next;
-  const largest = Object.entries(next.steps[plan.stepId] ?? {})
+  // A join adds the outputs of its branches' steps; any other step its own.
+  const added = plan.join ? plan.join.branches.flat().flatMap((id) => Object.entries(next.steps[id] ?? {}).map(([name, value]) => [`${id}.${name}`, value] as const)) : Object.entries(next.steps[plan.stepId] ?? {});
+  const largest = added
     .map(([name, value]) => [name, Buffer.byteLength(JSON.stringify(value) ?? '')] as const)
     .sort((a, b) => b[1] - a[1])
     .slice(0, 3)
