@@ -21,7 +21,7 @@ import { checkServerUrlNames, resolveCompileOptions } from './resolve-options.ts
 import { checkDefinitionLimits } from './definition-limits.ts';
 import { stepDependencies, usesDependsOn } from '../arazzo/step-order-checks.ts';
 import { branchEnd, entryStart, INPUTS_GATE_STATE, joinPlan, toEntry, type Entry, type ParallelBlock } from './parallel-states.ts';
-import { checkLayoutActions, layoutSteps } from './step-layout.ts';
+import { checkLayoutActions, layoutSteps, stateShares } from './step-layout.ts';
 import { Errors, initialRunState, repeatIsUnsafe, Route, type PlannedAction, type RunState, type StepPlan, type WorkflowCallPhase } from './step-plan.ts';
 
 export interface CompiledWorkflow {
@@ -109,7 +109,15 @@ export function compileWorkflow(loaded: LoadedArazzo, options: CompileOptions = 
   const stepPlans = ordered.steps.map((step, index) => planStep(context, step, index));
   // Inputs are checked before any step runs: before a first Parallel, by a dependency run or a state of its own.
   const firstIsParallel = layout !== undefined && !('step' in layout.entries[0]!);
-  const plans = firstIsParallel ? stepPlans.map(({ inputSchema: _checkedByTheGate, ...plan }) => ({ ...plan, index: plan.index + 1 })) : stepPlans;
+  const shares = layout ? stateShares(layout.entries) : new Map<string, number>();
+  const plans = layout
+    ? stepPlans.map(({ inputSchema: checked, ...plan }) => ({
+        ...plan,
+        index: firstIsParallel ? plan.index + 1 : plan.index,
+        ...(firstIsParallel || checked === undefined ? {} : { inputSchema: checked }),
+        ...(shares.get(plan.stepId)! < 1 ? { stateBudgetShare: shares.get(plan.stepId)! } : {}),
+      }))
+    : stepPlans;
   const byStep = new Map(plans.map((plan) => [plan.stepId, plan]));
   if (layout) checkLayoutActions(layout, plans, dependencies!, where);
   // dependsOn runs first, each its own nested execution; a goto to a workflow runs it, then the run ends.
@@ -152,8 +160,11 @@ export function compileWorkflow(loaded: LoadedArazzo, options: CompileOptions = 
       const target = action.workflowId !== undefined ? gotoStepId(composition.gotoCall(action.workflowId)) : actionTarget(action, plan, workflow, level);
       rule(action.route, target, action.name);
     }
-    level.loopTargets.add(plan.stepId);
-    rule(Route.transientRetry, waitState(plan.stepId), 'transient failure: wait, then call again');
+    if (!plan.join) {
+      // A join makes no call: nothing transient to wait out.
+      level.loopTargets.add(plan.stepId);
+      rule(Route.transientRetry, waitState(plan.stepId), 'transient failure: wait, then call again');
+    }
     const unsafeRepeat = repeatIsUnsafe(plan);
     for (const route of [
       Route.stepFailed,

@@ -13,7 +13,7 @@
  * anywhere else), which fails the Parallel and so the run: no Catch hides it from the console.
  */
 import type { AslState } from './asl.ts';
-import { stepsOf, type LayoutEntry } from './step-layout.ts';
+import { branchShare, stepsOf, type LayoutEntry } from './step-layout.ts';
 import type { StepPlan } from './step-plan.ts';
 
 /** The Task before a first Parallel that checks the run's inputs (no step may run with inputs that fail them). */
@@ -34,25 +34,26 @@ export function entryStart(entry: Entry): string {
 }
 
 /** A layout entry with its plans; `template` lends join plans what every plan carries (outputs, limits, secrets). */
-export function toEntry(entry: LayoutEntry, plans: Map<string, StepPlan>, template: StepPlan, index: number): Entry {
+export function toEntry(entry: LayoutEntry, plans: Map<string, StepPlan>, template: StepPlan, index: number, share = 1): Entry {
   if ('step' in entry) return { plan: plans.get(entry.step)! };
   const branches = entry.branches.map((branch) => ({
     label: branch.label,
-    entries: branch.entries.map((inner) => toEntry(inner, plans, template, index)),
+    entries: branch.entries.map((inner) => toEntry(inner, plans, template, index, branchShare(share, entry.branches.length))),
     steps: branch.entries.flatMap(stepsOf),
   }));
   return {
     name: entry.name,
-    join: joinPlan(template, entry.joinName, branches.map((branch) => branch.steps), index),
+    join: joinPlan(template, entry.joinName, branches.map((branch) => branch.steps), index, share),
     branches,
   };
 }
 
 /** The plan of a join (or, with no branches and index 0, of the inputs check): no call, no criteria, no actions. */
-export function joinPlan(template: StepPlan, stepId: string, branches: string[][], index: number): StepPlan {
-  const { idempotency: _idempotency, inputSchema, workflowCall: _workflowCall, ...rest } = template;
+export function joinPlan(template: StepPlan, stepId: string, branches: string[][], index: number, share = 1): StepPlan {
+  const { idempotency: _idempotency, inputSchema, workflowCall: _workflowCall, stateBudgetShare: _share, ...rest } = template;
   return {
     ...rest,
+    ...(share < 1 ? { stateBudgetShare: share } : {}),
     stepId,
     index,
     ...(index === 0 && inputSchema !== undefined ? { inputSchema } : {}),

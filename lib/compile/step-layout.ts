@@ -44,6 +44,23 @@ export function layoutSteps(stepIds: string[], dependencies: Map<string, Set<str
   return { entries, order: entries.flatMap(stepsOf) };
 }
 
+/**
+ * The share of the run-state budget each step may fill. A Parallel's output holds the state it started from and
+ * what each of its N branches added, so a step in one of the branches may fill 1 / (N + 1) of what the Parallel
+ * itself may: the branches together then never take the state past the budget (nested Parallels multiply).
+ */
+export function stateShares(entries: LayoutEntry[], share = 1, shares = new Map<string, number>()): Map<string, number> {
+  for (const entry of entries) {
+    if ('step' in entry) shares.set(entry.step, share);
+    else for (const branch of entry.branches) stateShares(branch.entries, branchShare(share, entry.branches.length), shares);
+  }
+  return shares;
+}
+
+export function branchShare(share: number, branches: number): number {
+  return share / (branches + 1);
+}
+
 /** The steps of an entry, in layout order. */
 export function stepsOf(entry: LayoutEntry): string[] {
   return 'step' in entry ? [entry.step] : entry.branches.flatMap((branch) => branch.entries.flatMap(stepsOf));
@@ -135,26 +152,23 @@ export function checkLayoutActions(layout: StepLayout, plans: StepPlan[], depend
     const refuse = (message: string) => {
       throw new ArazzoDocumentError(documentPath(where, `steps[${plan.stepId}]`), message);
     };
-    const inBranch = from.branch !== undefined ? ` runs in a parallel branch (${from.branch}, dependsOn)` : '';
-    const noDependsOn = 'or remove dependsOn from the workflow so its steps run one at a time in document order';
+    const branch = from.branch === undefined ? '' : `${plan.stepId} runs in a parallel branch (${from.branch})`;
+    const orInOrder = 'or drop dependsOn to run the steps one at a time in document order';
     for (const action of [...plan.onSuccess, ...plan.onFailure]) {
       const what = `action ${action.name}`;
-      if (from.branch !== undefined && action.workflowId !== undefined) {
-        refuse(`${what} hands the run to workflow ${action.workflowId}, but step ${plan.stepId}${inBranch}, where that would stop only its own branch while the others run on; do it from a step after the join, ${noDependsOn}`);
-      }
-      if (from.branch !== undefined && action.type === 'end' && action.endsInFailure !== true) {
-        refuse(`${what} ends the workflow, but step ${plan.stepId}${inBranch}, where an end would stop only its own branch while the others run on; end from a step after the join (one that depends on ${plan.stepId}), ${noDependsOn}`);
+      if (branch && (action.workflowId !== undefined || (action.type === 'end' && action.endsInFailure !== true))) {
+        const does = action.workflowId !== undefined ? `hands the run to workflow ${action.workflowId}` : 'ends the workflow';
+        refuse(`${what} ${does}, but ${branch}, where that would stop only its branch; do it from a step that depends on ${plan.stepId}, ${orInOrder}`);
       }
       if (action.type !== 'goto' || action.stepId === undefined) continue;
       const to = placed.get(action.stepId)!;
       if (to.sequence !== from.sequence) {
-        const side = from.branch !== undefined ? `step ${plan.stepId}${inBranch}` : `step ${plan.stepId} runs outside them`;
-        const target = to.branch !== undefined ? `${action.stepId}, which runs in another parallel branch (${to.branch})` : `${action.stepId}, which runs outside the parallel branches`;
-        refuse(`${what} goes to step ${target}, while ${side}; a Step Functions state cannot jump into or out of a branch of a Parallel state. Let the two steps depend on each other (dependsOn) so they run in one sequence, ${noDependsOn}`);
+        const target = to.branch !== undefined ? `runs in a parallel branch (${to.branch})` : 'runs outside the parallel branches';
+        refuse(`${what} goes to step ${action.stepId}, which ${target}${branch ? `, while ${branch}` : ''}; no state can jump into or out of a Parallel branch. Make the two steps depend on each other, ${orInOrder}`);
       }
       if (to.position <= from.position) continue;
-      if (from.branch !== undefined) {
-        refuse(`${what} goes forward to step ${action.stepId} inside a parallel branch (${from.branch}); the branch joins only after every step in it has run, so a goto in a branch may only go back (a poll); ${noDependsOn}`);
+      if (branch) {
+        refuse(`${what} goes forward to step ${action.stepId}, but ${branch}, which joins only when all its steps have run: a goto in a branch may only go back (a poll); ${orInOrder}`);
       }
       const skipped = [...outer].filter(([, position]) => position > from.position && position < to.position).map(([step]) => step);
       for (const step of skipped) {

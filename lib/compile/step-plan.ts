@@ -184,6 +184,11 @@ export interface StepPlan {
    * only checks the run's inputs before a first Parallel. `request` is then not used.
    */
   join?: { branches: string[][] };
+  /**
+   * The fraction of the run-state budget this step may fill: less than 1 in a Parallel branch, whose siblings'
+   * outputs are merged with its own (see stateShares in lib/compile/step-layout.ts). Absent: the whole budget.
+   */
+  stateBudgetShare?: number;
   transientRetry: TransientRetryPolicy;
   waitPolicy: WaitPolicy;
   loopLimit: { maxIterations: number; maxTotalWaitSeconds: number };
