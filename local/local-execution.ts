@@ -9,7 +9,7 @@
  * after a Lambda error sees the same state again. Retry intervals themselves do not move the clock.
  */
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import type { AslDefinition } from '../lib/compile/asl.ts';
+import { everyState, type AslDefinition } from '../lib/compile/asl.ts';
 import { START_EXECUTION_SYNC } from '../lib/compile/child-workflow.ts';
 import { deployedPlans } from '../lib/compile/plan-digests.ts';
 import type { RunState, StepRunnerEvent } from '../lib/compile/step-plan.ts';
@@ -112,7 +112,7 @@ export async function executeLocally(options: LocalExecutionOptions): Promise<Lo
   };
 
   // Tasks and Waits inside Parallel branches too: the interpreter applies overrides by state name (names are unique).
-  const states = allStates(options.definition.States);
+  const states = everyState(options.definition.States);
   let lastWaitKey = '';
   let executionStartTime: string | undefined;
   const events: LocalEvent[] = [];
@@ -235,13 +235,6 @@ export async function executeLocally(options: LocalExecutionOptions): Promise<Lo
     ...(executionStartTime !== undefined ? { executionStartTime } : {}),
     childExecutions,
   };
-}
-
-function allStates(states: AslDefinition['States']): Array<[string, AslDefinition['States'][string]]> {
-  return Object.entries(states).flatMap(([name, state]) => [
-    [name, state] as [string, AslDefinition['States'][string]],
-    ...(state.Type === 'Parallel' ? state.Branches.flatMap((branch) => allStates(branch.States)) : []),
-  ]);
 }
 
 /** The run's events and, after them, each nested execution's own (marked with its executionArn), depth first. */

@@ -61,3 +61,11 @@ export interface AslDefinition {
 
 /** Step Functions rejects state names longer than 80 characters. */
 export const MAX_STATE_NAME_LENGTH = 80;
+
+/** Every state of a States map, with those inside Parallel branches (state names are unique in a definition). */
+export function everyState(states: Record<string, AslState>): Array<[string, AslState]> {
+  return Object.entries(states).flatMap(([name, state]): Array<[string, AslState]> => [
+    [name, state],
+    ...(state.Type === 'Parallel' ? state.Branches.flatMap((branch) => everyState(branch.States)) : []),
+  ]);
+}
