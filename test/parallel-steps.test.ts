@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import type { AslBranch, AslState } from '../lib/compile/asl.ts';
+import type { CompileOptions } from '../lib/compile/compile-options.ts';
 import { aslToMermaid } from '../lib/compile/mermaid.ts';
 import { layoutSteps, stateShares, type LayoutEntry } from '../lib/compile/step-layout.ts';
 import { Errors, initialRunState, type BranchResult, type RunState, type StepPlan } from '../lib/compile/step-plan.ts';
@@ -204,21 +205,44 @@ describe('steps with dependsOn, run locally against a server on 127.0.0.1', () =
 
 describe('shapes a Parallel cannot run, refused at synth naming the step', () => {
   const where = (file: string, step: string) => `${file} › workflows[petReport] › steps[${step}]`;
-  const compileError = (file: string) => {
+  const compileError = (file: string, options: CompileOptions = {}) => {
     try {
-      compileFor(file, 'https://pets.example.test', {}, [scratch, specFixtures]);
+      compileFor(file, 'https://pets.example.test', options, [scratch, specFixtures]);
     } catch (error) {
       return (error as Error).message;
     }
     throw new Error('expected the compiler to refuse the document');
   };
 
+  it('a POST without an idempotency key in a branch, which a stopped branch and a redrive could send twice; with a key it runs there', () => {
+    const file = variant((d) => {
+      d.workflows[0].steps.push({ stepId: 'audit', operationId: 'createReport', dependsOn: [] });
+      steps(d).report!.dependsOn.push('audit');
+    });
+    expect(compileError(file)).toBe(
+      `${where(file, 'audit')}: audit runs in a parallel branch (branch audit), but its POST has no idempotency key: if another branch fails meanwhile, the call is abandoned and a redrive sends it again; set the deployment option idempotency.audit, make the steps beside it depend on audit, or drop dependsOn (steps then run in document order)`,
+    );
+    const keyed = compileFor(file, 'https://pets.example.test', { idempotency: { audit: { in: 'header', name: 'Idempotency-Key' } } }, [scratch, specFixtures]);
+    expect(branchesOf(keyed.definition.States, 'Parallel findPets + countInventory + audit').map((branch) => branch.StartAt)).toEqual(['findPets', 'countInventory', 'audit']);
+  });
+
+  it('a workflow step in a branch, whose child run a failing sibling would stop midway', () => {
+    const file = variant((d) => {
+      d.workflows.push({ workflowId: 'count', steps: [{ stepId: 'inventory', operationId: 'getInventory' }] });
+      d.workflows[0].steps.push({ stepId: 'recount', workflowId: 'count', dependsOn: [] });
+      steps(d).report!.dependsOn.push('recount');
+    });
+    expect(compileError(file)).toBe(
+      `${where(file, 'recount')}: recount runs in a parallel branch (branch recount), but a workflow step cannot: if another branch fails, its child run is stopped midway and a redrive starts it again; make the steps beside it depend on recount, or drop dependsOn (steps then run in document order)`,
+    );
+  });
+
   it('a goto from a branch to a step outside it', () => {
     const file = variant((d) => {
       steps(d).findPets!.onFailure = [{ name: 'toReport', type: 'goto', stepId: 'report' }];
     });
     expect(compileError(file)).toBe(
-      `${where(file, 'findPets')}: action toReport goes to step report, which runs outside the parallel branches, while findPets runs in a parallel branch (branch findPets); no state can jump into or out of a Parallel branch. Make the two steps depend on each other, or drop dependsOn to run the steps one at a time in document order`,
+      `${where(file, 'findPets')}: action toReport goes to step report, which runs outside the parallel branches, while findPets runs in a parallel branch (branch findPets); no state can jump into or out of a Parallel branch. Make the two steps depend on each other, or drop dependsOn (steps then run in document order)`,
     );
   });
 
@@ -227,7 +251,7 @@ describe('shapes a Parallel cannot run, refused at synth naming the step', () =>
       steps(d).countInventory!.onSuccess = [{ name: 'enough', type: 'end' }];
     });
     expect(compileError(file)).toBe(
-      `${where(file, 'countInventory')}: action enough ends the workflow, but countInventory runs in a parallel branch (branch countInventory), where that would stop only its branch; do it from a step that depends on countInventory, or drop dependsOn to run the steps one at a time in document order`,
+      `${where(file, 'countInventory')}: action enough ends the workflow, but countInventory runs in a parallel branch (branch countInventory), where that would stop only its branch; do it from a step that depends on countInventory, or drop dependsOn (steps then run in document order)`,
     );
   });
 

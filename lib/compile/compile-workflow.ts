@@ -21,7 +21,7 @@ import { checkServerUrlNames, resolveCompileOptions } from './resolve-options.ts
 import { checkDefinitionLimits } from './definition-limits.ts';
 import { stepDependencies, usesDependsOn } from '../arazzo/step-order-checks.ts';
 import { branchEnd, entryStart, INPUTS_GATE_STATE, joinPlan, toEntry, type Entry, type ParallelBlock } from './parallel-states.ts';
-import { checkLayoutActions, layoutSteps, stateShares } from './step-layout.ts';
+import { checkLayout, layoutSteps, stateShares } from './step-layout.ts';
 import { Errors, initialRunState, repeatIsUnsafe, Route, type PlannedAction, type RunState, type StepPlan, type WorkflowCallPhase } from './step-plan.ts';
 
 export interface CompiledWorkflow {
@@ -119,7 +119,7 @@ export function compileWorkflow(loaded: LoadedArazzo, options: CompileOptions = 
       }))
     : stepPlans;
   const byStep = new Map(plans.map((plan) => [plan.stepId, plan]));
-  if (layout) checkLayoutActions(layout, plans, dependencies!, where);
+  if (layout) checkLayout(layout, plans, dependencies!, where);
   // dependsOn runs first, each its own nested execution; a goto to a workflow runs it, then the run ends.
   const dependencyPlans = composition.dependencyCalls.map((call) => callPlan({ ...plans[0]!, inputSchema }, dependencyStepId(call), call, 0));
   const gotoTargets = [...new Set(plans.flatMap((plan) => [...plan.onSuccess, ...plan.onFailure]).flatMap((action) => (action.workflowId ? [action.workflowId] : [])))];

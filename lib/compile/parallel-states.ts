@@ -2,7 +2,7 @@
  * The states of steps that run at once (see step-layout.ts), JSONPath query language only:
  *
  *   Parallel <a> + <b>  (Parallel, ResultPath $.join: the run state stays, the branches' results are added)
- *     branch a: a's states … → "End of branch a" (Pass: only a's steps' outputs, its control, its workflows)
+ *     branch a: a's states … → "End of branch a" (Pass: only a's steps' outputs and its control)
  *     branch b: …
  *   → Join <a> + <b>  (the step runner: merges the branches' outputs and counters into the run state,
  *                      recomputes the workflow outputs, checks the loop limit and the state budget)
@@ -66,9 +66,11 @@ export function joinPlan(template: StepPlan, stepId: string, branches: string[][
   };
 }
 
-/** The last state of a branch: what it adds to the run (its steps' outputs, its counters, the workflows it ran). */
+/**
+ * The last state of a branch: what it adds to the run, its steps' outputs and its counters. (A branch runs no
+ * workflow step, see checkLayout, so it adds no `$workflows` entry.)
+ */
 export function branchEnd(branch: ParallelBlock['branches'][number]): AslState {
-  const plans = branch.entries.flatMap(plansOf);
   return {
     Type: 'Pass',
     Comment: `What this branch adds to the run: the outputs of ${branch.steps.join(', ')} and its counters; the join merges the branches.`,
@@ -76,12 +78,7 @@ export function branchEnd(branch: ParallelBlock['branches'][number]): AslState {
       // Every step of a branch has run when it ends (a goto in a branch may only go back), so each path exists.
       steps: Object.fromEntries(branch.steps.map((id) => [`${id}.$`, `$.steps['${id}']`])),
       'control.$': '$.control',
-      ...(plans.some((plan) => plan.workflowCall?.localId !== undefined) ? { 'workflows.$': '$.workflows' } : {}),
     },
     End: true,
   };
-}
-
-function plansOf(entry: Entry): StepPlan[] {
-  return 'plan' in entry ? [entry.plan] : entry.branches.flatMap((branch) => branch.entries.flatMap(plansOf));
 }

@@ -14,7 +14,7 @@
  */
 import { ArazzoDocumentError, documentPath } from '../arazzo/errors.ts';
 import { MAX_STATE_NAME_LENGTH } from './asl.ts';
-import type { StepPlan } from './step-plan.ts';
+import { repeatIsUnsafe, type StepPlan } from './step-plan.ts';
 
 /** One entry of a sequence: a step, or a Parallel whose branches are sequences. */
 export type LayoutEntry = { step: string } | ParallelEntry;
@@ -134,14 +134,19 @@ function placements(layout: StepLayout): Map<string, Placement> {
 }
 
 /**
- * The actions a layout cannot run, refused naming the step: a Choice in a branch can only reach states of that
- * branch, and a branch ends only when all its steps have run (the join reads their outputs).
+ * What a layout cannot run, refused naming the step. When one branch fails, Step Functions stops the others,
+ * abandoning a call in flight (its answer is never recorded), and a redrive runs the stopped step again:
+ *  - a step whose request may act and has no idempotency key (POST, PATCH, or marked non-idempotent): it
+ *    could be sent twice;
+ *  - a workflow step: its child run would be stopped midway and started again from its first step.
+ * A Choice in a branch can only reach states of that branch, and a branch ends only when all its steps have run
+ * (the join reads their outputs), so these actions are refused too:
  *  - a goto between a branch and anything outside it (the goto's target runs in another sequence);
  *  - a goto forward inside a branch (it would skip steps the join reads);
  *  - an end, or a goto to a workflow, in a branch (it would end only that branch while the others run on);
  *  - a goto forward that skips a step another step depends on.
  */
-export function checkLayoutActions(layout: StepLayout, plans: StepPlan[], dependencies: Map<string, Set<string>>, where: string): void {
+export function checkLayout(layout: StepLayout, plans: StepPlan[], dependencies: Map<string, Set<string>>, where: string): void {
   const placed = placements(layout);
   // The position of the workflow's own sequence each step runs at (a step in a branch: its Parallel's).
   const outer = new Map(layout.entries.flatMap((entry, position) => stepsOf(entry).map((step) => [step, position] as const)));
@@ -153,7 +158,14 @@ export function checkLayoutActions(layout: StepLayout, plans: StepPlan[], depend
       throw new ArazzoDocumentError(documentPath(where, `steps[${plan.stepId}]`), message);
     };
     const branch = from.branch === undefined ? '' : `${plan.stepId} runs in a parallel branch (${from.branch})`;
-    const orInOrder = 'or drop dependsOn to run the steps one at a time in document order';
+    const orInOrder = 'or drop dependsOn (steps then run in document order)';
+    const alone = `make the steps beside it depend on ${plan.stepId}`;
+    if (branch && plan.workflowCall) {
+      refuse(`${branch}, but a workflow step cannot: if another branch fails, its child run is stopped midway and a redrive starts it again; ${alone}, ${orInOrder}`);
+    }
+    if (branch && repeatIsUnsafe(plan)) {
+      refuse(`${branch}, but its ${plan.request.method} has no idempotency key: if another branch fails meanwhile, the call is abandoned and a redrive sends it again; set the deployment option idempotency.${plan.stepId}, ${alone}, ${orInOrder}`);
+    }
     for (const action of [...plan.onSuccess, ...plan.onFailure]) {
       const what = `action ${action.name}`;
       if (branch && (action.workflowId !== undefined || (action.type === 'end' && action.endsInFailure !== true))) {

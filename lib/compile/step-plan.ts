@@ -226,11 +226,10 @@ export interface RunState {
   join?: BranchResult[];
 }
 
-/** A Parallel branch's contribution: its steps' outputs, its control (counters), and the workflows it ran. */
+/** A Parallel branch's contribution: its steps' outputs and its control (counters). */
 export interface BranchResult {
   steps: Record<string, Record<string, unknown>>;
   control: RunControl;
-  workflows?: RunState['workflows'];
 }
 
 export interface WorkflowCallState {

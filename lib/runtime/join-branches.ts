@@ -5,7 +5,7 @@
  * - steps: each branch's steps' outputs (a branch reports only its own steps, so none overwrites another's);
  * - counters: loop-backs and waits are the run's, so each branch's are added (what it did beyond the state it
  *   started from); the loop limit, checked in each branch on its own, is checked again on the sum;
- * - workflows: those the branches ran; the workflow outputs are then recomputed by the step runner's `finish`.
+ * The workflow outputs are then recomputed by the step runner's `finish`, from every branch's steps.
  */
 import type { ExpressionContext } from '../arazzo/expressions.ts';
 import { Route, type BranchResult, type RunState, type StepPlan } from '../compile/step-plan.ts';
@@ -21,13 +21,11 @@ export function joinBranches(plan: StepPlan, state: RunState, branches: BranchRe
   let { iterations, totalWaitSeconds } = before;
   let attempts = before.attempts;
   let steps = state.steps;
-  let workflows = state.workflows;
   for (const branch of branches ?? []) {
     iterations += branch.control.iterations - before.iterations;
     totalWaitSeconds += branch.control.totalWaitSeconds - before.totalWaitSeconds;
     attempts = { ...attempts, ...branch.control.attempts };
     steps = { ...steps, ...branch.steps };
-    if (branch.workflows !== undefined) workflows = { ...workflows, ...branch.workflows };
   }
   const { maxIterations, maxTotalWaitSeconds } = plan.loopLimit;
   const over =
@@ -44,13 +42,8 @@ export function joinBranches(plan: StepPlan, state: RunState, branches: BranchRe
     counters: { transient: 0, retries: 0, loops: 0 },
     ...(over === undefined ? {} : { failure: `${plan.stepId}: loop limit exceeded: ${over}` }),
   };
-  const merged: RunState = { ...state, steps, control: { ...before, attempts }, ...(workflows !== undefined ? { workflows } : {}) };
-  const inputs = context.inputs ?? {};
-  const joined = finish(merged, plan, {
-    route,
-    statusCode: null,
-    responseContext: { ...context, steps, workflows: { ...workflows, [plan.workflowId]: { inputs, outputs: state.outputs } } },
-  });
+  const merged: RunState = { ...state, steps, control: { ...before, attempts } };
+  const joined = finish(merged, plan, { route, statusCode: null, responseContext: { ...context, steps } });
   // A join is not a step: it leaves no $steps entry and no counters of its own.
   const { [plan.stepId]: _notAStep, ...joinedSteps } = joined.steps;
   const { [plan.stepId]: _noCounters, ...joinedAttempts } = joined.control.attempts;
