@@ -70,6 +70,8 @@ export const APP_CONFIG_SHAPE = closed({
   maxStringLength: integer,
   maxWorkflowDepth: integer,
   httpApi: HTTP_API_SETTINGS,
+  includeExecutionData: boolean,
+  kmsKey: boolean,
 } satisfies Record<keyof ArazzoAppConfig, Shape>);
 
 /** Every problem of `context.arazzo`, each naming its key and, for an unknown key, the keys there are. */

@@ -17,6 +17,10 @@ export interface ArazzoAppConfig extends Omit<CompileOptions, 'functionArn'> {
   stateMachineName?: string;
   /** HTTP API settings, e.g. `{"usagePlan": {"throttle": {"rateLimit": 5, "burstLimit": 10}}}`. */
   httpApi?: ArazzoWorkflowStackProps['httpApi'];
+  /** Log each execution's input, output and state data to the state machine's log group. @default false */
+  includeExecutionData?: boolean;
+  /** Create a customer managed KMS key (rotated) for the secret, the log groups and the state machines. @default false */
+  kmsKey?: boolean;
 }
 
 /** Reads the `arazzo` context object, then the flat overrides (`-c document=…`, `-c overlay=none`, `-c serverUrl.<name>=…`). */
@@ -41,11 +45,18 @@ export function readAppConfig(getContext: (key: string) => unknown): ArazzoAppCo
 }
 
 export function stackPropsFromConfig(config: ArazzoAppConfig): ArazzoWorkflowStackProps {
-  const { stackName, document, overlay, allowRoots, existingSecret, httpApi, ...compile } = config;
+  const { stackName, document, overlay, allowRoots, existingSecret, httpApi, kmsKey, ...compile } = config;
   return {
     stackName,
     ...(existingSecret ? { existingSecret } : {}),
     ...(httpApi ? { httpApi } : {}),
+    ...(kmsKey ? { kmsKey } : {}),
     workflow: { documentPath: document, ...(overlay ? { overlayPath: overlay } : {}), ...(allowRoots ? { allowRoots } : {}), ...compile },
   };
+}
+
+/** The settings that change the compiled definition, without those that only change the deployment around it. */
+export function compileOptionsOf(config: ArazzoAppConfig): Omit<CompileOptions, 'functionArn'> {
+  const { stackName: _s, document: _d, overlay: _o, allowRoots: _r, existingSecret: _e, stateMachineName: _n, httpApi: _h, includeExecutionData: _i, kmsKey: _k, ...compile } = config;
+  return compile;
 }
