@@ -182,6 +182,17 @@ export interface StepPlan {
   workflowCall?: WorkflowCallPlan;
   /** Set for an Arazzo 1.1 `action: receive` step: it waits for a message; `request` is then not used. */
   receive?: ReceivePlan;
+  /**
+   * Set on a state that runs no step (see lib/compile/step-layout.ts): it merges what the branches of the Parallel
+   * before it left in `RunState.join` (their steps' outputs, in this order), and with no branches and index 0 it
+   * only checks the run's inputs before a first Parallel. `request` is then not used.
+   */
+  join?: { branches: string[][] };
+  /**
+   * The fraction of the run-state budget this step may fill: less than 1 in a Parallel branch, whose siblings'
+   * outputs are merged with its own (see stateShares in lib/compile/step-layout.ts). Absent: the whole budget.
+   */
+  stateBudgetShare?: number;
   transientRetry: TransientRetryPolicy;
   waitPolicy: WaitPolicy;
   loopLimit: { maxIterations: number; maxTotalWaitSeconds: number };
@@ -215,8 +226,16 @@ export interface RunState {
   call?: WorkflowCallState;
   /** `$workflows.<id>.inputs|outputs` of the workflows this run has run (dependencies, called workflows). */
   workflows?: Record<string, { inputs: Record<string, unknown>; outputs: Record<string, unknown> }>;
+  /** What each branch of a Parallel added (its End Pass state's output), until the join after it merges them. */
+  join?: BranchResult[];
   /** A receive step under way: what it waits for, then the message; gone after the step. */
   receive?: ReceiveState;
+}
+
+/** A Parallel branch's contribution: its steps' outputs and its control (counters). */
+export interface BranchResult {
+  steps: Record<string, Record<string, unknown>>;
+  control: RunControl;
 }
 
 /**
