@@ -19,6 +19,7 @@ import type { CompileOptions } from './compile-options.ts';
 import { planStep } from './plan-step.ts';
 import { checkServerUrlNames, resolveCompileOptions } from './resolve-options.ts';
 import { checkDefinitionLimits } from './definition-limits.ts';
+import { receiveTimeoutSeconds } from './receive-step.ts';
 import { stepDependencies, usesDependsOn } from '../arazzo/step-order-checks.ts';
 import { branchEnd, entryStart, INPUTS_GATE_STATE, joinPlan, toEntry, type Entry, type ParallelBlock } from './parallel-states.ts';
 import { checkLayout, layoutSteps, stateShares } from './step-layout.ts';
@@ -237,8 +238,8 @@ export function compileWorkflow(loaded: LoadedArazzo, options: CompileOptions = 
   const definition: AslDefinition = {
     Comment: `Arazzo workflow ${workflow.workflowId} from ${loaded.document.info.title} ${loaded.document.info.version}`,
     StartAt: START_STATE,
-    // A run waits for the workflows it runs, so its budget includes theirs.
-    TimeoutSeconds: resolved.loopLimit.maxTotalWaitSeconds + 3600 + composition.callTimeoutSeconds(allPlans),
+    // A run waits for the workflows it runs and for the messages its receive steps wait for: its budget includes theirs.
+    TimeoutSeconds: resolved.loopLimit.maxTotalWaitSeconds + 3600 + composition.callTimeoutSeconds(allPlans) + receiveTimeoutSeconds(allPlans),
     States: states,
   };
   checkDefinitionLimits(definition, where);
@@ -257,7 +258,9 @@ export function compileWorkflow(loaded: LoadedArazzo, options: CompileOptions = 
 function stepRunnerTask(plan: StepPlan, functionArn: string, next: string, phase: WorkflowCallPhase | undefined, unsafeRepeat: boolean): AslState {
   const what = plan.workflowCall
     ? `${phase === 'start' ? 'builds the input of' : 'judges the outcome of'} workflow ${plan.workflowCall.workflow}`
-    : `${plan.request.method} ${plan.request.url}`;
+    : plan.receive
+      ? `${phase === 'start' ? 'says which message to wait for on' : 'judges the message received on'} ${plan.receive.channel}`
+      : `${plan.request.method} ${plan.request.url}`;
   return {
     Type: 'Task',
     Comment: plan.join ? joinComment(plan.join.branches) : `Arazzo step ${plan.stepId}: ${what}`,

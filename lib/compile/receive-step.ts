@@ -97,3 +97,8 @@ export function awaitAgainRule(plan: StepPlan): AslChoiceRule[] {
   if (plan.receive === undefined) return [];
   return [{ Variable: '$.control.route', StringEquals: Route.awaitMessage, Next: receiveState(plan.stepId), Comment: 'not this step\'s message: wait again for the time left' }];
 }
+
+/** Seconds the receive steps of these plans may wait, together: part of the run's time budget. */
+export function receiveTimeoutSeconds(plans: StepPlan[]): number {
+  return plans.reduce((sum, plan) => sum + (plan.receive?.timeoutSeconds ?? 0), 0);
+}
