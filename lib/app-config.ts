@@ -3,10 +3,27 @@
  * (`cdk synth -c overlay=none`, `-c document=...`). Checked here so a typo fails synth with the key's name.
  */
 import { appConfigProblems } from './app-config-schema.ts';
-import type { CompileOptions } from './compile/compile-options.ts';
+import type { CallbackOptions, CompileOptions } from './compile/compile-options.ts';
 import type { ArazzoWorkflowStackProps } from './arazzo-workflow-stack.ts';
 
-export interface ArazzoAppConfig extends Omit<CompileOptions, 'functionArn'> {
+/** cdk.json `arazzo.callbacks`: callback-woken waits, off unless `enabled` (or `-c callbacks=on`). See docs/callbacks.md. */
+export interface CallbackSettings extends CallbackOptions {
+  /** @default false */
+  enabled?: boolean;
+  /** An overlay applied after `overlay` when callbacks are on (e.g. one that adds the API's callback entry to the request). */
+  overlay?: string;
+  /** The public callback route: body cap and throttle. */
+  receiver?: CallbackReceiverSettings;
+}
+
+export interface CallbackReceiverSettings {
+  /** @default 65536 */
+  maxBodyBytes?: number;
+  /** Requests per second and burst of POST /callbacks/{token}. @default { rateLimit: 20, burstLimit: 40 } */
+  throttle?: { rateLimit: number; burstLimit: number };
+}
+
+export interface ArazzoAppConfig extends Omit<CompileOptions, 'functionArn' | 'callbackRegistrarArn' | 'callbacks'> {
   stackName: string;
   document: string;
   /** Overlay file, or undefined for the document as written. */
@@ -17,6 +34,7 @@ export interface ArazzoAppConfig extends Omit<CompileOptions, 'functionArn'> {
   stateMachineName?: string;
   /** HTTP API settings, e.g. `{"usagePlan": {"throttle": {"rateLimit": 5, "burstLimit": 10}}}`. */
   httpApi?: ArazzoWorkflowStackProps['httpApi'];
+  callbacks?: CallbackSettings;
 }
 
 /** Reads the `arazzo` context object, then the flat overrides (`-c document=…`, `-c overlay=none`, `-c serverUrl.<name>=…`). */
@@ -41,7 +59,7 @@ export function readAppConfig(getContext: (key: string) => unknown): ArazzoAppCo
 }
 
 export function stackPropsFromConfig(config: ArazzoAppConfig): ArazzoWorkflowStackProps {
-  const { stackName, document, overlay, allowRoots, existingSecret, httpApi, ...compile } = config;
+  const { stackName, document, overlay, allowRoots, existingSecret, httpApi, callbacks: _callbacks, ...compile } = config;
   return {
     stackName,
     ...(existingSecret ? { existingSecret } : {}),
