@@ -51,6 +51,17 @@ export function readAppConfig(getContext: (key: string) => unknown): ArazzoAppCo
     if (typeof override === 'string') config[key] = override;
   }
   if (config.overlay === 'none' || config.overlay === '') delete config.overlay;
+  const callbackSwitch = getContext('callbacks');
+  if (callbackSwitch !== undefined) {
+    const on = ['on', 'true', true].includes(callbackSwitch as string | boolean);
+    if (!on && !['off', 'false', false].includes(callbackSwitch as string | boolean)) {
+      throw new Error(`-c callbacks=${String(callbackSwitch)}: say on or off`);
+    }
+    if (on && config.callbacks === undefined) {
+      throw new Error('-c callbacks=on: cdk.json context.arazzo.callbacks must say where the request carries the callback URL (url) and which polling step it wakes (wakes); see docs/callbacks.md');
+    }
+    if (config.callbacks !== undefined) config.callbacks = { ...(config.callbacks as object), enabled: on };
+  }
   if (typeof config.document !== 'string') throw new Error('cdk.json: context.arazzo.document must be the path of an Arazzo document');
   if (config.allowRoots !== undefined && !(Array.isArray(config.allowRoots) && config.allowRoots.every((root) => typeof root === 'string' && root !== ''))) {
     throw new Error('cdk.json: context.arazzo.allowRoots must be a list of directories (e.g. ["workflows"])');
@@ -59,11 +70,19 @@ export function readAppConfig(getContext: (key: string) => unknown): ArazzoAppCo
 }
 
 export function stackPropsFromConfig(config: ArazzoAppConfig): ArazzoWorkflowStackProps {
-  const { stackName, document, overlay, allowRoots, existingSecret, httpApi, callbacks: _callbacks, ...compile } = config;
+  const { stackName, document, overlay, allowRoots, existingSecret, httpApi, callbacks, ...compile } = config;
+  const { enabled, overlay: callbackOverlay, receiver, ...callbackOptions } = callbacks ?? {};
   return {
     stackName,
     ...(existingSecret ? { existingSecret } : {}),
     ...(httpApi ? { httpApi } : {}),
-    workflow: { documentPath: document, ...(overlay ? { overlayPath: overlay } : {}), ...(allowRoots ? { allowRoots } : {}), ...compile },
+    ...(enabled && receiver ? { callbackRoute: receiver } : {}),
+    workflow: {
+      documentPath: document,
+      ...(overlay ? { overlayPath: overlay } : {}),
+      ...(allowRoots ? { allowRoots } : {}),
+      ...compile,
+      ...(enabled ? { callbacks: { ...(callbackOptions as CallbackOptions), ...(callbackOverlay ? { overlayPath: callbackOverlay } : {}) } } : {}),
+    },
   };
 }

@@ -1,4 +1,5 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { ArazzoWorkflow, type ArazzoWorkflowProps } from './arazzo-workflow.ts';
@@ -10,7 +11,9 @@ export interface ArazzoWorkflowStackProps extends StackProps {
   /** Import an existing secret by name or ARN instead of creating one. @default a new secret */
   readonly existingSecret?: string;
   /** Settings of the HTTP API that starts and reads runs. @default ArazzoHttpApi's defaults */
-  readonly httpApi?: Omit<ArazzoHttpApiProps, 'stateMachine' | 'inputSchema' | 'secretInputs'>;
+  readonly httpApi?: Omit<ArazzoHttpApiProps, 'stateMachine' | 'inputSchema' | 'secretInputs' | 'callbacks'>;
+  /** The public callback route, when the workflow has callback-woken waits. @default DEFAULT_CALLBACK_THROTTLE, 64 KiB bodies */
+  readonly callbackRoute?: { readonly maxBodyBytes?: number; readonly throttle?: { readonly rateLimit: number; readonly burstLimit: number } };
 }
 
 /** One Arazzo workflow: the state machine, its step runner and secret, and the HTTP API in front of it. */
@@ -27,12 +30,22 @@ export class ArazzoWorkflowStack extends Stack {
       : undefined;
     this.workflow = new ArazzoWorkflow(this, 'Workflow', { ...props.workflow, ...(secret ? { secret } : {}) });
 
+    const callbackFunction = this.workflow.callbackFunction;
     this.httpApi = new ArazzoHttpApi(this, 'HttpApi', {
       ...props.httpApi,
       stateMachine: this.workflow.stateMachine,
       inputSchema: this.workflow.publicInputSchema,
       secretInputs: this.workflow.secretInputs,
+      ...(callbackFunction ? { callbacks: { handler: callbackFunction, ...(props.callbackRoute?.throttle ? { throttle: props.callbackRoute.throttle } : {}) } } : {}),
     });
+    if (callbackFunction) {
+      // Where the step runner points a run's callback URL; the function caps what it reads.
+      this.workflow.stepRunner.addEnvironment('CALLBACK_BASE_URL', this.httpApi.callbackBaseUrl!);
+      if (props.callbackRoute?.maxBodyBytes !== undefined) {
+        (callbackFunction.lambda as lambda.Function).addEnvironment('MAX_CALLBACK_BODY_BYTES', String(props.callbackRoute.maxBodyBytes));
+      }
+      new CfnOutput(this, 'CallbackUrl', { value: this.httpApi.callbackBaseUrl!, description: 'Public callback route: a run appends its own token; nothing else is served there' });
+    }
 
     new CfnOutput(this, 'ExecutionsUrl', { value: this.httpApi.executionsUrl, description: 'POST to start a run, GET <url>/<executionId> to read it' });
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });

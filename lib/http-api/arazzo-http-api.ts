@@ -17,6 +17,7 @@ import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import type { JsonSchema } from '../arazzo/types.ts';
 import { accessLogFormat } from './access-log-format.ts';
+import { addCallbackRoute, type CallbackRouteProps } from './callback-route.ts';
 import { inputModelSchema } from './input-model.ts';
 import {
   BAD_REQUEST_BODY_TEMPLATE,
@@ -112,6 +113,11 @@ export interface ArazzoHttpApiProps {
    * @default - no web ACL (the cdk-nag WAF finding is acknowledged: access already requires SigV4)
    */
   readonly webAclArn?: string;
+  /**
+   * Serve `POST /callbacks/{token}` for callback-woken runs: no AWS signature (the remote API calls it), the
+   * per-run token in the path is the credential. @default no callback route
+   */
+  readonly callbacks?: CallbackRouteProps;
 }
 
 export class ArazzoHttpApi extends Construct {
@@ -132,6 +138,9 @@ export class ArazzoHttpApi extends Construct {
   public readonly describeExecutionMethod: apigateway.Method;
   /** Present when `usagePlan` is set. The key's value is never in the template; read it in the console. */
   public readonly apiKey?: apigateway.IApiKey;
+  /** With `callbacks`: the public callback route, and the URL a run's token is appended to. */
+  public readonly callbackMethod?: apigateway.Method;
+  public readonly callbackBaseUrl?: string;
   public readonly usagePlan?: apigateway.UsagePlan;
 
   constructor(scope: Construct, id: string, props: ArazzoHttpApiProps) {
@@ -167,7 +176,7 @@ export class ArazzoHttpApi extends Construct {
         ...(this.accessLogGroup
           ? {
               accessLogDestination: new apigateway.LogGroupLogDestination(this.accessLogGroup),
-              accessLogFormat: accessLogFormat(),
+              accessLogFormat: accessLogFormat({ withoutPath: props.callbacks !== undefined }),
               // ERROR-level execution logs without data tracing: data tracing would log request and response bodies.
               loggingLevel: apigateway.MethodLoggingLevel.ERROR,
             }
@@ -273,6 +282,12 @@ export class ArazzoHttpApi extends Construct {
         apiStages: [{ api: this.api, stage: this.stage }],
       });
       this.usagePlan.addApiKey(this.apiKey);
+    }
+
+    if (props.callbacks !== undefined) {
+      const route = addCallbackRoute(this.api, this.stage, stageName, props.callbacks);
+      this.callbackMethod = route.method;
+      this.callbackBaseUrl = route.baseUrl;
     }
 
     if (props.webAclArn !== undefined) {
