@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { readAppConfig } from '../lib/app-config.ts';
+import { compileOptionsOf, readAppConfig } from '../lib/app-config.ts';
 import { loadArazzo } from '../lib/arazzo/load.ts';
 import { pinSources } from '../lib/arazzo/pin-sources.ts';
 import type { CompileOptions } from '../lib/compile/compile-options.ts';
@@ -70,9 +70,9 @@ async function main(argv: string[]): Promise<number> {
   let overlay = values.overlay;
   if (values.config) {
     const cdkJson = JSON.parse(readFileSync(path.join(projectRoot, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
-    const { stackName: _s, document: _d, overlay: configOverlay, allowRoots: configRoots, existingSecret: _e, stateMachineName: _n, httpApi: _h, ...compile } =
-      readAppConfig((key) => cdkJson.context?.[key]);
-    options = compile;
+    const config = readAppConfig((key) => cdkJson.context?.[key]);
+    const { overlay: configOverlay, allowRoots: configRoots } = config;
+    options = compileOptionsOf(config);
     overlay ??= configOverlay && path.resolve(projectRoot, configOverlay);
     allowRoots.push(...(configRoots ?? []).map((root) => path.resolve(projectRoot, root)));
   }

@@ -70,6 +70,8 @@ export const APP_CONFIG_SHAPE = closed({
   maxStringLength: integer,
   maxWorkflowDepth: integer,
   httpApi: HTTP_API_SETTINGS,
+  includeExecutionData: boolean,
+  kmsKey: boolean,
   callbacks: closed({
     enabled: boolean,
     overlay: string,

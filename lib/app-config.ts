@@ -35,6 +35,10 @@ export interface ArazzoAppConfig extends Omit<CompileOptions, 'functionArn' | 'c
   /** HTTP API settings, e.g. `{"usagePlan": {"throttle": {"rateLimit": 5, "burstLimit": 10}}}`. */
   httpApi?: ArazzoWorkflowStackProps['httpApi'];
   callbacks?: CallbackSettings;
+  /** Log each execution's input, output and state data to the state machine's log group. @default false */
+  includeExecutionData?: boolean;
+  /** Create a customer managed KMS key (rotated) for the secret, the log groups and the state machines. @default false */
+  kmsKey?: boolean;
 }
 
 /** Reads the `arazzo` context object, then the flat overrides (`-c document=…`, `-c overlay=none`, `-c serverUrl.<name>=…`). */
@@ -70,12 +74,13 @@ export function readAppConfig(getContext: (key: string) => unknown): ArazzoAppCo
 }
 
 export function stackPropsFromConfig(config: ArazzoAppConfig): ArazzoWorkflowStackProps {
-  const { stackName, document, overlay, allowRoots, existingSecret, httpApi, callbacks, ...compile } = config;
+  const { stackName, document, overlay, allowRoots, existingSecret, httpApi, kmsKey, callbacks, ...compile } = config;
   const { enabled, overlay: callbackOverlay, receiver, ...callbackOptions } = callbacks ?? {};
   return {
     stackName,
     ...(existingSecret ? { existingSecret } : {}),
     ...(httpApi ? { httpApi } : {}),
+    ...(kmsKey ? { kmsKey } : {}),
     ...(enabled && receiver ? { callbackRoute: receiver } : {}),
     workflow: {
       documentPath: document,
@@ -85,4 +90,12 @@ export function stackPropsFromConfig(config: ArazzoAppConfig): ArazzoWorkflowSta
       ...(enabled ? { callbacks: { ...(callbackOptions as CallbackOptions), ...(callbackOverlay ? { overlayPath: callbackOverlay } : {}) } } : {}),
     },
   };
+}
+
+/** The settings that change the compiled definition, without those that only change the deployment around it. */
+export function compileOptionsOf(config: ArazzoAppConfig): Omit<CompileOptions, 'functionArn'> {
+  const { stackName: _s, document: _d, overlay: _o, allowRoots: _r, existingSecret: _e, stateMachineName: _n, httpApi: _h, includeExecutionData: _i, kmsKey: _k, callbacks, ...compile } = config;
+  if (!callbacks?.enabled) return compile;
+  const { enabled: _on, overlay: _co, receiver: _rc, ...callbackOptions } = callbacks;
+  return { ...compile, callbacks: callbackOptions };
 }

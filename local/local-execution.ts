@@ -9,7 +9,7 @@
  * after a Lambda error sees the same state again. Retry intervals themselves do not move the clock.
  */
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import type { AslDefinition } from '../lib/compile/asl.ts';
+import { everyState, type AslDefinition, type AslState } from '../lib/compile/asl.ts';
 import { START_EXECUTION_SYNC } from '../lib/compile/child-workflow.ts';
 import { deployedPlans } from '../lib/compile/plan-digests.ts';
 import type { RunState, StepRunnerEvent } from '../lib/compile/step-plan.ts';
@@ -94,6 +94,8 @@ export interface LocalExecutionResult {
 const validated = new WeakSet<AslDefinition>();
 const adapted = new WeakMap<AslDefinition, AslDefinition>();
 
+const isWakeWait = (state: AslState) => state.Type === 'Task' && state.Resource === WAIT_FOR_TASK_TOKEN;
+
 /**
  * The definition as the interpreter needs it. Step Functions reads a Task's TimeoutSecondsPath from the state's
  * input; aws-local-stepfunctions reads it from the Parameters it built. A wake-up wait's Payload carries the same
@@ -102,16 +104,33 @@ const adapted = new WeakMap<AslDefinition, AslDefinition>();
 function forInterpreter(definition: AslDefinition): AslDefinition {
   const known = adapted.get(definition);
   if (known) return known;
-  const wakeWaits = Object.entries(definition.States).filter(([, s]) => s.Type === 'Task' && s.Resource === WAIT_FOR_TASK_TOKEN);
-  const result =
-    wakeWaits.length === 0
-      ? definition
-      : { ...definition, States: { ...definition.States, ...Object.fromEntries(wakeWaits.map(([name, s]) => [name, { ...s, TimeoutSecondsPath: '$.Payload.timeoutSeconds' }])) } };
+  const adapt = (states: Record<string, AslState>): Record<string, AslState> =>
+    Object.fromEntries(
+      Object.entries(states).map(([name, state]) => [
+        name,
+        isWakeWait(state)
+          ? { ...state, TimeoutSecondsPath: '$.Payload.timeoutSeconds' }
+          : state.Type === 'Parallel'
+            ? { ...state, Branches: state.Branches.map((branch) => ({ ...branch, States: adapt(branch.States) })) }
+            : state,
+      ]),
+    );
+  const result = everyState(definition.States).some(([, state]) => isWakeWait(state)) ? { ...definition, States: adapt(definition.States) } : definition;
   adapted.set(definition, result);
   return result;
 }
 
 export async function executeLocally(options: LocalExecutionOptions): Promise<LocalExecutionResult> {
+  const needsHost = options.callbackHost === undefined && everyState(options.definition.States).some(([, state]) => isWakeWait(state));
+  const ownHost = needsHost ? await startCallbackHost({ clock: options.clock ?? systemClock }) : undefined;
+  try {
+    return await execute(ownHost ? { ...options, callbackHost: ownHost } : options);
+  } finally {
+    await ownHost?.stop();
+  }
+}
+
+async function execute(options: LocalExecutionOptions): Promise<LocalExecutionResult> {
   const clock = options.clock ?? systemClock;
   const virtual = clock instanceof VirtualClock;
   const startedAt = clock.now();
@@ -128,182 +147,175 @@ export async function executeLocally(options: LocalExecutionOptions): Promise<Lo
         return baseFetch(url, { ...init, headers });
       }
     : baseFetch;
-  const wakeWaitStates = new Set(
-    Object.entries(options.definition.States)
-      .filter(([, s]) => s.Type === 'Task' && s.Resource === WAIT_FOR_TASK_TOKEN)
-      .map(([name]) => name),
-  );
-  const ownCallbackHost = wakeWaitStates.size > 0 && options.callbackHost === undefined ? await startCallbackHost({ clock }) : undefined;
-  const callbackHost = options.callbackHost ?? ownCallbackHost;
-  try {
-    const deps = {
-      ...(callbackHost ? { callbacks: callbackHost.issuer } : {}),
-      deployed: deployedPlans([options.definition, ...(options.deployedWith ?? []), ...Object.values(options.stateMachines ?? {})]),
-      secrets: staticSecretSource(options.secrets ?? {}),
-      fetch: fetchWithClock,
-      random: options.random ?? Math.random,
-      log: (entry: Record<string, unknown>) => logs.push(entry),
-      now: () => clock.now(),
-    };
+  const callbackHost = options.callbackHost;
+  const deps = {
+    ...(callbackHost ? { callbacks: callbackHost.issuer } : {}),
+    deployed: deployedPlans([options.definition, ...(options.deployedWith ?? []), ...Object.values(options.stateMachines ?? {})]),
+    secrets: staticSecretSource(options.secrets ?? {}),
+    fetch: fetchWithClock,
+    random: options.random ?? Math.random,
+    log: (entry: Record<string, unknown>) => logs.push(entry),
+    now: () => clock.now(),
+  };
 
-    const states = Object.entries(options.definition.States);
-    let lastWaitKey = '';
-    // A wake-up wait moves the clock itself (by what it actually waited); the next step must not add the full wait again.
-    let waitTaken = false;
-    /** What each wake-up wait actually waited, for the event times (consumed in order as each one exits). */
-    const wakeWaited: number[] = [];
-    let executionStartTime: string | undefined;
-    const events: LocalEvent[] = [];
-    const childExecutions: LocalExecutionResult[] = [];
-    const nestedRuns = {
-      stateMachines: options.stateMachines ?? {},
-      parentName: executionName,
-      run: (definition: AslDefinition, input: Record<string, unknown>, name: string, stateMachineArn: string) =>
-        executeLocally({
-          ...options,
-          definition,
-          input,
-          executionName: name,
-          stateMachineName: stateMachineArn.split(':').pop()!,
-          elapsedOffsetMs: (options.elapsedOffsetMs ?? 0) + elapsed(),
-          onEvent: (event) => options.onEvent?.({ ...event, executionArn: event.executionArn ?? `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}` }),
-        }),
-      onStart: (child: { executionArn: string; stateName: string }) => {
-        const event: LocalEvent = { type: 'ChildExecutionStarted', elapsedMs: (options.elapsedOffsetMs ?? 0) + elapsed(), stateName: child.stateName, executionArn: child.executionArn };
-        events.push(event);
-        options.onEvent?.(event);
-      },
-      onEnd: (child: LocalExecutionResult, stateName: string) => {
-        childExecutions.push(child);
-        logs.push(...child.logs);
-        const event: LocalEvent = {
-          type: child.status === 'SUCCEEDED' ? 'ChildExecutionSucceeded' : 'ChildExecutionFailed',
-          elapsedMs: (options.elapsedOffsetMs ?? 0) + elapsed(),
-          stateName,
-          executionArn: child.executionArn,
-          ...(child.error !== undefined ? { error: child.error, cause: child.cause } : {}),
-        };
-        events.push(event);
-        options.onEvent?.(event);
-      },
-    };
-    const nestedCount = { n: 0 };
-    const taskHandlers = Object.fromEntries(
-      states
-        .filter(([, s]) => s.Type === 'Task')
-        .map(([name, state]) => [
-          name,
-          wakeWaitStates.has(name)
-            ? async (request: unknown) => {
-                const event = (request as { Payload: WakeWaitEvent }).Payload;
-                try {
-                  const { message, waitedMs } = await callbackHost!.wait(event);
-                  wakeWaited.push(waitedMs);
-                  return message as unknown as Record<string, never>;
-                } catch (error) {
-                  wakeWaited.push(event.timeoutSeconds * 1000);
-                  throw error;
-                } finally {
-                  waitTaken = true;
-                }
+  // Tasks and Waits inside Parallel branches too: the interpreter applies overrides by state name (names are unique).
+  const states = everyState(options.definition.States);
+  let lastWaitKey = '';
+  // A wake-up wait moves the clock itself (by what it actually waited); the next step must not add the full wait again.
+  let waitTaken = false;
+  /** What each wake-up wait actually waited, for the event times (consumed in order as each one exits). */
+  const wakeWaited: number[] = [];
+  const wakeWaitStates = new Set(states.filter(([, state]) => isWakeWait(state)).map(([name]) => name));
+  let executionStartTime: string | undefined;
+  const events: LocalEvent[] = [];
+  const childExecutions: LocalExecutionResult[] = [];
+  const nestedRuns = {
+    stateMachines: options.stateMachines ?? {},
+    parentName: executionName,
+    run: (definition: AslDefinition, input: Record<string, unknown>, name: string, stateMachineArn: string) =>
+      executeLocally({
+        ...options,
+        definition,
+        input,
+        executionName: name,
+        stateMachineName: stateMachineArn.split(':').pop()!,
+        elapsedOffsetMs: (options.elapsedOffsetMs ?? 0) + elapsed(),
+        onEvent: (event) => options.onEvent?.({ ...event, executionArn: event.executionArn ?? `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}` }),
+      }),
+    onStart: (child: { executionArn: string; stateName: string }) => {
+      const event: LocalEvent = { type: 'ChildExecutionStarted', elapsedMs: (options.elapsedOffsetMs ?? 0) + elapsed(), stateName: child.stateName, executionArn: child.executionArn };
+      events.push(event);
+      options.onEvent?.(event);
+    },
+    onEnd: (child: LocalExecutionResult, stateName: string) => {
+      childExecutions.push(child);
+      logs.push(...child.logs);
+      const event: LocalEvent = {
+        type: child.status === 'SUCCEEDED' ? 'ChildExecutionSucceeded' : 'ChildExecutionFailed',
+        elapsedMs: (options.elapsedOffsetMs ?? 0) + elapsed(),
+        stateName,
+        executionArn: child.executionArn,
+        ...(child.error !== undefined ? { error: child.error, cause: child.cause } : {}),
+      };
+      events.push(event);
+      options.onEvent?.(event);
+    },
+  };
+  const nestedCount = { n: 0 };
+  const taskHandlers = Object.fromEntries(
+    states
+      .filter(([, s]) => s.Type === 'Task')
+      .map(([name, state]) => [
+        name,
+        wakeWaitStates.has(name)
+          ? async (request: unknown) => {
+              const event = (request as { Payload: WakeWaitEvent }).Payload;
+              try {
+                const { message, waitedMs } = await callbackHost!.wait(event);
+                wakeWaited.push(waitedMs);
+                return message as unknown as Record<string, never>;
+              } catch (error) {
+                wakeWaited.push(event.timeoutSeconds * 1000);
+                throw error;
+              } finally {
+                waitTaken = true;
               }
-            : (state as { Resource?: string }).Resource === START_EXECUTION_SYNC ? nestedExecutionHandler(name, nestedRuns, nestedCount) : async (request: unknown) => {
-            const payload = (request as { Payload: StepRunnerEvent }).Payload;
-            executionStartTime ??= payload.executionStartTime;
-            const { iterations, totalWaitSeconds, waitSeconds } = payload.state.control;
-            const waitKey = `${iterations}:${totalWaitSeconds}`;
-            if (virtual && waitKey !== lastWaitKey && !waitTaken) {
-              clock.advance(waitSeconds * 1000);
-              await (clock as VirtualClock).settle();
             }
-            waitTaken = false;
-            lastWaitKey = waitKey;
-            try {
-              return { Payload: await runStep(payload, deps) } as unknown as Record<string, never>;
-            } catch (error) {
-              throw asLambdaError(error);
-            }
-          },
-        ]),
-    );
-    const zeroFor = (type: string) => Object.fromEntries(states.filter(([, s]) => s.Type === type).map(([n]) => [n, 0]));
+          : (state as { Resource?: string }).Resource === START_EXECUTION_SYNC ? nestedExecutionHandler(name, nestedRuns, nestedCount) : async (request: unknown) => {
+          const payload = (request as { Payload: StepRunnerEvent }).Payload;
+          executionStartTime ??= payload.executionStartTime;
+          const { iterations, totalWaitSeconds, waitSeconds } = payload.state.control;
+          const waitKey = `${iterations}:${totalWaitSeconds}`;
+          if (virtual && waitKey !== lastWaitKey && !waitTaken) {
+            clock.advance(waitSeconds * 1000);
+            // What the clock passed (a simulator's callbacks) has happened before the step runs.
+            await (clock as VirtualClock).settle();
+          }
+          waitTaken = false;
+          lastWaitKey = waitKey;
+          try {
+            return { Payload: await runStep(payload, deps) } as unknown as Record<string, never>;
+          } catch (error) {
+            throw asLambdaError(error);
+          }
+        },
+      ]),
+  );
+  const zeroFor = (type: string) => Object.fromEntries(states.filter(([, s]) => s.Type === type).map(([n]) => [n, 0]));
 
-    // Validating a definition costs ~75 ms of CPU; a benchmark runs the same one hundreds of times at once.
-    const interpreted = forInterpreter(options.definition);
-    const machine = new StateMachine(interpreted as unknown as StateMachineDefinition, {
-      validationOptions: validated.has(interpreted) ? { noValidate: true } : { checkArn: false, checkPaths: true },
-    });
-    validated.add(interpreted);
-    const execution = machine.run(options.input as Parameters<StateMachine['run']>[0], {
-      overrides: {
-        taskResourceLocalHandlers: taskHandlers,
-        ...(virtual ? { waitTimeOverrides: zeroFor('Wait'), retryIntervalOverrides: zeroFor('Task') } : {}),
-      },
-      // Task.Token: what a wake-up wait's Parameters read; its override makes a real token of its own.
-      context: { Execution: { Id: executionArn, Name: executionName }, Task: { Token: 'local-task-token' } } as never,
-    });
+  // Validating a definition costs ~75 ms of CPU; a benchmark runs the same one hundreds of times at once.
+  const interpreted = forInterpreter(options.definition);
+  const machine = new StateMachine(interpreted as unknown as StateMachineDefinition, {
+    validationOptions: validated.has(interpreted) ? { noValidate: true } : { checkArn: false, checkPaths: true },
+  });
+  validated.add(interpreted);
+  const execution = machine.run(options.input as Parameters<StateMachine['run']>[0], {
+    overrides: {
+      taskResourceLocalHandlers: taskHandlers,
+      ...(virtual ? { waitTimeOverrides: zeroFor('Wait'), retryIntervalOverrides: zeroFor('Task') } : {}),
+    },
+    // Task.Token: what a wake-up wait's Parameters read; its override makes a real token of its own.
+    context: { Execution: { Id: executionArn, Name: executionName }, Task: { Token: 'local-task-token' } } as never,
+  });
 
-    // The interpreter reports events after the fact, when the next Task may already have moved the clock:
-    // on virtual time, an event's time is the sum of the Waits before it; on real time, its own timestamp.
-    let virtualElapsedMs = 0;
-    let inWakeWait = false;
-    const eventTime = (raw: RawEvent) => {
-      const offset = options.elapsedOffsetMs ?? 0;
-      if (!virtual) return offset + (raw.timestamp ?? Date.now()) - startedAt;
-      if (raw.state !== undefined && wakeWaitStates.has(raw.state.name)) {
-        if (raw.type === 'StateEntered') inWakeWait = true;
-        else if (inWakeWait) {
-          inWakeWait = false;
-          virtualElapsedMs += wakeWaited.shift() ?? 0;
-        }
+  // The interpreter reports events after the fact, when the next Task may already have moved the clock:
+  // on virtual time, an event's time is the sum of the Waits before it; on real time, its own timestamp.
+  let virtualElapsedMs = 0;
+  let inWakeWait = false;
+  const eventTime = (raw: RawEvent) => {
+    const offset = options.elapsedOffsetMs ?? 0;
+    if (!virtual) return offset + (raw.timestamp ?? Date.now()) - startedAt;
+    if (raw.state !== undefined && wakeWaitStates.has(raw.state.name)) {
+      if (raw.type === 'StateEntered') inWakeWait = true;
+      else if (inWakeWait) {
+        inWakeWait = false;
+        virtualElapsedMs += wakeWaited.shift() ?? 0;
       }
-      const at = offset + virtualElapsedMs;
-      if (raw.type === 'StateEntered' && raw.state?.type === 'Wait') {
-        virtualElapsedMs += ((raw.state.input as Partial<RunState> | undefined)?.control?.waitSeconds ?? 0) * 1000;
-      }
-      return at;
-    };
-    const collect = (async () => {
-      for await (const raw of execution.eventLogs) {
-        const event = toLocalEvent(raw as unknown as RawEvent, eventTime(raw as unknown as RawEvent));
-        events.push(event);
-        options.onEvent?.(event);
-      }
-    })();
-
-    let status: LocalExecutionResult['status'] = 'SUCCEEDED';
-    let output: unknown;
-    let error: string | undefined;
-    let cause: string | undefined;
-    try {
-      output = await execution.result;
-    } catch (failure) {
-      status = 'FAILED';
-      const reason = (failure as { cause?: { name?: string; message?: string } }).cause;
-      error = reason?.name ?? 'States.Runtime';
-      cause = reason?.message ?? String(failure);
     }
-    await collect;
-    // The event log says it as the console does; prefer it over the interpreter's exception.
-    const failed = events.find((e) => e.type === 'ExecutionFailed');
-    if (failed) {
-      error = failed.error ?? error;
-      cause = failed.cause ?? cause;
+    const at = offset + virtualElapsedMs;
+    if (raw.type === 'StateEntered' && raw.state?.type === 'Wait') {
+      virtualElapsedMs += ((raw.state.input as Partial<RunState> | undefined)?.control?.waitSeconds ?? 0) * 1000;
     }
-    return {
-      status,
-      executionArn,
-      ...(status === 'SUCCEEDED' ? { output } : { error, cause }),
-      events,
-      transitions: events.filter((e) => e.type === 'StateEntered').length,
-      elapsedMs: elapsed(),
-      logs,
-      ...(executionStartTime !== undefined ? { executionStartTime } : {}),
-      childExecutions,
-    };
-  } finally {
-    await ownCallbackHost?.stop();
+    return at;
+  };
+  const collect = (async () => {
+    for await (const raw of execution.eventLogs) {
+      const event = toLocalEvent(raw as unknown as RawEvent, eventTime(raw as unknown as RawEvent));
+      events.push(event);
+      options.onEvent?.(event);
+    }
+  })();
+
+  let status: LocalExecutionResult['status'] = 'SUCCEEDED';
+  let output: unknown;
+  let error: string | undefined;
+  let cause: string | undefined;
+  try {
+    output = await execution.result;
+  } catch (failure) {
+    status = 'FAILED';
+    const reason = (failure as { cause?: { name?: string; message?: string } }).cause;
+    error = reason?.name ?? 'States.Runtime';
+    cause = reason?.message ?? String(failure);
   }
+  await collect;
+  // The event log says it as the console does; prefer it over the interpreter's exception.
+  const failed = events.find((e) => e.type === 'ExecutionFailed');
+  if (failed) {
+    error = failed.error ?? error;
+    cause = failed.cause ?? cause;
+  }
+  return {
+    status,
+    executionArn,
+    ...(status === 'SUCCEEDED' ? { output } : { error, cause }),
+    events,
+    transitions: events.filter((e) => e.type === 'StateEntered').length,
+    elapsedMs: elapsed(),
+    logs,
+    ...(executionStartTime !== undefined ? { executionStartTime } : {}),
+    childExecutions,
+  };
 }
 
 /** The run's events and, after them, each nested execution's own (marked with its executionArn), depth first. */

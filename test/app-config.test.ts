@@ -21,12 +21,18 @@ describe('cdk.json context.arazzo', () => {
     [{ loopLimit: { maxIteration: 10 } }, /context\.arazzo\.loopLimit\.maxIteration is not a known setting; known: maxIterations, maxTotalWaitSeconds/],
     [{ idempotency: { submitGeneration: { in: 'body', nam: '/externalId' } } }, /idempotency\.submitGeneration\.nam is not a known setting; known: in, name/],
     [{ requestTimeoutMs: '5000' }, /context\.arazzo\.requestTimeoutMs must be a whole number/],
+    [{ includeExecutionData: 'yes' }, /context\.arazzo\.includeExecutionData must be a boolean/],
+    [{ kmskey: true }, /context\.arazzo\.kmskey is not a known setting; known: .*includeExecutionData, kmsKey/],
   ])('refuses %j, naming the key and the known ones', (settings, message) => {
     expect(withSettings(settings)).toThrow(message);
   });
 
   it('accepts the shipped settings, and existingSecret and the opt-in REST API logging kept in cdk.json', () => {
     expect(withSettings({ existingSecret: 'civitai/api-key', httpApi: { cloudWatchRole: true, logging: true, usagePlan: { throttle: { rateLimit: 5, burstLimit: 10 } } } })).not.toThrow();
+  });
+
+  it('accepts the opt-ins for execution data in the logs and a customer managed KMS key', () => {
+    expect(withSettings({ includeExecutionData: true, kmsKey: true })()).toMatchObject({ includeExecutionData: true, kmsKey: true });
   });
 });
 

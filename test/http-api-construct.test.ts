@@ -107,12 +107,13 @@ describe('ArazzoHttpApi', () => {
     expect(method(template, 'GET').Properties.RequestParameters).toEqual({ 'method.request.path.id': true });
   });
 
-  it("answers a bad body with 400 carrying API Gateway's validation message", () => {
-    const { template } = synth();
+  it('answers a bad body with 400 whose fixed JSON body carries the input model, never the unescapable validation message', () => {
+    const { template, http } = synth();
     const response = only(template, 'AWS::ApiGateway::GatewayResponse', { ResponseType: 'BAD_REQUEST_BODY' });
     expect(response.Properties.StatusCode).toBe('400');
     const body = (response.Properties.ResponseTemplates as Record<string, string>)['application/json'];
-    expect(body).toContain('$context.error.validationErrorString');
+    expect(body).not.toContain('validationErrorString');
+    expect(JSON.parse(body.replace('$context.requestId', 'id'))).toMatchObject({ error: 'BadRequestBody', inputSchema: http.inputModelSchema });
   });
 
   it('integrates POST with StartExecution: 202, then 400/409/429 from 4xx, 502 from 5xx', () => {

@@ -2,10 +2,13 @@
  * The mapping templates, rendered as API Gateway renders them (test/support/vtl.ts) and parsed as JSON:
  * what Step Functions receives for a request, and what the client receives for each Step Functions answer.
  */
+import ajvDraft04 from 'ajv-draft-04';
 import { describe, expect, it } from 'vitest';
 import {
   REFUSED_EXECUTION_ARN,
   REFUSED_EXECUTION_NAME,
+  BAD_REQUEST_BODY_VARIABLES,
+  badRequestBodyTemplate,
   describeExecutionErrorTemplate,
   describeExecutionRequestTemplate,
   executionStatusTemplate,
@@ -14,8 +17,10 @@ import {
   startExecutionRequestTemplate,
   stepFunctionsUnavailableTemplate,
 } from '../lib/http-api/mapping-templates.ts';
-import { type MethodRequest, type RenderOptions, renderRequestTemplate, renderResponseTemplate } from './support/vtl.ts';
+import { type MethodRequest, type RenderOptions, renderGatewayResponse, renderRequestTemplate, renderResponseTemplate } from './support/vtl.ts';
 
+// ajv-draft-04 is CommonJS: under NodeNext the default import is the module, whose `default` is the class.
+const AjvDraft04 = ajvDraft04.default;
 const STATE_MACHINE_ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:Workflow';
 const EXECUTION_ARN_PREFIX = 'arn:aws:states:eu-west-1:123456789012:execution:Workflow:';
 const BOTH_MISSING_PATH_BEHAVIOURS: RenderOptions[] = [{ missingPath: 'null' }, { missingPath: 'empty' }];
@@ -324,5 +329,53 @@ describe('DescribeExecution 4xx', () => {
   it('throttling becomes 429', () => {
     const { status } = respond(describeExecutionErrorTemplate(), { __type: 'ThrottlingException', message: 'Rate exceeded' }, { path: { id: 'k' } });
     expect(status).toBe(429);
+  });
+});
+
+describe('400 for a body that breaks the input model (gateway response BAD_REQUEST_BODY)', () => {
+  const model = {
+    $schema: 'http://json-schema.org/draft-04/schema#',
+    type: 'object',
+    required: ['prompt'],
+    properties: { prompt: { type: 'string', maxLength: 10, pattern: '^[^$]*$', description: 'costs $5, see $context.requestId' } },
+    additionalProperties: false,
+  };
+  // Real draft-04 messages quote the body's own text; these add what a hostile body can put there.
+  const validationMessages = [
+    '[object has missing required properties (["prompt"])]',
+    '[object instance has properties which are not allowed by the schema: ["apiKey"]]',
+    String.raw`[string "a "quoted" prompt \ with a backslash" is too long (length: 40, maximum allowed: 10)]`,
+    String.raw`[ECMA 262 regex "^[^$]*$" does not match input string ""}, "injected": true, "x": ""]`,
+    '"\\"\u0000\n\t{}[]',
+  ];
+  const render = (validationErrorString: string) =>
+    renderGatewayResponse(badRequestBodyTemplate(model), {
+      '$context.requestId': 'c0ffee00-1234-4abc-8def-0123456789ab',
+      // Never referenced by the template; given so that a template that did reference them would render them raw.
+      '$context.error.validationErrorString': validationErrorString,
+      '$context.error.messageString': `"Invalid request body"`,
+    });
+
+  it.each(validationMessages)('is valid JSON whatever the validation message holds: %s', (message) => {
+    const body = JSON.parse(render(message)) as Record<string, unknown>;
+    expect(body).toEqual({
+      error: 'BadRequestBody',
+      message: expect.stringContaining('does not match inputSchema'),
+      requestId: 'c0ffee00-1234-4abc-8def-0123456789ab',
+      inputSchema: model,
+    });
+    expect(JSON.stringify(body)).not.toContain('injected');
+  });
+
+  it('substitutes only the request id: no variable whose value could hold the body\'s text', () => {
+    const references = badRequestBodyTemplate(model).match(/\$[A-Za-z][\w.]*/g) ?? [];
+    expect(references).toEqual([...BAD_REQUEST_BODY_VARIABLES]);
+  });
+
+  it('names the field through the schema it carries: a draft-04 validator run on the refused body finds it', () => {
+    const { inputSchema } = JSON.parse(render('')) as { inputSchema: object };
+    const validate = new AjvDraft04({ allErrors: true }).compile(inputSchema);
+    expect(validate({ prompt: 'far too long a prompt' })).toBe(false);
+    expect(validate.errors!.map((error) => error.instancePath)).toContain('/prompt');
   });
 });

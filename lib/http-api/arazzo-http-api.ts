@@ -8,19 +8,21 @@
  *
  * Every method requires IAM (SigV4) authorization; grant callers with `grantInvoke`.
  */
-import { Arn, ArnFormat, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import type { JsonSchema } from '../arazzo/types.ts';
+import { allowLogGroupEncryption, grantStateMachineKeyUse } from '../encryption.ts';
 import { accessLogFormat } from './access-log-format.ts';
 import { addCallbackRoute, type CallbackRouteProps } from './callback-route.ts';
 import { inputModelSchema } from './input-model.ts';
 import {
-  BAD_REQUEST_BODY_TEMPLATE,
+  badRequestBodyTemplate,
   DEFAULT_ERROR_TEMPLATE,
   IDEMPOTENCY_KEY_HEADER,
   describeExecutionErrorTemplate,
@@ -109,6 +111,13 @@ export interface ArazzoHttpApiProps {
   readonly logging?: boolean;
 
   /**
+   * The customer managed KMS key the state machine is encrypted with: the integration role may use it for that
+   * state machine's executions only. The access log group is encrypted with it too.
+   * @default - the state machine uses an AWS owned key; access logs use CloudWatch Logs' own encryption
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
    * ARN of a WAFv2 web ACL (scope REGIONAL) to associate with the stage.
    * @default - no web ACL (the cdk-nag WAF finding is acknowledged: access already requires SigV4)
    */
@@ -159,12 +168,17 @@ export class ArazzoHttpApi extends Construct {
     });
 
     const logging = props.logging ?? props.cloudWatchRole ?? false;
+    const key = props.encryptionKey;
+    // Named when encrypted: the key policy names the group, so the name is needed before the group exists.
+    const accessLogGroupName = `/aws/apigateway/${Names.uniqueResourceName(this, { maxLength: 400 })}-AccessLogs`;
     this.accessLogGroup = logging
       ? new logs.LogGroup(this, 'AccessLogs', {
           retention: props.accessLogRetention ?? logs.RetentionDays.ONE_YEAR,
           removalPolicy: props.accessLogRemovalPolicy ?? RemovalPolicy.RETAIN,
+          ...(key ? { encryptionKey: key, logGroupName: accessLogGroupName } : {}),
         })
       : undefined;
+    if (key && this.accessLogGroup) allowLogGroupEncryption(key, accessLogGroupName);
 
     this.api = new apigateway.RestApi(this, 'Api', {
       restApiName: props.apiName ?? `${Stack.of(this).stackName}-${id}`,
@@ -203,6 +217,7 @@ export class ArazzoHttpApi extends Construct {
     this.integrationRole.addToPolicy(
       new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [`${executionArnPrefix}*`] }),
     );
+    if (key) grantStateMachineKeyUse(this.integrationRole, key, stateMachine.stateMachineArn);
 
     // Validates the body against the model and the declared parameters; the Idempotency-Key's shape is
     // checked by the request template (a validator can only check that a parameter is present).
@@ -215,7 +230,7 @@ export class ArazzoHttpApi extends Construct {
     this.api.addGatewayResponse('BadRequestBody', {
       type: apigateway.ResponseType.BAD_REQUEST_BODY,
       statusCode: '400',
-      templates: { 'application/json': BAD_REQUEST_BODY_TEMPLATE },
+      templates: { 'application/json': badRequestBodyTemplate(this.inputModelSchema) },
     });
     this.api.addGatewayResponse('Default4xx', {
       type: apigateway.ResponseType.DEFAULT_4XX,

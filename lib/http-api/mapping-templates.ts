@@ -241,11 +241,30 @@ ${THROTTLED_OR_OTHER_ERROR}`
 }
 
 /**
- * Gateway responses are not VTL: API Gateway only substitutes variables. `messageString` arrives
- * already quoted; `validationErrorString` names the failing field and keyword (for example the property
- * that is not allowed, or the one that is missing).
+ * The only variable the 400 body for a body that breaks the model carries: an id made of hex digits and hyphens,
+ * which cannot end a JSON string early.
  */
-export const BAD_REQUEST_BODY_TEMPLATE =
-  '{"error": "BadRequestBody", "message": $context.error.messageString, "details": "$context.error.validationErrorString"}';
+export const BAD_REQUEST_BODY_VARIABLES = ['$context.requestId'] as const;
+
+/**
+ * The 400 answer to a body that breaks the input model. Gateway responses are not VTL: API Gateway only substitutes
+ * variables into them and cannot escape a value, and `$context.error.validationErrorString` quotes the body's own
+ * text (`string "<prompt>" is too long`, `not found in enum`, property names in `["..."]`): substituted into a JSON
+ * string, a quote or backslash in it would end the string early or break the body. So the body is fixed JSON and
+ * carries, instead of that message, the draft-04 schema the body was checked against (the input model itself), from
+ * which any JSON Schema validator names the field; plus the request id. Every `$` of the schema is written as the
+ * JSON escape `\u0024`, so nothing in it is taken for a variable.
+ */
+export function badRequestBodyTemplate(inputModelSchema: unknown): string {
+  const body = {
+    error: 'BadRequestBody',
+    message:
+      'Invalid request body: it does not match inputSchema (JSON Schema draft-04; additional properties are refused). ' +
+      'Validate it against inputSchema to see which field, or run it locally: npm start -- --input <body.json>.',
+    requestId: '<requestId>',
+    inputSchema: inputModelSchema,
+  };
+  return JSON.stringify(body).split('$').join('\\u0024').replace('"<requestId>"', `"${BAD_REQUEST_BODY_VARIABLES[0]}"`);
+}
 
 export const DEFAULT_ERROR_TEMPLATE = '{"error": "$context.error.responseType", "message": $context.error.messageString}';

@@ -15,20 +15,11 @@ import { VirtualClock } from '../../local/clock.ts';
 import { executeLocally, type LocalExecutionResult } from '../../local/local-execution.ts';
 import { shippedConfig } from '../support/civitai-stack.ts';
 import { compileFile, fixture } from '../support/compile-fixture.ts';
-import { hang, json, resetConnection, startTestServer, type Responder, type TestServer } from '../support/http-server.ts';
+import { hang, json, resetConnection, testServerPerFile, type Responder } from '../support/http-server.ts';
 import { synthesizeFor, TEST_API_KEY } from '../support/local-run.ts';
 import { causeMessage, runDeployed, securityPlan } from '../support/security-plan.ts';
 
-let api: TestServer;
-beforeAll(async () => {
-  api = await startTestServer();
-});
-afterAll(async () => {
-  await api.close();
-});
-beforeEach(() => {
-  api.received.length = 0;
-});
+const api = testServerPerFile({ beforeAll, afterAll, beforeEach }, json(404));
 
 const keyed: Partial<StepPlan> = { idempotency: { in: 'header', name: 'Idempotency-Key' } };
 
@@ -42,9 +33,9 @@ describe('a POST without an idempotency key', () => {
   ];
   for (const [what, responder] of ambiguous) {
     it(`after ${what} ends the run with Arazzo.MayHaveTakenEffect instead of posting again`, async () => {
-      api.respondWith(responder);
-      const { state, logs } = await runDeployed(securityPlan('POST', `${api.baseUrl}/jobs`));
-      expect(api.received).toHaveLength(1);
+      api.current.respondWith(responder);
+      const { state, logs } = await runDeployed(securityPlan('POST', `${api.current.baseUrl}/jobs`));
+      expect(api.current.received).toHaveLength(1);
       expect(state.control.route).toBe(Route.mayHaveTakenEffect);
       expect(state.control.waitSeconds).toBe(0);
       expect(causeMessage(state)).toMatch(/^step call: POST http:\/\/127\.0\.0\.1:\d+\/jobs may have taken effect \(.+\), so it is not sent again: the step has no idempotency key/);
@@ -53,16 +44,16 @@ describe('a POST without an idempotency key', () => {
   }
 
   it('after a timeout ends the run the same way', async () => {
-    api.respondWith(hang);
-    const { state } = await runDeployed(securityPlan('POST', `${api.baseUrl}/jobs`, {}, { timeoutMs: 300 }));
+    api.current.respondWith(hang);
+    const { state } = await runDeployed(securityPlan('POST', `${api.current.baseUrl}/jobs`, {}, { timeoutMs: 300 }));
     expect(state.control.route).toBe(Route.mayHaveTakenEffect);
     expect(causeMessage(state)).toContain('timeout');
   });
 
   it('is retried after a 429 or a 503, which say the request was not processed', async () => {
     for (const status of [429, 503]) {
-      api.respondWith(json(status, {}, { 'retry-after': '3' }));
-      const { state } = await runDeployed(securityPlan('POST', `${api.baseUrl}/jobs`));
+      api.current.respondWith(json(status, {}, { 'retry-after': '3' }));
+      const { state } = await runDeployed(securityPlan('POST', `${api.current.baseUrl}/jobs`));
       expect(state.control).toMatchObject({ route: Route.transientRetry, waitSeconds: 3 });
     }
   });
@@ -80,27 +71,27 @@ describe('a POST without an idempotency key', () => {
 
 describe('a step that may be repeated', () => {
   it('a POST with an idempotency key is retried after a reset, with the same key', async () => {
-    api.respondInTurn(resetConnection, json(201, { id: 'job-1' }));
-    const first = await runDeployed(securityPlan('POST', `${api.baseUrl}/jobs`, keyed));
+    api.current.respondInTurn(resetConnection, json(201, { id: 'job-1' }));
+    const first = await runDeployed(securityPlan('POST', `${api.current.baseUrl}/jobs`, keyed));
     expect(first.state.control.route).toBe(Route.transientRetry);
-    const second = await runDeployed(securityPlan('POST', `${api.baseUrl}/jobs`, keyed), { state: first.state });
+    const second = await runDeployed(securityPlan('POST', `${api.current.baseUrl}/jobs`, keyed), { state: first.state });
     expect(second.state.control.route).toBe(Route.next);
-    const keys = api.received.map((r) => r.headers['idempotency-key']);
+    const keys = api.current.received.map((r) => r.headers['idempotency-key']);
     expect(keys).toHaveLength(2);
     expect(keys[0]).toBe(keys[1]);
   });
 
   it('a GET, PUT or DELETE is retried after a reset (idempotent by HTTP)', async () => {
     for (const method of ['GET', 'PUT', 'DELETE']) {
-      api.respondWith(resetConnection);
-      const { state } = await runDeployed(securityPlan(method, `${api.baseUrl}/jobs/1`));
+      api.current.respondWith(resetConnection);
+      const { state } = await runDeployed(securityPlan(method, `${api.current.baseUrl}/jobs/1`));
       expect(state.control.route).toBe(Route.transientRetry);
     }
   });
 
   it('but a GET the deployment marks non-idempotent is not', async () => {
-    api.respondWith(resetConnection);
-    const { state } = await runDeployed(securityPlan('GET', `${api.baseUrl}/start-job`, {}, { nonIdempotent: true }));
+    api.current.respondWith(resetConnection);
+    const { state } = await runDeployed(securityPlan('GET', `${api.current.baseUrl}/start-job`, {}, { nonIdempotent: true }));
     expect(state.control.route).toBe(Route.mayHaveTakenEffect);
   });
 });

@@ -7,26 +7,17 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Route } from '../../lib/compile/step-plan.ts';
 import { DEFAULT_MAX_RESPONSE_BYTES, jsonDepthExceeds, MAX_JSON_DEPTH } from '../../lib/runtime/http.ts';
 import { compileFile, fixture } from '../support/compile-fixture.ts';
-import { json, startTestServer, type TestServer } from '../support/http-server.ts';
+import { json, testServerPerFile } from '../support/http-server.ts';
 import { causeMessage, runDeployed, securityPlan } from '../support/security-plan.ts';
 
 const MiB = 1024 * 1024;
-let api: TestServer;
-beforeAll(async () => {
-  api = await startTestServer();
-});
-afterAll(async () => {
-  await api.close();
-});
-beforeEach(() => {
-  api.received.length = 0;
-});
+const api = testServerPerFile({ beforeAll, afterAll, beforeEach }, json(404));
 
 /** Streams `total` bytes of JSON-looking text in 64 KiB chunks, honouring backpressure; counts what it wrote. */
 function streamed(total: number, declareLength: boolean) {
   const written = { bytes: 0, finished: false };
   const chunk = Buffer.alloc(64 * 1024, 0x61);
-  api.respondWith((_request, response) => {
+  api.current.respondWith((_request, response) => {
     response.writeHead(200, { 'content-type': 'application/json', ...(declareLength ? { 'content-length': String(total) } : {}) });
     const pump = () => {
       while (written.bytes < total) {
@@ -47,7 +38,7 @@ function streamed(total: number, declareLength: boolean) {
 describe('a response body', () => {
   it('of 300 MB, streamed without a length, is abandoned past 10 MiB and fails the step as Arazzo.ResponseTooLarge', async () => {
     const written = streamed(300 * MiB, false);
-    const { state, logs } = await runDeployed(securityPlan('GET', `${api.baseUrl}/huge`));
+    const { state, logs } = await runDeployed(securityPlan('GET', `${api.current.baseUrl}/huge`));
 
     expect(state.control.route).toBe(Route.stepFailed);
     expect(state.control.waitSeconds).toBe(0);
@@ -60,17 +51,17 @@ describe('a response body', () => {
 
   it('declared as 300 MB by Content-Length is refused before its body is read', async () => {
     const written = streamed(300 * MiB, true);
-    const { state } = await runDeployed(securityPlan('GET', `${api.baseUrl}/huge`));
+    const { state } = await runDeployed(securityPlan('GET', `${api.current.baseUrl}/huge`));
     expect(causeMessage(state)).toContain('Arazzo.ResponseTooLarge');
     expect(written.finished).toBe(false);
     expect(written.bytes).toBeLessThan(64 * MiB);
   });
 
   it('is bounded by the deployment\'s maxResponseBytes: 2 KiB refuses 3 KiB and takes 1 KiB', async () => {
-    const plan = securityPlan('GET', `${api.baseUrl}/sized`, {}, { maxResponseBytes: 2048 });
-    api.respondWith(json(200, { id: 'x'.repeat(3000) }));
+    const plan = securityPlan('GET', `${api.current.baseUrl}/sized`, {}, { maxResponseBytes: 2048 });
+    api.current.respondWith(json(200, { id: 'x'.repeat(3000) }));
     expect(causeMessage((await runDeployed(plan)).state)).toContain('over 2048 bytes');
-    api.respondWith(json(200, { id: 'y'.repeat(1000) }));
+    api.current.respondWith(json(200, { id: 'y'.repeat(1000) }));
     const { state } = await runDeployed(plan);
     expect(state.control.route).toBe(Route.next);
     expect(state.steps.call.id).toBe('y'.repeat(1000));
@@ -79,10 +70,10 @@ describe('a response body', () => {
 
 describe('JSON nesting', () => {
   it('200,000 levels deep fails the step as Arazzo.ResponseTooDeep, without a stack overflow', async () => {
-    api.respondWith((_request, response) => {
+    api.current.respondWith((_request, response) => {
       response.writeHead(200, { 'content-type': 'application/json' }).end(`${'['.repeat(200_000)}${']'.repeat(200_000)}`);
     });
-    const { state, logs } = await runDeployed(securityPlan('GET', `${api.baseUrl}/deep`));
+    const { state, logs } = await runDeployed(securityPlan('GET', `${api.current.baseUrl}/deep`));
     expect(state.control.route).toBe(Route.stepFailed);
     expect(causeMessage(state)).toBe(`step call: Arazzo.ResponseTooDeep: HTTP 200 with JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
     expect(logs).toEqual([expect.objectContaining({ level: 'ERROR', refused: 'Arazzo.ResponseTooDeep' })]);
@@ -92,8 +83,8 @@ describe('JSON nesting', () => {
     let nested: unknown = { id: 'bottom' };
     // The outer object, MAX_JSON_DEPTH - 2 arrays, the inner object.
     for (let level = 2; level < MAX_JSON_DEPTH; level++) nested = [nested];
-    api.respondWith(json(200, { id: 'top', nested }));
-    const { state } = await runDeployed(securityPlan('GET', `${api.baseUrl}/ok`));
+    api.current.respondWith(json(200, { id: 'top', nested }));
+    const { state } = await runDeployed(securityPlan('GET', `${api.current.baseUrl}/ok`));
     expect(state.control.route).toBe(Route.next);
     expect(state.steps.call.id).toBe('top');
   });

@@ -77,6 +77,20 @@ export function renderResponseTemplate(
   return renderMappingTemplate(template, integrationResponseBody, request, options);
 }
 
+/**
+ * Renders a gateway-response template: not VTL, only variable substitution (API Gateway's documentation:
+ * "A GatewayResponse mapping template isn't processed by the Velocity Template Language (VTL) engine" and supports
+ * "only simple variable substitution"). Each `$context.…` / `$stageVariables.…` reference is replaced by its value
+ * as it is — no escaping, which is the point: a value holding a quote lands in the body as a quote. A reference
+ * with no value given is refused, so a test cannot miss one.
+ */
+export function renderGatewayResponse(template: string, values: Record<string, string>): string {
+  return template.replace(/\$(?:context|stageVariables)(?:\.[A-Za-z][A-Za-z0-9]*)+/g, (reference) => {
+    if (!Object.hasOwn(values, reference)) throw new Error(`the gateway response references ${reference}, which the test gave no value`);
+    return values[reference]!;
+  });
+}
+
 function renderMappingTemplate(
   template: string,
   body: string,
