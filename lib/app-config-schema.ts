@@ -73,6 +73,14 @@ const SETTINGS = {
   httpApi: HTTP_API_SETTINGS,
   includeExecutionData: boolean,
   kmsKey: boolean,
+  callbacks: closed({
+    enabled: boolean,
+    overlay: string,
+    url: closed({ step: string, in: oneOf('header', 'query', 'body'), name: string }),
+    wakes: string,
+    waitPolicy,
+    receiver: closed({ maxBodyBytes: integer, throttle: closed({ rateLimit: number, burstLimit: number }) }),
+  } satisfies Record<keyof NonNullable<ArazzoAppConfig['callbacks']>, Shape>),
 } satisfies Record<Exclude<keyof ArazzoAppConfig, 'variants'>, Shape>;
 
 export const APP_CONFIG_SHAPE = closed({

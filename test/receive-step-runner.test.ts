@@ -15,7 +15,10 @@ import { projectRoot } from './support/compile-fixture.ts';
 import { deployedFor } from './support/deployed.ts';
 
 const document = path.join(projectRoot, 'test/fixtures/receive/order-confirmation.arazzo.yml');
-const compiled = compileWorkflow(loadArazzo(document), { serverUrls: { orders: 'http://127.0.0.1:9' } });
+const compiled = compileWorkflow(loadArazzo(document), {
+  serverUrls: { orders: 'http://127.0.0.1:9' },
+  callbacks: { url: { step: 'place', in: 'body', name: '/notifyUrl' }, wakes: 'awaitConfirmation' },
+});
 const plan = compiled.plans.find((p) => p.stepId === 'awaitConfirmation')!;
 const T0 = Date.parse('2026-11-30T12:00:00Z');
 

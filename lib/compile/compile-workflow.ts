@@ -19,7 +19,8 @@ import type { CompileOptions } from './compile-options.ts';
 import { planStep } from './plan-step.ts';
 import { checkServerUrlNames, resolveCompileOptions } from './resolve-options.ts';
 import { checkDefinitionLimits } from './definition-limits.ts';
-import { receiveTimeoutSeconds } from './receive-step.ts';
+import { awaitAgainRule, receiveStates, receiveTimeoutSeconds, type MessageWait } from './receive-step.ts';
+import { wakeWaitState } from './wake-wait.ts';
 import { stepDependencies, usesDependsOn } from '../arazzo/step-order-checks.ts';
 import { branchEnd, entryStart, INPUTS_GATE_STATE, joinPlan, toEntry, type Entry, type ParallelBlock } from './parallel-states.ts';
 import { checkLayout, layoutSteps, stateShares } from './step-layout.ts';
@@ -47,7 +48,7 @@ export const LAMBDA_SERVICE_ERRORS = [
   'Lambda.ClientExecutionTimeoutException',
 ];
 
-const LAMBDA_RETRY: AslRetrier = {
+export const LAMBDA_RETRY: AslRetrier = {
   ErrorEquals: LAMBDA_SERVICE_ERRORS,
   IntervalSeconds: 1,
   MaxAttempts: 6,
@@ -180,6 +181,10 @@ export function compileWorkflow(loaded: LoadedArazzo, options: CompileOptions = 
     const task = (next: string, phase?: WorkflowCallPhase) => stepRunnerTask(plan, resolved.functionArn, next, phase, unsafeRepeat);
     if (plan.workflowCall) {
       for (const [name, state] of workflowCallStates(plan, afterState(plan.stepId), (phase, next) => task(next, phase))) level.add(name, state);
+    } else if (plan.receive) {
+      const wait = (options: MessageWait) => wakeWaitState({ ...options, ...(resolved.callbackRegistrarArn ? { functionArn: resolved.callbackRegistrarArn } : {}) });
+      for (const [name, state] of receiveStates(plan, afterState(plan.stepId), (phase, next) => task(next, phase), wait)) level.add(name, state);
+      rules.push(...awaitAgainRule(plan));
     } else {
       level.add(plan.stepId, task(afterState(plan.stepId)));
     }
@@ -216,6 +221,24 @@ export function compileWorkflow(loaded: LoadedArazzo, options: CompileOptions = 
 
   const closeLevel = (level: Level, exit: [string, AslState]) => {
     for (const stepId of level.loopTargets) {
+      // A receive step's wait is its own ("Receive S"); its "Wait before" stays a plain Wait (transient retries).
+      if (resolved.callbacks?.wakes === stepId && byStep.get(stepId)?.receive === undefined) {
+        // Ends at the same seconds as the Wait would, or as soon as a callback for this run arrives; either way the
+        // step runs next and decides the route (the callback's payload is dropped).
+        level.add(
+          waitState(stepId),
+          wakeWaitState({
+            waitId: stepId,
+            timeoutSecondsPath: '$.control.waitSeconds',
+            resultPath: null,
+            next: stepId,
+            onTimeout: stepId,
+            ...(resolved.callbackRegistrarArn ? { functionArn: resolved.callbackRegistrarArn } : {}),
+            comment: `Seconds chosen by the step runner (as a Wait), ended early by a callback to this run's URL (sent by ${resolved.callbacks.url.step}).`,
+          }),
+        );
+        continue;
+      }
       level.add(waitState(stepId), {
         Type: 'Wait',
         Comment: 'Seconds chosen by the step runner: Retry-After, the wait policy, or an Arazzo retryAfter.',

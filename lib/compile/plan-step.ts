@@ -102,10 +102,21 @@ export function planStep(context: PlanContext, step: Step, index: number): StepP
     ...(index === 0 ? { inputSchema: context.inputSchema } : {}),
     secretInputs: options.secretInputs,
     ...(options.idempotency[step.stepId] ? { idempotency: options.idempotency[step.stepId] } : {}),
+    ...(options.callbacks?.url.step === step.stepId
+      ? {
+          callback: {
+            in: options.callbacks.url.in,
+            name: options.callbacks.url.name,
+            waitId: options.callbacks.wakes,
+            // As long as a run may last (its loop limit, the hour the definition adds for its steps, a receive step's wait).
+            ttlSeconds: options.loopLimit.maxTotalWaitSeconds + 3600 + receiveWaitSeconds(workflow, options.callbacks.wakes),
+          },
+        }
+      : {}),
     ...(workflowCall ? { workflowCall } : {}),
     ...(receive ? { receive } : {}),
     transientRetry: options.stepTransientRetries[step.stepId] ?? options.transientRetry,
-    waitPolicy: options.stepWaitPolicies[step.stepId] ?? options.waitPolicy,
+    waitPolicy: (options.callbacks?.wakes === step.stepId ? options.callbacks.waitPolicy : undefined) ?? options.stepWaitPolicies[step.stepId] ?? options.waitPolicy,
     loopLimit: options.loopLimit,
   };
 }
@@ -185,4 +196,10 @@ function checkBaseUrl(baseUrl: string, source: string, fromOptions: boolean, whe
 
 function joinUrl(base: string, path: string): string {
   return `${base.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
+}
+
+/** How long the receive step a callback wakes may wait (0 when it wakes a poll loop): the callback URL must outlive it. */
+function receiveWaitSeconds(workflow: Workflow, wakes: string): number {
+  const step = workflow.steps.find((candidate) => candidate.stepId === wakes);
+  return step !== undefined && isReceiveStep(step) && step.timeout !== undefined ? Math.ceil(step.timeout / 1000) : 0;
 }
