@@ -9,7 +9,7 @@
  * after a Lambda error sees the same state again. Retry intervals themselves do not move the clock.
  */
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import type { AslDefinition } from '../lib/compile/asl.ts';
+import { everyState, type AslDefinition } from '../lib/compile/asl.ts';
 import { START_EXECUTION_SYNC } from '../lib/compile/child-workflow.ts';
 import { deployedPlans } from '../lib/compile/plan-digests.ts';
 import type { RunState, StepRunnerEvent } from '../lib/compile/step-plan.ts';
@@ -129,7 +129,8 @@ export async function executeLocally(options: LocalExecutionOptions): Promise<Lo
     now: () => clock.now(),
   };
 
-  const states = Object.entries(options.definition.States);
+  // Tasks and Waits inside Parallel branches too: the interpreter applies overrides by state name (names are unique).
+  const states = everyState(options.definition.States);
   let lastWaitKey = '';
   let executionStartTime: string | undefined;
   const events: LocalEvent[] = [];

@@ -14,6 +14,7 @@ const petStore: Responder = (request, response) => {
   if (request.path === '/pet/findByStatus') return reply(response, 200, [{ id: 7, name: 'Rex' }]);
   if (request.path === '/inventory') return reply(response, 200, { available: 12 });
   if (request.path === '/store/order') return reply(response, 200, { id: 'ord-1' });
+  if (request.path === '/reports') return reply(response, 201, { id: 'rep-1', ...JSON.parse(request.body) });
   return reply(response, 404, { error: 'no route' });
 };
 
@@ -27,6 +28,16 @@ describe('npm start --document', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ firstPetId: 7, available: 12 });
     expect(server.current.received[0].query.get('category')).toBe('dogs');
+  });
+
+  it('runs step dependsOn (Arazzo 1.1): two independent steps as Parallel branches, then the step that reads both', { timeout: 180_000 }, async () => {
+    const result = await start('pet-parallel-1-1.arazzo.yml', '--status', 'available');
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ reportId: 'rep-1', firstPet: 'Rex', available: 12 });
+    const received = server.current.received.map((r) => r.path);
+    expect(received.slice(0, 2).sort()).toEqual(['/inventory', '/pet/findByStatus']);
+    expect(received[2]).toBe('/reports');
+    expect(JSON.parse(server.current.received[2].body)).toEqual({ firstPet: 'Rex', available: 12 });
   });
 
   it('runs the spec\'s JSON text payload, sending the JSON it describes', { timeout: 180_000 }, async () => {

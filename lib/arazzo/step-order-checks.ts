@@ -1,6 +1,7 @@
 /**
  * Checks of a workflow's step order:
- *  - step `dependsOn` (1.1): known stepIds of this workflow, no cycles (named), no steps of other workflows;
+ *  - step `dependsOn` (1.1): known stepIds of this workflow, no cycles (named), no steps of other workflows; such a
+ *    workflow runs by its dependency graph (see lib/compile/step-layout.ts), so document order does not matter;
  *  - forward references (1.1 § Step Dependencies, Validation Recommendations): in a workflow without
  *    `dependsOn`, a step that reads `$steps.<later>.outputs…` reads nothing, unless a goto loops back.
  */
@@ -26,10 +27,8 @@ export function checkStepOrder(loaded: LoadedArazzo, workflow: Workflow, report:
     }
   }
 
-  const usesDependsOn = workflow.steps.some((step) => step.dependsOn !== undefined);
-  if (usesDependsOn) {
+  if (usesDependsOn(workflow)) {
     checkDependsOn(workflow, where, index, reads, report);
-    checkDocumentOrder(workflow, where, index, reads, report);
     return;
   }
   const loopBacks = loopBackEdges(loaded, workflow, index);
@@ -141,7 +140,7 @@ function checkDependsOn(
       }
     });
   }
-  const cycle = findCycle(workflow, index, reads);
+  const cycle = findCycle(dependencyGraph(workflow, reads), [...index.keys()]);
   if (cycle) {
     report(
       documentPath(where, 'steps'),
@@ -150,43 +149,31 @@ function checkDependsOn(
   }
 }
 
-/** Dependencies of each step: its dependsOn plus the steps whose outputs it reads (spec: implicit dependencies). */
-export function stepDependencies(workflow: Workflow, reads: (step: Step) => Iterable<string>): Map<string, Set<string>> {
+/** Whether any step declares `dependsOn`: the workflow then runs by its dependency graph, not in document order. */
+export function usesDependsOn(workflow: Workflow): boolean {
+  return workflow.steps.some((step) => step.dependsOn !== undefined);
+}
+
+/**
+ * Dependencies of each step: its dependsOn plus the steps whose outputs it reads (spec: implicit dependencies),
+ * limited to steps of this workflow.
+ */
+export function stepDependencies(loaded: LoadedArazzo, workflow: Workflow): Map<string, Set<string>> {
+  const where = documentPath(loaded.file, `workflows[${workflow.workflowId}]`);
+  return dependencyGraph(workflow, new Map(workflow.steps.map((step) => [step.stepId, stepsRead(loaded, workflow, step, where)])));
+}
+
+function dependencyGraph(workflow: Workflow, reads: Map<string, StepReads>): Map<string, Set<string>> {
   const known = new Set(workflow.steps.map((step) => step.stepId));
   return new Map(
     workflow.steps.map((step) => [
       step.stepId,
-      new Set([...(step.dependsOn ?? []), ...reads(step)].filter((id) => known.has(id) && id !== step.stepId)),
+      new Set([...(step.dependsOn ?? []), ...reads.get(step.stepId)!.steps].filter((id) => known.has(id) && id !== step.stepId)),
     ]),
   );
 }
 
-/**
- * Steps run one at a time in document order (spec: a sequential tool MUST run them in an order that satisfies
- * every explicit and implicit dependency), so each dependency must come earlier. Parallel branches for
- * independent steps are not built yet.
- */
-function checkDocumentOrder(
-  workflow: Workflow,
-  where: string,
-  index: Map<string, number>,
-  reads: Map<string, StepReads>,
-  report: Report,
-): void {
-  const dependencies = stepDependencies(workflow, (step) => reads.get(step.stepId)!.steps);
-  for (const step of workflow.steps) {
-    for (const dependency of dependencies.get(step.stepId) ?? []) {
-      if (index.get(dependency)! < index.get(step.stepId)!) continue;
-      report(
-        documentPath(where, `steps[${step.stepId}]`),
-        `depends on step ${dependency}, which comes later in the steps list; steps run one at a time in document order (parallel branches are not built yet), so move ${dependency} before ${step.stepId}`,
-      );
-    }
-  }
-}
-
-function findCycle(workflow: Workflow, index: Map<string, number>, reads: Map<string, StepReads>): string[] | undefined {
-  const dependencies = stepDependencies(workflow, (step) => reads.get(step.stepId)!.steps);
+function findCycle(dependencies: Map<string, Set<string>>, ids: string[]): string[] | undefined {
   const state = new Map<string, 'visiting' | 'done'>();
   const path: string[] = [];
   const visit = (id: string): string[] | undefined => {
@@ -202,7 +189,7 @@ function findCycle(workflow: Workflow, index: Map<string, number>, reads: Map<st
     state.set(id, 'done');
     return undefined;
   };
-  for (const id of index.keys()) {
+  for (const id of ids) {
     const found = visit(id);
     if (found) return found;
   }

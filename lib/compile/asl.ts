@@ -43,7 +43,14 @@ export type AslState =
   | { Type: 'Choice'; Comment?: string; Choices: AslChoiceRule[]; Default: string }
   | { Type: 'Wait'; Comment?: string; SecondsPath: string; Next: string }
   | { Type: 'Succeed'; Comment?: string; OutputPath?: string }
-  | { Type: 'Fail'; Comment?: string; Error?: string; ErrorPath?: string; Cause?: string; CausePath?: string };
+  | { Type: 'Fail'; Comment?: string; Error?: string; ErrorPath?: string; Cause?: string; CausePath?: string }
+  | { Type: 'Parallel'; Comment?: string; Branches: AslBranch[]; ResultPath?: string; Next: string };
+
+/** A branch of a Parallel state: a state machine of its own, whose states only reach each other. */
+export interface AslBranch {
+  StartAt: string;
+  States: Record<string, AslState>;
+}
 
 export interface AslDefinition {
   Comment?: string;
@@ -54,3 +61,11 @@ export interface AslDefinition {
 
 /** Step Functions rejects state names longer than 80 characters. */
 export const MAX_STATE_NAME_LENGTH = 80;
+
+/** Every state of a States map, with those inside Parallel branches (state names are unique in a definition). */
+export function everyState(states: Record<string, AslState>): Array<[string, AslState]> {
+  return Object.entries(states).flatMap(([name, state]): Array<[string, AslState]> => [
+    [name, state],
+    ...(state.Type === 'Parallel' ? state.Branches.flatMap((branch) => everyState(branch.States)) : []),
+  ]);
+}

@@ -11,7 +11,7 @@
 import { findWorkflow, resolveReusable, validateForCompilation, type LoadedArazzo } from '../arazzo/load.ts';
 import { boundStrings, publicInputSchema } from '../arazzo/inputs.ts';
 import type { JsonSchema, SuccessAction, Workflow } from '../arazzo/types.ts';
-import type { AslChoiceRule, AslDefinition, AslRetrier, AslState } from './asl.ts';
+import type { AslBranch, AslChoiceRule, AslDefinition, AslRetrier, AslState } from './asl.ts';
 import { MAX_STATE_NAME_LENGTH } from './asl.ts';
 import { callPlan, dependencyStepId, gotoStepId, workflowCallStates } from './child-workflow.ts';
 import { compileWorkflowSet, type Composition } from './compile-document.ts';
@@ -19,6 +19,9 @@ import type { CompileOptions } from './compile-options.ts';
 import { planStep } from './plan-step.ts';
 import { checkServerUrlNames, resolveCompileOptions } from './resolve-options.ts';
 import { checkDefinitionLimits } from './definition-limits.ts';
+import { stepDependencies, usesDependsOn } from '../arazzo/step-order-checks.ts';
+import { branchEnd, entryStart, INPUTS_GATE_STATE, joinPlan, toEntry, type Entry, type ParallelBlock } from './parallel-states.ts';
+import { checkLayout, layoutSteps, stateShares } from './step-layout.ts';
 import { Errors, initialRunState, repeatIsUnsafe, Route, type PlannedAction, type RunState, type StepPlan, type WorkflowCallPhase } from './step-plan.ts';
 
 export interface CompiledWorkflow {
@@ -98,49 +101,70 @@ export function compileWorkflow(loaded: LoadedArazzo, options: CompileOptions = 
   const inputSchema = closedSchema(
     boundStrings(publicInputSchema(workflow.inputs, resolved.secretInputs, `${where} › inputs`), resolved.maxStringLength),
   );
-  const plans = workflow.steps.map((step, index) =>
-    planStep({ loaded, workflow, options: resolved, inputSchema, where, workflowCall: composition.workflowCall, childOutputs: composition.childOutputs, workflowKey: composition.workflowKey }, step, index),
-  );
+  // With step dependsOn, steps run by their dependency graph: independent ones as Parallel branches.
+  const dependencies = usesDependsOn(workflow) ? stepDependencies(loaded, workflow) : undefined;
+  const layout = dependencies ? layoutSteps(workflow.steps.map((step) => step.stepId), dependencies) : undefined;
+  const ordered = layout ? { ...workflow, steps: layout.order.map((id) => workflow.steps.find((step) => step.stepId === id)!) } : workflow;
+  const context = { loaded, workflow: ordered, options: resolved, inputSchema, where, workflowCall: composition.workflowCall, childOutputs: composition.childOutputs, workflowKey: composition.workflowKey };
+  const stepPlans = ordered.steps.map((step, index) => planStep(context, step, index));
+  // Inputs are checked before any step runs: before a first Parallel, by a dependency run or a state of its own.
+  const firstIsParallel = layout !== undefined && !('step' in layout.entries[0]!);
+  const shares = layout ? stateShares(layout.entries) : new Map<string, number>();
+  const plans = layout
+    ? stepPlans.map(({ inputSchema: checked, ...plan }) => ({
+        ...plan,
+        index: firstIsParallel ? plan.index + 1 : plan.index,
+        ...(firstIsParallel || checked === undefined ? {} : { inputSchema: checked }),
+        ...(shares.get(plan.stepId)! < 1 ? { stateBudgetShare: shares.get(plan.stepId)! } : {}),
+      }))
+    : stepPlans;
+  const byStep = new Map(plans.map((plan) => [plan.stepId, plan]));
+  if (layout) checkLayout(layout, plans, dependencies!, where);
   // dependsOn runs first, each its own nested execution; a goto to a workflow runs it, then the run ends.
-  const dependencyPlans = composition.dependencyCalls.map((call) => callPlan(plans[0]!, dependencyStepId(call), call, 0));
+  const dependencyPlans = composition.dependencyCalls.map((call) => callPlan({ ...plans[0]!, inputSchema }, dependencyStepId(call), call, 0));
   const gotoTargets = [...new Set(plans.flatMap((plan) => [...plan.onSuccess, ...plan.onFailure]).flatMap((action) => (action.workflowId ? [action.workflowId] : [])))];
   const gotoPlans = gotoTargets.map((target) => callPlan(plans[0]!, gotoStepId(composition.gotoCall(target)), composition.gotoCall(target), plans.length));
-  const sequence = [...dependencyPlans, ...plans];
-  const allPlans = [...sequence, ...gotoPlans];
+  const gatePlans = firstIsParallel && dependencyPlans.length === 0 ? [joinPlan({ ...plans[0]!, inputSchema }, INPUTS_GATE_STATE, [], 0)] : [];
+  const entries: Entry[] = [
+    ...[...gatePlans, ...dependencyPlans].map((plan) => ({ plan })),
+    ...(layout ? layout.entries.map((entry) => toEntry(entry, byStep, plans[0]!, plans.length)) : plans.map((plan) => ({ plan }))),
+  ];
+  const allPlans = [...gatePlans, ...dependencyPlans, ...plans, ...gotoPlans];
 
-  const states: Record<string, AslState> = {};
-  const add = (name: string, state: AslState) => {
+  const names = new Set<string>();
+  const addTo = (states: Record<string, AslState>, name: string, state: AslState) => {
     if (name.length > MAX_STATE_NAME_LENGTH) {
       throw new Error(`${where}: state name '${name}' is longer than ${MAX_STATE_NAME_LENGTH} characters; shorten the stepId or action name`);
     }
-    if (states[name]) throw new Error(`${where}: two states would be named '${name}'; rename a step or action`);
+    if (names.has(name)) throw new Error(`${where}: two states would be named '${name}'; rename a step or action`);
+    names.add(name);
     states[name] = state;
   };
-
-  add(START_STATE, {
+  const top = newLevel(addTo, {}, (route) => FAIL_STATES[route].name);
+  top.add(START_STATE, {
     Type: 'Pass',
     Comment: 'Wraps the execution input (the public inputs) as the run state the step runner reads and writes.',
     // A nested execution's input is { inputs, AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID } (see child-workflow.ts).
     Parameters: { ...withoutInputs(initialRunState()), 'inputs.$': composition.asChild ? '$.inputs' : '$' },
-    Next: sequence[0]!.stepId,
+    Next: entryStart(entries[0]!),
   });
 
-  const loopTargets = new Set<string>();
-  const endStates = new Map<string, AslState>();
-  const usedFailStates = new Set<string>([Route.stepFailed]);
-  for (const [position, plan] of allPlans.entries()) {
-    const next = position < sequence.length - 1 ? sequence[position + 1]!.stepId : SUCCEEDED_STATE;
+  /** The states of one step (or one phase of a workflow-call step) and the Choice after it, in `level`. */
+  const addStep = (plan: StepPlan, next: string, level: Level) => {
     const rules: AslChoiceRule[] = [];
     const rule = (route: string, target: string, comment: string) =>
       rules.push({ Variable: '$.control.route', StringEquals: route, Next: target, Comment: comment });
 
     rule(Route.next, next, next === SUCCEEDED_STATE ? 'last step done: end with the workflow outputs' : `next step: ${next}`);
     for (const action of [...plan.onSuccess, ...plan.onFailure]) {
-      const target = action.workflowId !== undefined ? gotoStepId(composition.gotoCall(action.workflowId)) : actionTarget(action, plan, workflow, endStates, loopTargets);
+      const target = action.workflowId !== undefined ? gotoStepId(composition.gotoCall(action.workflowId)) : actionTarget(action, plan, workflow, level);
       rule(action.route, target, action.name);
     }
-    loopTargets.add(plan.stepId);
-    rule(Route.transientRetry, waitState(plan.stepId), 'transient failure: wait, then call again');
+    if (!plan.join) {
+      // A join makes no call: nothing transient to wait out.
+      level.loopTargets.add(plan.stepId);
+      rule(Route.transientRetry, waitState(plan.stepId), 'transient failure: wait, then call again');
+    }
     const unsafeRepeat = repeatIsUnsafe(plan);
     for (const route of [
       Route.stepFailed,
@@ -148,32 +172,67 @@ export function compileWorkflow(loaded: LoadedArazzo, options: CompileOptions = 
       ...(plan.index === 0 ? [Route.invalidInputs] : []),
       ...(unsafeRepeat ? [Route.mayHaveTakenEffect] : []),
     ]) {
-      rule(route, FAIL_STATES[route].name, route);
-      usedFailStates.add(route);
+      rule(route, level.failName(route), route);
+      level.usedFailStates.add(route);
     }
 
     const task = (next: string, phase?: WorkflowCallPhase) => stepRunnerTask(plan, resolved.functionArn, next, phase, unsafeRepeat);
     if (plan.workflowCall) {
-      for (const [name, state] of workflowCallStates(plan, afterState(plan.stepId), (phase, next) => task(next, phase))) add(name, state);
+      for (const [name, state] of workflowCallStates(plan, afterState(plan.stepId), (phase, next) => task(next, phase))) level.add(name, state);
     } else {
-      add(plan.stepId, task(afterState(plan.stepId)));
+      level.add(plan.stepId, task(afterState(plan.stepId)));
     }
-    add(afterState(plan.stepId), { Type: 'Choice', Choices: rules, Default: FAIL_STATES[Route.stepFailed].name });
-  }
+    level.add(afterState(plan.stepId), { Type: 'Choice', Choices: rules, Default: level.failName(Route.stepFailed) });
+  };
 
-  for (const stepId of loopTargets) {
-    add(waitState(stepId), {
-      Type: 'Wait',
-      Comment: 'Seconds chosen by the step runner: Retry-After, the wait policy, or an Arazzo retryAfter.',
-      SecondsPath: '$.control.waitSeconds',
-      Next: stepId,
+  /** A Parallel of branches, each a level of its own ending in a Pass, then the Task that joins them. */
+  const addParallel = (entry: ParallelBlock, next: string, level: Level) => {
+    const branches: AslBranch[] = entry.branches.map((branch) => {
+      const states: Record<string, AslState> = {};
+      const inner = newLevel(addTo, states, (route) => `${FAIL_STATES[route].name} in ${branch.label}`);
+      const end = `End of ${branch.label}`;
+      addSequence(branch.entries, end, inner);
+      closeLevel(inner, [end, branchEnd(branch)]);
+      return { StartAt: entryStart(branch.entries[0]!), States: states };
     });
-  }
-  for (const [name, state] of endStates) add(name, state);
-  add(SUCCEEDED_STATE, { Type: 'Succeed', Comment: 'The workflow outputs.', OutputPath: '$.outputs' });
-  for (const [route, { name, error }] of Object.entries(FAIL_STATES)) {
-    if (usedFailStates.has(route)) add(name, { Type: 'Fail', Error: error, CausePath: '$.control.cause' });
-  }
+    level.add(entry.name, {
+      Type: 'Parallel',
+      Comment: `Steps that do not depend on each other (Arazzo dependsOn and $steps reads) run at once; a failed branch fails the run. Branches: ${entry.branches.map((b) => b.steps.join(' → ')).join('; ')}`,
+      Branches: branches,
+      ResultPath: '$.join',
+      Next: entry.join.stepId,
+    });
+    addStep(entry.join, next, level);
+  };
+
+  const addSequence = (sequence: Entry[], exit: string, level: Level) => {
+    sequence.forEach((entry, position) => {
+      const next = position < sequence.length - 1 ? entryStart(sequence[position + 1]!) : exit;
+      if ('plan' in entry) addStep(entry.plan, next, level);
+      else addParallel(entry, next, level);
+    });
+  };
+
+  const closeLevel = (level: Level, exit: [string, AslState]) => {
+    for (const stepId of level.loopTargets) {
+      level.add(waitState(stepId), {
+        Type: 'Wait',
+        Comment: 'Seconds chosen by the step runner: Retry-After, the wait policy, or an Arazzo retryAfter.',
+        SecondsPath: '$.control.waitSeconds',
+        Next: stepId,
+      });
+    }
+    for (const [name, state] of level.endStates) level.add(name, state);
+    level.add(...exit);
+    for (const route of Object.keys(FAIL_STATES) as Array<keyof typeof FAIL_STATES>) {
+      if (level.usedFailStates.has(route)) level.add(level.failName(route), { Type: 'Fail', Error: FAIL_STATES[route].error, CausePath: '$.control.cause' });
+    }
+  };
+
+  addSequence(entries, SUCCEEDED_STATE, top);
+  for (const plan of gotoPlans) addStep(plan, SUCCEEDED_STATE, top);
+  closeLevel(top, [SUCCEEDED_STATE, { Type: 'Succeed', Comment: 'The workflow outputs.', OutputPath: '$.outputs' }]);
+  const states = top.states;
 
   const definition: AslDefinition = {
     Comment: `Arazzo workflow ${workflow.workflowId} from ${loaded.document.info.title} ${loaded.document.info.version}`,
@@ -201,7 +260,7 @@ function stepRunnerTask(plan: StepPlan, functionArn: string, next: string, phase
     : `${plan.request.method} ${plan.request.url}`;
   return {
     Type: 'Task',
-    Comment: `Arazzo step ${plan.stepId}: ${what}`,
+    Comment: plan.join ? joinComment(plan.join.branches) : `Arazzo step ${plan.stepId}: ${what}`,
     Resource: 'arn:aws:states:::lambda:invoke',
     Parameters: {
       FunctionName: functionArn,
@@ -223,14 +282,40 @@ function stepRunnerTask(plan: StepPlan, functionArn: string, next: string, phase
   };
 }
 
+/** The states of one sequence: the workflow's own, or a Parallel branch's (whose Choices reach only its own states). */
+interface Level {
+  states: Record<string, AslState>;
+  add: (name: string, state: AslState) => void;
+  /** The name of this level's Fail state for a failing route. */
+  failName: (route: keyof typeof FAIL_STATES) => string;
+  loopTargets: Set<string>;
+  endStates: Map<string, AslState>;
+  usedFailStates: Set<keyof typeof FAIL_STATES>;
+}
+
+function newLevel(
+  addTo: (states: Record<string, AslState>, name: string, state: AslState) => void,
+  states: Record<string, AslState>,
+  failName: Level['failName'],
+): Level {
+  return {
+    states,
+    add: (name, state) => addTo(states, name, state),
+    failName,
+    loopTargets: new Set(),
+    endStates: new Map(),
+    usedFailStates: new Set([Route.stepFailed]),
+  };
+}
+
+function joinComment(branches: string[][]): string {
+  if (branches.length === 0) return 'Checks the run inputs before the first steps run in parallel.';
+  return `Merges the outputs of ${branches.map((steps) => steps.join(', ')).join(' | ')} into the run state and recomputes the workflow outputs.`;
+}
+
 /** The state a goto, retry or end action leads to; end states are collected by name. */
-function actionTarget(
-  action: PlannedAction,
-  plan: StepPlan,
-  workflow: Workflow,
-  endStates: Map<string, AslState>,
-  loopTargets: Set<string>,
-): string {
+function actionTarget(action: PlannedAction, plan: StepPlan, workflow: Workflow, level: Level): string {
+  const { endStates, loopTargets } = level;
   if (action.type === 'retry') {
     loopTargets.add(plan.stepId);
     return waitState(plan.stepId);

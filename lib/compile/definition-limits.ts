@@ -3,7 +3,7 @@
  * Task's input, at run time), far from the step that caused it.
  */
 import { ArazzoDocumentError } from '../arazzo/errors.ts';
-import type { AslDefinition, AslState } from './asl.ts';
+import { everyState, type AslDefinition, type AslState } from './asl.ts';
 
 /** CreateStateMachine / UpdateStateMachine refuse a definition over 1 MB. */
 export const MAX_DEFINITION_BYTES = 1_048_576;
@@ -24,7 +24,7 @@ export function deployedDefinitionBytes(definition: AslDefinition): number {
 
 /** Throws, naming the largest states, when the definition or a Task's Parameters is over Step Functions' limit. */
 export function checkDefinitionLimits(definition: AslDefinition, where: string): void {
-  const sizes = Object.entries(definition.States).map(([name, state]) => ({ name, bytes: bytes(JSON.stringify(state)), state }));
+  const sizes = everyState(definition.States).map(([name, state]) => ({ name, bytes: bytes(JSON.stringify(state)), state }));
   const largest = (list: typeof sizes) =>
     [...list].sort((a, b) => b.bytes - a.bytes).slice(0, 3).map((s) => `${s.name.slice(0, 80)} (${kib(s.bytes)})`).join(', ');
   const oversizedTasks = sizes
@@ -42,7 +42,7 @@ export function checkDefinitionLimits(definition: AslDefinition, where: string):
   if (total > MAX_DEFINITION_BYTES) {
     throw new ArazzoDocumentError(
       where,
-      `the state machine definition would be ${kib(total)}, over Step Functions' 1 MB limit (1,048,576 bytes); the largest steps are ${largest(sizes)}; ` +
+      `the state machine definition would be ${kib(total)}, over Step Functions' 1 MB limit (1,048,576 bytes); the largest steps are ${largest(sizes.filter((s) => s.state.Type !== 'Parallel'))}; ` +
         'shorten their literal values or split the workflow into smaller ones (a step may run another workflow)',
     );
   }

@@ -3,7 +3,9 @@
  * machine can be reviewed in a pull request or a README the way the Step Functions console draws it.
  *
  * Knows ASL only. Edges that close a loop (to a state still on the depth-first path from StartAt)
- * are drawn dotted, so polling loops stand out from the forward flow.
+ * are drawn dotted, so polling loops stand out from the forward flow. A Parallel state's branches are drawn
+ * as subgraphs: the Parallel leads to each branch's first state, and the states that end a branch lead to
+ * the state after the Parallel ("joined").
  */
 
 /** The part of a Choice rule the diagram reads; comparison operators are found by name at run time. */
@@ -25,6 +27,12 @@ export interface MermaidAslState {
   Default?: string;
   Choices?: readonly MermaidChoiceRule[];
   Catch?: readonly MermaidCatcher[];
+  Branches?: readonly MermaidAslBranch[];
+}
+
+export interface MermaidAslBranch {
+  StartAt: string;
+  States: Record<string, MermaidAslState>;
 }
 
 export interface MermaidAslDefinition {
@@ -32,10 +40,30 @@ export interface MermaidAslDefinition {
   States: Record<string, MermaidAslState>;
 }
 
+/** Edges join node keys: a state's name, prefixed inside a branch by its Parallel's key and branch number. */
 interface Edge {
   from: string;
   to: string;
   label?: string;
+}
+
+interface Node {
+  key: string;
+  name: string;
+  state: MermaidAslState;
+  /** Where a Next, Default, Choice or Catch of this state leads, by state name: its own States. */
+  scope: Map<string, string>;
+  /** For a state of a branch: the state after the Parallel (or the end marker), where ending the branch leads. */
+  joinsInto?: string;
+  /** For a Parallel: the first state of each branch. */
+  branchStarts: string[];
+}
+
+/** A Parallel branch's states, drawn as a subgraph (nested branches inside). */
+interface Group {
+  label: string;
+  keys: string[];
+  groups: Group[];
 }
 
 const START_ID = 'asl_start';
@@ -50,18 +78,31 @@ export function aslToMermaid(definition: MermaidAslDefinition): string {
   if (!names.includes(definition.StartAt)) {
     throw new Error(`aslToMermaid: StartAt "${definition.StartAt}" names no state in States; set StartAt to one of: ${names.join(', ')}`);
   }
-  const ids = nodeIds(names);
-  const edges = names.flatMap((name) => outgoingEdges(name, definition.States[name]!));
+  const nodes: Node[] = [];
+  const top = collect(definition.States, '', undefined, nodes);
+  const byKey = new Map(nodes.map((node) => [node.key, node]));
+  const ids = nodeIds(nodes.map((node) => node.key), (key) => byKey.get(key)!.name);
+  ids.set(END_ID, END_ID);
+  const edges = nodes.flatMap(outgoingEdges);
   for (const edge of edges) {
-    if (!ids.has(edge.to)) throw new Error(`aslToMermaid: state "${edge.from}" goes to "${edge.to}", which is not in States; fix its Next, Default, Choices or Catch`);
+    if (!ids.has(edge.to)) throw new Error(`aslToMermaid: state "${byKey.get(edge.from)!.name}" goes to "${edge.to}", which is not in States; fix its Next, Default, Choices or Catch`);
   }
-  const loopEdges = backEdges(definition, edges);
+  const loopEdges = backEdges(top.keys[names.indexOf(definition.StartAt)]!, nodes.map((node) => node.key), edges);
 
   // Unlabelled dots (UML initial and final nodes), so they cannot be mistaken for states named "Start" or "End".
   const lines = ['flowchart TD', `  ${START_ID}((" "))`];
-  for (const name of names) lines.push(`  ${ids.get(name)}${shape(definition.States[name]!.Type, label(name))}`);
-  const ends = names.filter((name) => definition.States[name]!.End === true);
-  if (ends.length > 0) lines.push(`  ${END_ID}(((" ")))`);
+  const declare = (key: string) => lines.push(`  ${ids.get(key)}${shape(byKey.get(key)!.state.Type, label(byKey.get(key)!.name))}`);
+  let groupCount = 0;
+  const drawGroup = (group: Group) => {
+    lines.push(`  subgraph asl_branch_${++groupCount} ["${label(group.label)}"]`);
+    group.keys.forEach(declare);
+    group.groups.forEach(drawGroup);
+    lines.push('  end');
+  };
+  top.keys.forEach(declare);
+  top.groups.forEach(drawGroup);
+  const ending = edges.some((edge) => edge.to === END_ID);
+  if (ending) lines.push(`  ${END_ID}(((" ")))`);
 
   lines.push(`  ${START_ID} --> ${ids.get(definition.StartAt)}`);
   for (const edge of edges) {
@@ -69,28 +110,44 @@ export function aslToMermaid(definition: MermaidAslDefinition): string {
     const text = edge.label === undefined ? '' : `|"${label(edge.label)}"|`;
     lines.push(`  ${ids.get(edge.from)} ${arrow}${text} ${ids.get(edge.to)}`);
   }
-  for (const name of ends) lines.push(`  ${ids.get(name)} --> ${END_ID}`);
 
-  const ofType = (type: string) => names.filter((name) => definition.States[name]!.Type === type).map((name) => ids.get(name));
+  const ofType = (type: string) => nodes.filter((node) => node.state.Type === type).map((node) => ids.get(node.key));
   lines.push('  classDef succeed fill:#d7f0dc,stroke:#2e7d32', '  classDef fail fill:#f9d6d5,stroke:#c62828', '  classDef marker fill:#333333,stroke:#333333');
   const succeeds = ofType('Succeed');
   const fails = ofType('Fail');
   if (succeeds.length > 0) lines.push(`  class ${succeeds.join(',')} succeed`);
   if (fails.length > 0) lines.push(`  class ${fails.join(',')} fail`);
-  lines.push(`  class ${ends.length > 0 ? `${START_ID},${END_ID}` : START_ID} marker`);
+  lines.push(`  class ${ending ? `${START_ID},${END_ID}` : START_ID} marker`);
   return `${lines.join('\n')}\n`;
 }
 
+/** The nodes of one States map, and of its Parallels' branches; returns its keys and its branches' groups. */
+function collect(states: Record<string, MermaidAslState>, prefix: string, joinsInto: string | undefined, nodes: Node[]): Group {
+  const scope = new Map(Object.keys(states).map((name) => [name, `${prefix}${name}`]));
+  const group: Group = { label: '', keys: [], groups: [] };
+  for (const [name, state] of Object.entries(states)) {
+    const node: Node = { key: scope.get(name)!, name, state, scope, ...(joinsInto !== undefined ? { joinsInto } : {}), branchStarts: [] };
+    nodes.push(node);
+    group.keys.push(node.key);
+    const after = state.Next !== undefined ? (scope.get(state.Next) ?? state.Next) : state.End === true ? (joinsInto ?? END_ID) : undefined;
+    (state.Branches ?? []).forEach((branch, i) => {
+      const inner = collect(branch.States, `${node.key}\u0000${i}\u0000`, after, nodes);
+      node.branchStarts.push(`${node.key}\u0000${i}\u0000${branch.StartAt}`);
+      group.groups.push({ ...inner, label: `${name}: branch ${i + 1}` });
+    });
+  }
+  return group;
+}
 /** Mermaid ids allow letters, digits and `_`; the prefix keeps ids clear of keywords such as `end`. */
-function nodeIds(names: string[]): Map<string, string> {
+function nodeIds(keys: string[], nameOf: (key: string) => string): Map<string, string> {
   const ids = new Map<string, string>();
   const taken = new Set([START_ID, END_ID]);
-  for (const name of names) {
-    const base = `s_${name.replace(/[^A-Za-z0-9_]/g, '_')}`;
+  for (const key of keys) {
+    const base = `s_${nameOf(key).replace(/[^A-Za-z0-9_]/g, '_')}`;
     let id = base;
     for (let n = 2; taken.has(id); n++) id = `${base}_${n}`;
     taken.add(id);
-    ids.set(name, id);
+    ids.set(key, id);
   }
   return ids;
 }
@@ -125,14 +182,22 @@ function label(text: string): string {
   return short.replace(/[#"|<>&`]/g, (char) => `#${char.codePointAt(0)};`);
 }
 
-function outgoingEdges(name: string, state: MermaidAslState): Edge[] {
+function outgoingEdges(node: Node): Edge[] {
+  const { key, state, scope } = node;
+  const to = (name: string) => scope.get(name) ?? name;
   const edges: Edge[] = [];
   for (const rule of state.Choices ?? []) {
-    if (rule.Next !== undefined) edges.push({ from: name, to: rule.Next, label: rule.Comment ?? describeRule(rule) });
+    if (rule.Next !== undefined) edges.push({ from: key, to: to(rule.Next), label: rule.Comment ?? describeRule(rule) });
   }
-  if (state.Default !== undefined) edges.push({ from: name, to: state.Default, label: 'default' });
-  if (state.Next !== undefined) edges.push({ from: name, to: state.Next });
-  for (const catcher of state.Catch ?? []) edges.push({ from: name, to: catcher.Next, label: catcher.ErrorEquals.join(', ') });
+  if (state.Default !== undefined) edges.push({ from: key, to: to(state.Default), label: 'default' });
+  // A Parallel with branches leads into them; their ends lead on to its Next.
+  for (const start of node.branchStarts) edges.push({ from: key, to: start });
+  if (state.Next !== undefined && node.branchStarts.length === 0) edges.push({ from: key, to: to(state.Next) });
+  for (const catcher of state.Catch ?? []) edges.push({ from: key, to: to(catcher.Next), label: catcher.ErrorEquals.join(', ') });
+  const endsBranch = state.End === true || (node.joinsInto !== undefined && state.Type === 'Succeed');
+  if (endsBranch && node.branchStarts.length === 0) {
+    edges.push(node.joinsInto === undefined ? { from: key, to: END_ID } : { from: key, to: node.joinsInto, label: 'joined' });
+  }
   return edges;
 }
 
@@ -150,23 +215,23 @@ function describeRule(rule: object): string {
   return operator.startsWith('Is') ? `${operator} ${shown}` : shown;
 }
 
-/** Edges to a state on the current depth-first path from StartAt: the ones that close a loop. */
-function backEdges(definition: MermaidAslDefinition, edges: Edge[]): Set<Edge> {
+/** Edges to a state on the current depth-first path from the start: the ones that close a loop. */
+function backEdges(start: string, keys: string[], edges: Edge[]): Set<Edge> {
   const outgoing = new Map<string, Edge[]>();
   for (const edge of edges) outgoing.set(edge.from, [...(outgoing.get(edge.from) ?? []), edge]);
   const loops = new Set<Edge>();
   const done = new Set<string>();
   const onPath = new Set<string>();
-  const visit = (name: string): void => {
-    onPath.add(name);
-    for (const edge of outgoing.get(name) ?? []) {
+  const visit = (key: string): void => {
+    onPath.add(key);
+    for (const edge of outgoing.get(key) ?? []) {
       if (onPath.has(edge.to)) loops.add(edge);
       else if (!done.has(edge.to)) visit(edge.to);
     }
-    onPath.delete(name);
-    done.add(name);
+    onPath.delete(key);
+    done.add(key);
   };
-  visit(definition.StartAt);
-  for (const name of Object.keys(definition.States)) if (!done.has(name)) visit(name);
+  visit(start);
+  for (const key of keys) if (!done.has(key)) visit(key);
   return loops;
 }

@@ -178,6 +178,17 @@ export interface StepPlan {
   idempotency?: IdempotencyPlan;
   /** Set when the step runs another workflow (Arazzo step `workflowId`); `request` is then not used. */
   workflowCall?: WorkflowCallPlan;
+  /**
+   * Set on a state that runs no step (see lib/compile/step-layout.ts): it merges what the branches of the Parallel
+   * before it left in `RunState.join` (their steps' outputs, in this order), and with no branches and index 0 it
+   * only checks the run's inputs before a first Parallel. `request` is then not used.
+   */
+  join?: { branches: string[][] };
+  /**
+   * The fraction of the run-state budget this step may fill: less than 1 in a Parallel branch, whose siblings'
+   * outputs are merged with its own (see stateShares in lib/compile/step-layout.ts). Absent: the whole budget.
+   */
+  stateBudgetShare?: number;
   transientRetry: TransientRetryPolicy;
   waitPolicy: WaitPolicy;
   loopLimit: { maxIterations: number; maxTotalWaitSeconds: number };
@@ -211,6 +222,14 @@ export interface RunState {
   call?: WorkflowCallState;
   /** `$workflows.<id>.inputs|outputs` of the workflows this run has run (dependencies, called workflows). */
   workflows?: Record<string, { inputs: Record<string, unknown>; outputs: Record<string, unknown> }>;
+  /** What each branch of a Parallel added (its End Pass state's output), until the join after it merges them. */
+  join?: BranchResult[];
+}
+
+/** A Parallel branch's contribution: its steps' outputs and its control (counters). */
+export interface BranchResult {
+  steps: Record<string, Record<string, unknown>>;
+  control: RunControl;
 }
 
 export interface WorkflowCallState {

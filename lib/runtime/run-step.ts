@@ -32,6 +32,7 @@ import { buildRequest } from './request.ts';
 import type { SecretSource } from './secrets.ts';
 import { parseRetryAfter } from './wait-policy.ts';
 import { finishWorkflowCall, startWorkflowCall } from './workflow-call.ts';
+import { joinBranches } from './join-branches.ts';
 
 export interface StepRunnerDeps {
   /** The plans (by digest) and origins this deployment compiled in: nothing else runs. */
@@ -98,7 +99,9 @@ export async function runStep(event: StepRunnerEvent, deps: StepRunnerDeps): Pro
     workflows: { ...state.workflows, [plan.workflowId]: { inputs, outputs: state.outputs } },
   };
 
-  const result = plan.workflowCall
+  const result = plan.join
+    ? { state: joinBranches(plan, state, event.state.join, context, finish) }
+    : plan.workflowCall
     ? {
         state:
           event.phase === 'start'
@@ -151,9 +154,9 @@ export const SIDE_EFFECT_RESERVE_BYTES = 16 * 1024;
  * after it: a state already near the budget (large inputs) would fail the run just after the API acted.
  */
 function sideEffectWithoutRoom(plan: StepPlan, state: RunState): string | undefined {
-  if (['GET', 'HEAD', 'OPTIONS'].includes(plan.request.method.toUpperCase())) return undefined;
+  if (plan.join || ['GET', 'HEAD', 'OPTIONS'].includes(plan.request.method.toUpperCase())) return undefined;
   const size = Buffer.byteLength(JSON.stringify(state));
-  if (size + SIDE_EFFECT_RESERVE_BYTES <= MAX_STATE_BYTES) return undefined;
+  if (size + SIDE_EFFECT_RESERVE_BYTES <= stateBudget(plan)) return undefined;
   const largest = Object.entries(state.inputs)
     .map(([name, value]) => [name, Buffer.byteLength(JSON.stringify(value) ?? '')] as const)
     .sort((a, b) => b[1] - a[1])
@@ -161,22 +164,34 @@ function sideEffectWithoutRoom(plan: StepPlan, state: RunState): string | undefi
     .map(([name, bytes]) => `${name} (${Math.ceil(bytes / 1024)} KiB)`);
   return (
     `step ${plan.stepId} was not called: its ${plan.request.method} has side effects, and the run state is already ${Math.ceil(size / 1024)} KiB, ` +
-    `leaving less than the ${SIDE_EFFECT_RESERVE_BYTES / 1024} KiB it needs under the ${MAX_STATE_BYTES / 1024} KiB budget to record the answer; ` +
+    `leaving less than the ${SIDE_EFFECT_RESERVE_BYTES / 1024} KiB it needs under the ${budgetText(plan)} to record the answer; ` +
     `largest inputs: ${largest.join(', ') || 'none'}; give the inputs a maxLength or send less`
   );
 }
 
+/** The bytes the run state may take after this step: a step in a Parallel branch has its share (see StepPlan.stateBudgetShare). */
+function stateBudget(plan: StepPlan): number {
+  return Math.floor(MAX_STATE_BYTES * (plan.stateBudgetShare ?? 1));
+}
+
+function budgetText(plan: StepPlan): string {
+  const kib = Math.floor(stateBudget(plan) / 1024);
+  return plan.stateBudgetShare === undefined ? `${kib} KiB budget` : `${kib} KiB budget of a step in a parallel branch (the branches share ${MAX_STATE_BYTES / 1024} KiB)`;
+}
+
 function withinStateLimit(next: RunState, previous: RunState, plan: StepPlan): RunState {
   const size = Buffer.byteLength(JSON.stringify(next));
-  if (size <= MAX_STATE_BYTES) return next;
-  const largest = Object.entries(next.steps[plan.stepId] ?? {})
+  if (size <= stateBudget(plan)) return next;
+  // A join adds the outputs of its branches' steps; any other step its own.
+  const added = plan.join ? plan.join.branches.flat().flatMap((id) => Object.entries(next.steps[id] ?? {}).map(([name, value]) => [`${id}.${name}`, value] as const)) : Object.entries(next.steps[plan.stepId] ?? {});
+  const largest = added
     .map(([name, value]) => [name, Buffer.byteLength(JSON.stringify(value) ?? '')] as const)
     .sort((a, b) => b[1] - a[1])
     .slice(0, 3)
     .map(([name, bytes]) => `${name} (${Math.ceil(bytes / 1024)} KiB)`);
   const message =
-    `step ${plan.stepId}'s outputs make the run state ${Math.ceil(size / 1024)} KiB, over the ${MAX_STATE_BYTES / 1024} KiB ` +
-    `this runner allows (Step Functions stops a run at 256 KiB); largest outputs: ${largest.join(', ')}; select less of the response`;
+    `${plan.join ? `the joined outputs of ${plan.join.branches.flat().join(', ')}` : `step ${plan.stepId}'s outputs`} make the run state ${Math.ceil(size / 1024)} KiB, ` +
+    `over the ${budgetText(plan)} this runner allows (Step Functions stops a run at 256 KiB); largest outputs: ${largest.join(', ')}; select less of the response`;
   return finish(previous, plan, { route: fail(Route.stepFailed, previous.control, message), statusCode: next.control.lastStep.statusCode });
 }
 
