@@ -194,17 +194,53 @@ describe('Arazzo 1.1 reading rules', () => {
 });
 
 describe('other 1.1 refusals', () => {
-  it('action parameters without a workflowId, JSONPath replacement targets, and a jsonpointer criterion type', () => {
+  it('action parameters without a workflowId, a JSONPath replacement target that is not RFC 9535, and a jsonpointer criterion type', () => {
     const file = variant((d) => {
       d.$self = 'x.arazzo.yml';
       d.workflows[0].steps[1].onFailure[0].parameters = [{ name: 'reason', value: 'slow' }];
-      d.workflows[0].steps[2].requestBody = { contentType: 'application/json', payload: { a: 1 }, replacements: [{ target: '$.a', targetSelectorType: 'jsonpath', value: 2 }] };
+      d.workflows[0].steps[2].requestBody = { contentType: 'application/json', payload: { a: 1 }, replacements: [{ target: '$.a[?(@.x', targetSelectorType: 'jsonpath', value: 2 }] };
       d.workflows[0].steps[2].successCriteria = [{ context: '$response.body', condition: '/name', type: { type: 'jsonpointer', version: 'rfc6901' } }];
     });
     const problems = problemsOf(file).join('\n');
     expect(problems).toContain('steps[countInventory] › onFailure[0] › parameters: parameters are passed to a workflow named by workflowId; this action names none, so remove them');
-    expect(problems).toContain('steps[fallback] › requestBody › replacements[0] › targetSelectorType: JSONPath replacement targets are not supported; write the target as a JSON Pointer');
+    expect(problems).toContain('steps[fallback] › requestBody › replacements[0] › target: "$.a[?(@.x" is not an RFC 9535 JSONPath query');
     expect(problems).toContain('steps[fallback] › successCriteria[0] › type: type.type must be jsonpath or xpath, not "jsonpointer"');
+  });
+});
+
+describe('a JSONPath replacement target (1.1)', () => {
+  const order = (replacements: Json[]) =>
+    variant((d) => {
+      d.$self = 'x.arazzo.yml';
+      d.workflows[0].steps = [
+        {
+          stepId: 'order',
+          operationId: 'placeOrder',
+          requestBody: { contentType: 'application/json', payload: { items: [{ sku: 'ABC123', quantity: 1 }, { sku: 'XYZ', quantity: 1 }, { sku: 'ABC123', quantity: 1 }], note: 'x' }, replacements },
+          outputs: { id: '$response.body#/id' },
+        },
+      ];
+      d.workflows[0].outputs = { id: '$steps.order.outputs.id' };
+      d.workflows[0].inputs.properties.note = { type: 'string' };
+    });
+
+  it('sets the value at every node it selects, as the spec\'s example does, and removes them for a value that is not set', async () => {
+    server.current.respondWith((request, response) => (request.path === '/store/order' ? reply(response, 200, { id: 'ord-9' }) : reply(response, 404, {})));
+    const file = order([
+      { target: "$.items[?(@.sku=='ABC123')].quantity", targetSelectorType: 'jsonpath', value: '$inputs.category' },
+      { target: '$.note', targetSelectorType: { type: 'jsonpath', version: 'rfc9535' }, value: '$inputs.note' },
+    ]);
+    const result = await runDocument(file, server.current.baseUrl, { input: { category: 'five' }, allowRoots: [specFixtures] });
+    expect(result.status, result.cause).toBe('SUCCEEDED');
+    expect(JSON.parse(server.current.received[0]!.body)).toEqual({ items: [{ sku: 'ABC123', quantity: 'five' }, { sku: 'XYZ', quantity: 1 }, { sku: 'ABC123', quantity: 'five' }] });
+  });
+
+  it('fails the step, naming the replacement, when the target selects nothing', async () => {
+    const file = order([{ target: "$.items[?(@.sku=='NOPE')].quantity", targetSelectorType: 'jsonpath', value: 3 }]);
+    const result = await runDocument(file, server.current.baseUrl, { input: {}, allowRoots: [specFixtures] });
+    expect(result.status).toBe('FAILED');
+    expect(JSON.parse(result.cause!).message).toContain(`requestBody.replacements[0].target: the JSONPath "$.items[?(@.sku=='NOPE')].quantity" selects nothing in the payload`);
+    expect(server.current.received).toEqual([]);
   });
 });
 

@@ -3,7 +3,7 @@ import type { StepPlan } from '../compile/step-plan.ts';
 import type { HttpRequest } from './http.ts';
 import { isJsonContentType } from './http.ts';
 import { removeAtPointer, setAtPointer } from './json-pointer.ts';
-import { isXmlContentType, replacementTargetKind } from '../arazzo/replacement-target.ts';
+import { isXmlContentType, jsonPathTargets, replacementTargetKind } from '../arazzo/replacement-target.ts';
 import { replaceAtXPath } from '../arazzo/xml.ts';
 
 /** The request as runtime expressions see it (`$request.header.X`, `$request.body#/a`, ...). */
@@ -128,24 +128,29 @@ function resolvePayload(plan: StepPlan, context: ExpressionContext): Result {
       payload = replaced.xml;
       continue;
     }
-    if (value === undefined) {
-      try {
-        payload = removeAtPointer(payload, replacement.target);
-      } catch (error) {
-        return { ok: false, problem: `requestBody.replacements[${index}].target: ${(error as Error).message}` };
-      }
-      continue;
+    const field = `requestBody.replacements[${index}].target`;
+    const selected = replacementTargetKind(replacement, declared) === 'jsonpath' ? jsonPathTargets(payload, replacement.target) : { pointers: [replacement.target] };
+    if ('error' in selected) return { ok: false, problem: `${field}: ${selected.error}` };
+    for (const pointer of selected.pointers) {
+      const written = value === undefined ? removePointer(payload, pointer, field) : writePointer(payload, pointer, value, field);
+      if (written.ok === false) return written;
+      payload = written.value;
     }
-    const written = writePointer(payload, replacement.target, value, `requestBody.replacements[${index}].target`);
-    if (written.ok === false) return written;
-    payload = written.value;
   }
   return { ok: true, value: payload };
 }
 
+function removePointer(document: unknown, pointer: string, field: string): Result {
+  return atPointer(() => removeAtPointer(document, pointer), field);
+}
+
 function writePointer(document: unknown, pointer: string, value: unknown, field: string): Result {
+  return atPointer(() => setAtPointer(document, pointer, value), field);
+}
+
+function atPointer(edit: () => unknown, field: string): Result {
   try {
-    return { ok: true, value: setAtPointer(document, pointer, value) };
+    return { ok: true, value: edit() };
   } catch (error) {
     return { ok: false, problem: `${field}: ${(error as Error).message}` };
   }
