@@ -29,7 +29,7 @@ export function buildRequest(plan: StepPlan, context: ExpressionContext, idempot
     const value =
       parameter.in === 'querystring' && typeof parameter.value === 'string'
         ? resolveEncoded(parameter.value, context, encodeURIComponent)
-        : resolveValue(parameter.value, context);
+        : resolveValue(parameter.value, context, selectors(plan));
     if (parameter.in === 'path') {
       if (value === undefined || value === null || typeof value === 'object') {
         return {
@@ -118,9 +118,9 @@ function resolvePayload(plan: StepPlan, context: ExpressionContext): Result {
   let payload: unknown =
     xml && typeof declared.payload === 'string'
       ? resolveEncoded(declared.payload, context, escapeXml)
-      : structuredCopy(resolveValue(declared.payload, context));
+      : structuredCopy(resolveValue(declared.payload, context, selectors(plan)));
   for (const [index, replacement] of (declared.replacements ?? []).entries()) {
-    const value = resolveValue(replacement.value, context);
+    const value = resolveValue(replacement.value, context, selectors(plan));
     if (replacementTargetKind(replacement, declared) === 'xpath') {
       if (typeof payload !== 'string') return { ok: false, problem: `requestBody.replacements[${index}].target: an XPath target needs an XML payload (text)` };
       const replaced = replaceAtXPath(payload, replacement.target, value ?? '');
@@ -138,6 +138,11 @@ function resolvePayload(plan: StepPlan, context: ExpressionContext): Result {
     }
   }
   return { ok: true, value: payload };
+}
+
+/** Whether objects shaped like Selector Objects are ones (1.1 documents; see StepPlan.selectors). */
+function selectors(plan: StepPlan): { selectors: boolean } {
+  return { selectors: plan.selectors === true };
 }
 
 function removePointer(document: unknown, pointer: string, field: string): Result {
