@@ -72,6 +72,14 @@ export const APP_CONFIG_SHAPE = closed({
   httpApi: HTTP_API_SETTINGS,
   includeExecutionData: boolean,
   kmsKey: boolean,
+  callbacks: closed({
+    enabled: boolean,
+    overlay: string,
+    url: closed({ step: string, in: oneOf('header', 'query', 'body'), name: string }),
+    wakes: string,
+    waitPolicy,
+    receiver: closed({ maxBodyBytes: integer, throttle: closed({ rateLimit: number, burstLimit: number }) }),
+  } satisfies Record<keyof NonNullable<ArazzoAppConfig['callbacks']>, Shape>),
 } satisfies Record<keyof ArazzoAppConfig, Shape>);
 
 /** Every problem of `context.arazzo`, each naming its key and, for an unknown key, the keys there are. */

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Aws, Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -18,7 +19,8 @@ import { Construct } from 'constructs';
 import { loadArazzo } from './arazzo/load.ts';
 import type { JsonSchema } from './arazzo/types.ts';
 import type { AslDefinition, AslState } from './compile/asl.ts';
-import { STEP_RUNNER_PLACEHOLDER, type CompileOptions } from './compile/compile-options.ts';
+import { STEP_RUNNER_PLACEHOLDER, type CallbackOptions, type CompileOptions } from './compile/compile-options.ts';
+import { CALLBACK_REGISTRAR_PLACEHOLDER, WAIT_FOR_TASK_TOKEN } from './compile/wake-wait.ts';
 import { workflowArnSubstitution } from './compile/child-workflow.ts';
 import { compileWorkflowSet } from './compile/compile-document.ts';
 import type { CompiledWorkflow } from './compile/compile-workflow.ts';
@@ -28,7 +30,13 @@ import { allowLogGroupEncryption, grantStateMachineKeyUse } from './encryption.t
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-export interface ArazzoWorkflowProps extends Omit<CompileOptions, 'functionArn'> {
+export interface ArazzoWorkflowProps extends Omit<CompileOptions, 'functionArn' | 'callbackRegistrarArn' | 'callbacks'> {
+  /**
+   * Callback-woken waits (docs/callbacks.md): the step whose request carries a per-run callback URL, and the
+   * polling step whose wait a callback ends early; `overlayPath` is applied after `overlayPath` of the document.
+   * The stack's HTTP API serves the public callback route. @default none: plain polling
+   */
+  readonly callbacks?: CallbackOptions & { readonly overlayPath?: string };
   /** Path of the Arazzo document (relative paths are from the project root). */
   readonly documentPath: string;
   /** An OpenAPI Overlay 1.0 document applied to the Arazzo document before compiling. @default none */
@@ -100,11 +108,19 @@ export class ArazzoWorkflow extends Construct {
   public readonly definition: AslDefinition;
   public readonly logGroup: logs.LogGroup;
   public readonly consoleUrl: string;
+  /**
+   * Set when a definition has wake-up waits: the function that registers waits (invoked by the wait Tasks) and
+   * receives callbacks (to be served by an API route), and the table of tokens it shares with the step runner.
+   */
+  public readonly callbackFunction?: lambda.IVersion;
+  public readonly callbackTable?: dynamodb.ITable;
+  private encryptionKeyForCallbacks?: kms.IKey;
 
   constructor(scope: Construct, id: string, props: ArazzoWorkflowProps) {
     super(scope, id);
     const loaded = loadArazzo(path.resolve(projectRoot, props.documentPath), {
       ...(props.overlayPath ? { overlay: path.resolve(projectRoot, props.overlayPath) } : {}),
+      ...(props.callbacks?.overlayPath ? { overlays: [path.resolve(projectRoot, props.callbacks.overlayPath)] } : {}),
       allowRoots: (props.allowRoots ?? []).map((root) => path.resolve(projectRoot, root)),
     });
     const {
@@ -113,9 +129,15 @@ export class ArazzoWorkflow extends Construct {
       allowRoots: _roots,
       includeExecutionData: _data,
       encryptionKey: _key,
+      callbacks,
       ...compileOptions
     } = props;
-    const compiledSet = compileWorkflowSet(loaded, { ...compileOptions, functionArn: STEP_RUNNER_PLACEHOLDER });
+    const { overlayPath: _callbackOverlay, ...callbackOptions } = callbacks ?? { url: undefined };
+    const compiledSet = compileWorkflowSet(loaded, {
+      ...compileOptions,
+      ...(callbacks ? { callbacks: callbackOptions as CallbackOptions } : {}),
+      functionArn: STEP_RUNNER_PLACEHOLDER,
+    });
     const compiled = compiledSet.root;
     this.definition = compiled.definition;
     this.publicInputSchema = compiled.publicInputSchema;
@@ -186,6 +208,14 @@ export class ArazzoWorkflow extends Construct {
     });
     this.secret?.grantRead(this.stepRunner);
     this.stepRunnerVersion = this.stepRunner.currentVersion;
+    if (stepRunnerDefinitions.some(hasWakeWaits)) {
+      const { table, version } = this.callbackInfrastructure(compiled.workflowId, retention, props.requestTimeoutMs, key);
+      this.callbackTable = table;
+      this.callbackFunction = version;
+      // The step runner stores the hash of each callback token it puts in a request.
+      this.stepRunner.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [table.tableArn] }));
+      this.stepRunner.addEnvironment('CALLBACK_TABLE', table.tableName);
+    }
     Validations.of(role).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
       reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support only Resource "*"; log writes are scoped to the function log group streams.',
@@ -227,7 +257,11 @@ export class ArazzoWorkflow extends Construct {
       stateMachineType: sfn.StateMachineType.STANDARD,
       role,
       definitionBody: sfn.DefinitionBody.fromString(definitionText(compiled.definition, Object.keys(substitutions))),
-      definitionSubstitutions: { StepRunnerFunctionArn: this.stepRunnerVersion.functionArn, ...substitutions },
+      definitionSubstitutions: {
+        StepRunnerFunctionArn: this.stepRunnerVersion.functionArn,
+        ...(this.callbackFunction && hasWakeWaits(compiled.definition) ? { [CALLBACK_REGISTRAR_SUBSTITUTION]: this.callbackFunction.functionArn } : {}),
+        ...substitutions,
+      },
       tracingEnabled: true,
       // Every event is logged; its input and output (prompts, step outputs) only when the deployment opts in.
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: settings.includeExecutionData },
@@ -246,7 +280,87 @@ export class ArazzoWorkflow extends Construct {
       reason: 'Invoke is allowed on the versions of the one step-runner function, so runs started before a deploy keep working.',
     });
     for (const key of compiled.calls) this.allowNestedRuns(machine, machines.get(key)!, settings.key);
+    if (this.callbackFunction && hasWakeWaits(compiled.definition)) this.allowWakeWaits(machine, id);
     return machine;
+  }
+
+  /** The callback table (TTL, point-in-time recovery) and the function that registers waits and receives callbacks. */
+  private callbackInfrastructure(
+    workflowId: string,
+    retention: logs.RetentionDays,
+    requestTimeoutMs: number | undefined,
+    key: kms.IKey | undefined,
+  ): { table: dynamodb.Table; version: lambda.IVersion } {
+    const table = new dynamodb.Table(this, 'CallbackTable', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'expiresAt',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      // Only hashes of callback tokens and task tokens that expire within hours: nothing to keep.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const logsName = `/aws/lambda/${Names.uniqueResourceName(this, { maxLength: 400 })}-Callbacks`;
+    const logGroup = new logs.LogGroup(this, 'CallbackLogs', { retention, removalPolicy: RemovalPolicy.DESTROY, ...(key ? { encryptionKey: key, logGroupName: logsName } : {}) });
+    if (key) allowLogGroupEncryption(key, logsName);
+    this.encryptionKeyForCallbacks = key;
+    const role = new iam.Role(this, 'CallbackRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Arazzo callbacks: keep and take wake-ups in the callback table, succeed the waiting task tokens, write its logs.',
+    });
+    logGroup.grantWrite(role);
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], resources: [table.tableArn] }));
+    const fn = new nodejs.NodejsFunction(this, 'Callbacks', {
+      entry: path.join(projectRoot, 'lambdas/callbacks/handler.ts'),
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      timeout: Duration.seconds(Math.max(10, Math.ceil((requestTimeoutMs ?? 10_000) / 1000))),
+      role,
+      logGroup,
+      tracing: lambda.Tracing.ACTIVE,
+      currentVersionOptions: { removalPolicy: RemovalPolicy.RETAIN },
+      description: `Registers wake-up waits and receives callbacks of Arazzo workflow ${workflowId}`,
+      environment: { CALLBACK_TABLE: table.tableName },
+      projectRoot,
+      depsLockFilePath: path.join(projectRoot, 'package-lock.json'),
+      bundling: {
+        assetHash: contentHash(projectRoot, STEP_RUNNER_SOURCES, JSON.stringify({ ...STEP_RUNNER_BUNDLING, entry: 'callbacks' })),
+        ...STEP_RUNNER_BUNDLING,
+      },
+    });
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support only Resource "*"; log writes are scoped to the function log group streams.',
+    });
+    return { table, version: fn.currentVersion };
+  }
+
+  /**
+   * A machine with wake-up waits invokes the callback function, which may succeed its task tokens. That grant is a
+   * policy of its own: the function does not wait for it, so the machine can name the function's version.
+   */
+  private allowWakeWaits(machine: sfn.StateMachine, id: string): void {
+    const fn = this.callbackFunction!;
+    machine.addToRolePolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [fn.functionArn] }));
+    const key = this.encryptionKeyForCallbacks;
+    new iam.Policy(this, `${id}TaskResponse`, {
+      roles: [fn.lambda.role!],
+      statements: [
+        new iam.PolicyStatement({ actions: ['states:SendTaskSuccess'], resources: [machine.stateMachineArn] }),
+        // A task's output is encrypted with the state machine's key.
+        ...(key
+          ? [
+              new iam.PolicyStatement({
+                actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+                resources: [key.keyArn],
+                conditions: { StringEquals: { 'kms:EncryptionContext:aws:states:stateMachineArn': machine.stateMachineArn } },
+              }),
+            ]
+          : []),
+      ],
+    });
   }
 
   /**
@@ -276,6 +390,13 @@ export class ArazzoWorkflow extends Construct {
       reason: 'DescribeExecution and StopExecution of a nested workflow are allowed on the executions of that one state machine, whose names Step Functions chooses.',
     });
   }
+}
+
+const CALLBACK_REGISTRAR_SUBSTITUTION = CALLBACK_REGISTRAR_PLACEHOLDER.slice(2, -1);
+
+/** Whether a definition has a wake-up wait (a callback-woken poll wait, a receive step). */
+function hasWakeWaits(definition: AslDefinition): boolean {
+  return Object.values(definition.States).some((state) => state.Type === 'Task' && state.Resource === WAIT_FOR_TASK_TOKEN);
 }
 
 interface MachineSettings {
@@ -318,7 +439,7 @@ function stateMachineRole(scope: Construct, id: string, stateMachineName: string
  * value is one of the substitutions) stay substitutions: the same text anywhere a document put it stays literal.
  */
 export function definitionText(definition: AslDefinition, workflowArnSubstitutions: readonly string[] = []): string {
-  const names = new Set([STEP_RUNNER_PLACEHOLDER.slice(2, -1), ...workflowArnSubstitutions]);
+  const names = new Set([STEP_RUNNER_PLACEHOLDER.slice(2, -1), CALLBACK_REGISTRAR_SUBSTITUTION, ...workflowArnSubstitutions]);
   const raw = JSON.stringify(definition);
   let marker = 'arazzo-substitution';
   while (raw.includes(marker)) marker += '-';

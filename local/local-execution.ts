@@ -9,7 +9,7 @@
  * after a Lambda error sees the same state again. Retry intervals themselves do not move the clock.
  */
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import { everyState, type AslDefinition } from '../lib/compile/asl.ts';
+import { everyState, type AslDefinition, type AslState } from '../lib/compile/asl.ts';
 import { START_EXECUTION_SYNC } from '../lib/compile/child-workflow.ts';
 import { deployedPlans } from '../lib/compile/plan-digests.ts';
 import type { RunState, StepRunnerEvent } from '../lib/compile/step-plan.ts';
@@ -18,6 +18,9 @@ import { staticSecretSource } from '../lib/runtime/secrets.ts';
 import { CLOCK_HEADER, NOW_HEADER } from './civitai-simulator.ts';
 import { systemClock, VirtualClock, type Clock } from './clock.ts';
 import { nestedExecutionHandler } from './nested-executions.ts';
+import { WAIT_FOR_TASK_TOKEN } from '../lib/compile/wake-wait.ts';
+import type { WakeWaitEvent } from '../lib/runtime/callbacks/types.ts';
+import { startCallbackHost, type CallbackHost } from './callback-host.ts';
 
 export interface LocalExecutionOptions {
   definition: AslDefinition;
@@ -46,6 +49,11 @@ export interface LocalExecutionOptions {
    * runs only the plans of `definition` and these, as the deployed function runs only the plans baked into it.
    */
   deployedWith?: AslDefinition[];
+  /**
+   * Where callbacks land when the definition has wake-up waits (`POST /callbacks/{token}` on 127.0.0.1).
+   * @default one started for this run, on its clock, and stopped when it ends
+   */
+  callbackHost?: CallbackHost;
 }
 
 /** One entry of the execution's event log, with the run's clock time. */
@@ -84,8 +92,45 @@ export interface LocalExecutionResult {
 
 
 const validated = new WeakSet<AslDefinition>();
+const adapted = new WeakMap<AslDefinition, AslDefinition>();
+
+const isWakeWait = (state: AslState) => state.Type === 'Task' && state.Resource === WAIT_FOR_TASK_TOKEN;
+
+/**
+ * The definition as the interpreter needs it. Step Functions reads a Task's TimeoutSecondsPath from the state's
+ * input; aws-local-stepfunctions reads it from the Parameters it built. A wake-up wait's Payload carries the same
+ * seconds as `timeoutSeconds`, so locally the path points there (the override ends the wait itself anyway).
+ */
+function forInterpreter(definition: AslDefinition): AslDefinition {
+  const known = adapted.get(definition);
+  if (known) return known;
+  const adapt = (states: Record<string, AslState>): Record<string, AslState> =>
+    Object.fromEntries(
+      Object.entries(states).map(([name, state]) => [
+        name,
+        isWakeWait(state)
+          ? { ...state, TimeoutSecondsPath: '$.Payload.timeoutSeconds' }
+          : state.Type === 'Parallel'
+            ? { ...state, Branches: state.Branches.map((branch) => ({ ...branch, States: adapt(branch.States) })) }
+            : state,
+      ]),
+    );
+  const result = everyState(definition.States).some(([, state]) => isWakeWait(state)) ? { ...definition, States: adapt(definition.States) } : definition;
+  adapted.set(definition, result);
+  return result;
+}
 
 export async function executeLocally(options: LocalExecutionOptions): Promise<LocalExecutionResult> {
+  const needsHost = options.callbackHost === undefined && everyState(options.definition.States).some(([, state]) => isWakeWait(state));
+  const ownHost = needsHost ? await startCallbackHost({ clock: options.clock ?? systemClock }) : undefined;
+  try {
+    return await execute(ownHost ? { ...options, callbackHost: ownHost } : options);
+  } finally {
+    await ownHost?.stop();
+  }
+}
+
+async function execute(options: LocalExecutionOptions): Promise<LocalExecutionResult> {
   const clock = options.clock ?? systemClock;
   const virtual = clock instanceof VirtualClock;
   const startedAt = clock.now();
@@ -102,7 +147,9 @@ export async function executeLocally(options: LocalExecutionOptions): Promise<Lo
         return baseFetch(url, { ...init, headers });
       }
     : baseFetch;
+  const callbackHost = options.callbackHost;
   const deps = {
+    ...(callbackHost ? { callbacks: callbackHost.issuer } : {}),
     deployed: deployedPlans([options.definition, ...(options.deployedWith ?? []), ...Object.values(options.stateMachines ?? {})]),
     secrets: staticSecretSource(options.secrets ?? {}),
     fetch: fetchWithClock,
@@ -114,6 +161,11 @@ export async function executeLocally(options: LocalExecutionOptions): Promise<Lo
   // Tasks and Waits inside Parallel branches too: the interpreter applies overrides by state name (names are unique).
   const states = everyState(options.definition.States);
   let lastWaitKey = '';
+  // A wake-up wait moves the clock itself (by what it actually waited); the next step must not add the full wait again.
+  let waitTaken = false;
+  /** What each wake-up wait actually waited, for the event times (consumed in order as each one exits). */
+  const wakeWaited: number[] = [];
+  const wakeWaitStates = new Set(states.filter(([, state]) => isWakeWait(state)).map(([name]) => name));
   let executionStartTime: string | undefined;
   const events: LocalEvent[] = [];
   const childExecutions: LocalExecutionResult[] = [];
@@ -155,12 +207,31 @@ export async function executeLocally(options: LocalExecutionOptions): Promise<Lo
       .filter(([, s]) => s.Type === 'Task')
       .map(([name, state]) => [
         name,
-        (state as { Resource?: string }).Resource === START_EXECUTION_SYNC ? nestedExecutionHandler(name, nestedRuns, nestedCount) : async (request: unknown) => {
+        wakeWaitStates.has(name)
+          ? async (request: unknown) => {
+              const event = (request as { Payload: WakeWaitEvent }).Payload;
+              try {
+                const { message, waitedMs } = await callbackHost!.wait(event);
+                wakeWaited.push(waitedMs);
+                return message as unknown as Record<string, never>;
+              } catch (error) {
+                wakeWaited.push(event.timeoutSeconds * 1000);
+                throw error;
+              } finally {
+                waitTaken = true;
+              }
+            }
+          : (state as { Resource?: string }).Resource === START_EXECUTION_SYNC ? nestedExecutionHandler(name, nestedRuns, nestedCount) : async (request: unknown) => {
           const payload = (request as { Payload: StepRunnerEvent }).Payload;
           executionStartTime ??= payload.executionStartTime;
           const { iterations, totalWaitSeconds, waitSeconds } = payload.state.control;
           const waitKey = `${iterations}:${totalWaitSeconds}`;
-          if (virtual && waitKey !== lastWaitKey) clock.advance(waitSeconds * 1000);
+          if (virtual && waitKey !== lastWaitKey && !waitTaken) {
+            clock.advance(waitSeconds * 1000);
+            // What the clock passed (a simulator's callbacks) has happened before the step runs.
+            await (clock as VirtualClock).settle();
+          }
+          waitTaken = false;
           lastWaitKey = waitKey;
           try {
             return { Payload: await runStep(payload, deps) } as unknown as Record<string, never>;
@@ -173,24 +244,34 @@ export async function executeLocally(options: LocalExecutionOptions): Promise<Lo
   const zeroFor = (type: string) => Object.fromEntries(states.filter(([, s]) => s.Type === type).map(([n]) => [n, 0]));
 
   // Validating a definition costs ~75 ms of CPU; a benchmark runs the same one hundreds of times at once.
-  const machine = new StateMachine(options.definition as unknown as StateMachineDefinition, {
-    validationOptions: validated.has(options.definition) ? { noValidate: true } : { checkArn: false, checkPaths: true },
+  const interpreted = forInterpreter(options.definition);
+  const machine = new StateMachine(interpreted as unknown as StateMachineDefinition, {
+    validationOptions: validated.has(interpreted) ? { noValidate: true } : { checkArn: false, checkPaths: true },
   });
-  validated.add(options.definition);
+  validated.add(interpreted);
   const execution = machine.run(options.input as Parameters<StateMachine['run']>[0], {
     overrides: {
       taskResourceLocalHandlers: taskHandlers,
       ...(virtual ? { waitTimeOverrides: zeroFor('Wait'), retryIntervalOverrides: zeroFor('Task') } : {}),
     },
-    context: { Execution: { Id: executionArn, Name: executionName } } as never,
+    // Task.Token: what a wake-up wait's Parameters read; its override makes a real token of its own.
+    context: { Execution: { Id: executionArn, Name: executionName }, Task: { Token: 'local-task-token' } } as never,
   });
 
   // The interpreter reports events after the fact, when the next Task may already have moved the clock:
   // on virtual time, an event's time is the sum of the Waits before it; on real time, its own timestamp.
   let virtualElapsedMs = 0;
+  let inWakeWait = false;
   const eventTime = (raw: RawEvent) => {
     const offset = options.elapsedOffsetMs ?? 0;
     if (!virtual) return offset + (raw.timestamp ?? Date.now()) - startedAt;
+    if (raw.state !== undefined && wakeWaitStates.has(raw.state.name)) {
+      if (raw.type === 'StateEntered') inWakeWait = true;
+      else if (inWakeWait) {
+        inWakeWait = false;
+        virtualElapsedMs += wakeWaited.shift() ?? 0;
+      }
+    }
     const at = offset + virtualElapsedMs;
     if (raw.type === 'StateEntered' && raw.state?.type === 'Wait') {
       virtualElapsedMs += ((raw.state.input as Partial<RunState> | undefined)?.control?.waitSeconds ?? 0) * 1000;

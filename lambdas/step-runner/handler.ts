@@ -8,6 +8,8 @@ import { createStepRunner } from '../../lib/runtime/run-step.ts';
 import { parseDeployedPlans } from '../../lib/compile/plan-digests.ts';
 import { Errors } from '../../lib/compile/step-plan.ts';
 import { SecretError, secretsManagerSource, type SecretSource } from '../../lib/runtime/secrets.ts';
+import { callbackIssuer, type CallbackIssuer } from '../../lib/runtime/callbacks/issuer.ts';
+import { dynamoDbCallbackStore } from '../callbacks/dynamodb-store.ts';
 
 /** Replaced by the construct's bundling (esbuild define, see DEPLOYED_PLANS_GLOBAL); unset, no plan runs. */
 declare const __ARAZZO_DEPLOYED_PLANS__: string | undefined;
@@ -37,6 +39,16 @@ export function secretSourceFromEnv(env: NodeJS.ProcessEnv, client: SecretsManag
   return secretsManagerSource(client, secretArn, ttlSeconds);
 }
 
+/** Set when the deployment has callback-woken waits: the table of callback tokens and the public callback route. */
+export function callbackIssuerFromEnv(env: NodeJS.ProcessEnv): CallbackIssuer | undefined {
+  const table = env.CALLBACK_TABLE;
+  const baseUrl = env.CALLBACK_BASE_URL;
+  if (!table || !baseUrl) return undefined;
+  return callbackIssuer({ store: dynamoDbCallbackStore(table), baseUrl, now: Date.now });
+}
+
+const callbacks = callbackIssuerFromEnv(process.env);
+
 // Created once per execution environment so warm invocations reuse the client and the secret cache.
 export const handler = createStepRunner({
   deployed: parseDeployedPlans(typeof __ARAZZO_DEPLOYED_PLANS__ === 'undefined' ? undefined : __ARAZZO_DEPLOYED_PLANS__),
@@ -44,4 +56,5 @@ export const handler = createStepRunner({
   fetch: globalThis.fetch,
   random: Math.random,
   log: (entry) => console.log(JSON.stringify(entry)),
+  ...(callbacks ? { callbacks } : {}),
 });

@@ -42,6 +42,8 @@ export interface LoadedSource {
 export interface LoadArazzoOptions {
   /** An OpenAPI Overlay 1.0 file applied before anything else. */
   overlay?: string;
+  /** More overlays, applied in order after `overlay` (e.g. the one a deployment adds when callbacks are on). */
+  overlays?: readonly string[];
   /**
    * Directories, besides the document's own, that its source descriptions may be read from (e.g. a sibling
    * `openapi/` directory). Nothing outside them is read. @default only the document's directory tree
@@ -57,10 +59,10 @@ export interface LoadArazzoOptions {
 /** Synchronous because CDK synth is. Throws ArazzoDocumentError listing every structural problem. */
 export function loadArazzo(file: string, options?: LoadArazzoOptions): LoadedArazzo {
   let raw = readDocumentFile(file, { what: 'Arazzo document', ...(options?.confineTo ? { roots: options.confineTo } : {}) });
-  if (options?.overlay) {
-    const overlay = loadOverlay(options.overlay);
-    checkOverlayExtends(overlay.extends, options.overlay, file);
-    raw = applyOverlay(raw, overlay, options.overlay);
+  for (const overlayFile of [...(options?.overlay ? [options.overlay] : []), ...(options?.overlays ?? [])]) {
+    const overlay = loadOverlay(overlayFile);
+    checkOverlayExtends(overlay.extends, overlayFile, file);
+    raw = applyOverlay(raw, overlay, overlayFile);
   }
   const problems = checkArazzoStructure(raw, file);
   if (problems.length > 0) throw problemsError(file, problems);

@@ -14,7 +14,8 @@ export interface AslRetrier {
 
 export interface AslCatcher {
   ErrorEquals: string[];
-  ResultPath?: string;
+  /** null: the state's input passes on unchanged. */
+  ResultPath?: string | null;
   Next: string;
 }
 
@@ -33,9 +34,11 @@ export type AslState =
       Resource: string;
       Parameters: Record<string, unknown>;
       ResultSelector?: Record<string, unknown>;
-      ResultPath?: string;
+      ResultPath?: string | null;
       OutputPath?: string;
       TimeoutSeconds?: number;
+      /** Whole seconds read from the state (a wake-up wait's bound). */
+      TimeoutSecondsPath?: string;
       Retry?: AslRetrier[];
       Catch?: AslCatcher[];
       Next: string;

@@ -51,6 +51,23 @@ export interface CompileOptions {
   maxResponseBytes?: number;
   /** The step runner's ARN (or a substitution placeholder) in each Task. @default STEP_RUNNER_PLACEHOLDER */
   functionArn?: string;
+  /** The callback registrar's ARN (or a placeholder) in each wake-up wait Task. @default CALLBACK_REGISTRAR_PLACEHOLDER */
+  callbackRegistrarArn?: string;
+  /**
+   * Callback-woken waits (docs/callbacks.md): one step's request carries a per-run callback URL, and a callback
+   * to it ends the wait of a loop early (the run then polls once as usual). @default none: plain polling
+   */
+  callbacks?: CallbackOptions;
+}
+
+/** Where a request carries the run's callback URL, and which loop's wait a callback to it ends. */
+export interface CallbackOptions {
+  /** The step whose request carries the URL: a header, a query parameter, or a JSON Pointer into its JSON body. */
+  url: { step: string; in: 'header' | 'query' | 'body'; name: string };
+  /** A step that loops back on itself: its `Wait before` becomes a wait a callback can end early. */
+  wakes: string;
+  /** The wait policy of `wakes` while callbacks are on. @default CALLBACK_FALLBACK_WAIT_POLICY */
+  waitPolicy?: WaitPolicy;
 }
 
 /** 4096 characters: longer than any prompt-like field in practice, and 60 of them still fit in a 256 KiB state. */
@@ -73,6 +90,13 @@ export const DEFAULT_WAIT_POLICY: WaitPolicy = {
 };
 
 /**
+ * The fallback poll of a callback-woken loop: each wait as long as the time already spent polling, between 10 s
+ * and 5 minutes. A delivered callback ends the wait at once, so lag no longer depends on it; a lost one is
+ * noticed at most the job's own length late (5 minutes at most), and a 10-minute job costs about 8 polls.
+ */
+export const CALLBACK_FALLBACK_WAIT_POLICY: WaitPolicy = { kind: 'proportional', ratio: 1, minSeconds: 10, maxSeconds: 300, jitter: 0 };
+
+/**
  * Rides out an hour of continuous outage per step: backoff from 2 s doubling to a 360 s cap with full jitter
  * (average 180 s at the cap: about 20 calls an hour, about 27 in the first hour with the ramp-up), the last
  * call when the hour is up. Measured by `npm run bench` (outage soak); see docs/durability.md.
@@ -80,6 +104,8 @@ export const DEFAULT_WAIT_POLICY: WaitPolicy = {
 export const DEFAULT_TRANSIENT_RETRY: TransientRetryPolicy = { budgetSeconds: 3600, baseSeconds: 2, maxSeconds: 360, minSeconds: 1 };
 
 export const DEFAULT_LOOP_LIMIT = { maxIterations: 1500, maxTotalWaitSeconds: 6 * 60 * 60 };
+/** The default maxIterations with callbacks on: room in the history for the wake-up wait's events (the fallback poll needs few). */
+export const CALLBACK_LOOP_MAX_ITERATIONS = 1000;
 
 /**
  * Standard workflows stop at 25,000 history events. One loop iteration costs 9 (Wait 2, Task 5, Choice 2);
@@ -87,4 +113,6 @@ export const DEFAULT_LOOP_LIMIT = { maxIterations: 1500, maxTotalWaitSeconds: 6 
  */
 export const HISTORY_EVENT_LIMIT = 25_000;
 export const EVENTS_PER_ITERATION = 9;
+/** A loop through a wake-up wait Task instead of a Wait: the Task writes 6 events (entered, scheduled, started, submitted, ended, exited). */
+export const EVENTS_PER_WAKE_ITERATION = 13;
 export const HISTORY_HEADROOM = 0.75;

@@ -19,6 +19,7 @@ import type { CompileOptions } from './compile-options.ts';
 import { planStep } from './plan-step.ts';
 import { checkServerUrlNames, resolveCompileOptions } from './resolve-options.ts';
 import { checkDefinitionLimits } from './definition-limits.ts';
+import { wakeWaitState } from './wake-wait.ts';
 import { stepDependencies, usesDependsOn } from '../arazzo/step-order-checks.ts';
 import { branchEnd, entryStart, INPUTS_GATE_STATE, joinPlan, toEntry, type Entry, type ParallelBlock } from './parallel-states.ts';
 import { checkLayout, layoutSteps, stateShares } from './step-layout.ts';
@@ -46,7 +47,7 @@ export const LAMBDA_SERVICE_ERRORS = [
   'Lambda.ClientExecutionTimeoutException',
 ];
 
-const LAMBDA_RETRY: AslRetrier = {
+export const LAMBDA_RETRY: AslRetrier = {
   ErrorEquals: LAMBDA_SERVICE_ERRORS,
   IntervalSeconds: 1,
   MaxAttempts: 6,
@@ -215,6 +216,23 @@ export function compileWorkflow(loaded: LoadedArazzo, options: CompileOptions = 
 
   const closeLevel = (level: Level, exit: [string, AslState]) => {
     for (const stepId of level.loopTargets) {
+      if (resolved.callbacks?.wakes === stepId) {
+        // Ends at the same seconds as the Wait would, or as soon as a callback for this run arrives; either way the
+        // step runs next and decides the route (the callback's payload is dropped).
+        level.add(
+          waitState(stepId),
+          wakeWaitState({
+            waitId: stepId,
+            timeoutSecondsPath: '$.control.waitSeconds',
+            resultPath: null,
+            next: stepId,
+            onTimeout: stepId,
+            ...(resolved.callbackRegistrarArn ? { functionArn: resolved.callbackRegistrarArn } : {}),
+            comment: `Seconds chosen by the step runner (as a Wait), ended early by a callback to this run's URL (sent by ${resolved.callbacks.url.step}).`,
+          }),
+        );
+        continue;
+      }
       level.add(waitState(stepId), {
         Type: 'Wait',
         Comment: 'Seconds chosen by the step runner: Retry-After, the wait policy, or an Arazzo retryAfter.',

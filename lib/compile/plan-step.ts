@@ -102,10 +102,21 @@ export function planStep(context: PlanContext, step: Step, index: number): StepP
     ...(index === 0 ? { inputSchema: context.inputSchema } : {}),
     secretInputs: options.secretInputs,
     ...(options.idempotency[step.stepId] ? { idempotency: options.idempotency[step.stepId] } : {}),
+    ...(options.callbacks?.url.step === step.stepId
+      ? {
+          callback: {
+            in: options.callbacks.url.in,
+            name: options.callbacks.url.name,
+            waitId: options.callbacks.wakes,
+            // As long as a run may last (its loop limit, and the hour the definition adds for its steps).
+            ttlSeconds: options.loopLimit.maxTotalWaitSeconds + 3600,
+          },
+        }
+      : {}),
     ...(workflowCall ? { workflowCall } : {}),
     ...(selectors ? { selectors: true as const } : {}),
     transientRetry: options.stepTransientRetries[step.stepId] ?? options.transientRetry,
-    waitPolicy: options.stepWaitPolicies[step.stepId] ?? options.waitPolicy,
+    waitPolicy: (options.callbacks?.wakes === step.stepId ? options.callbacks.waitPolicy : undefined) ?? options.stepWaitPolicies[step.stepId] ?? options.waitPolicy,
     loopLimit: options.loopLimit,
   };
 }

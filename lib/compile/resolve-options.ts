@@ -8,11 +8,15 @@ import {
   DEFAULT_LOOP_LIMIT,
   DEFAULT_MAX_STRING_LENGTH,
   DEFAULT_TRANSIENT_RETRY,
+  CALLBACK_FALLBACK_WAIT_POLICY,
+  CALLBACK_LOOP_MAX_ITERATIONS,
   DEFAULT_WAIT_POLICY,
   EVENTS_PER_ITERATION,
+  EVENTS_PER_WAKE_ITERATION,
   HISTORY_EVENT_LIMIT,
   HISTORY_HEADROOM,
   STEP_RUNNER_PLACEHOLDER,
+  type CallbackOptions,
   type CompileOptions,
 } from './compile-options.ts';
 import { expectedRetriesPerBudget } from '../runtime/outage-budget.ts';
@@ -37,6 +41,9 @@ export interface ResolvedCompileOptions {
   maxStringLength: number;
   maxResponseBytes: number;
   functionArn: string;
+  callbackRegistrarArn?: string;
+  /** With its wait policy filled in. */
+  callbacks?: CallbackOptions & { waitPolicy: WaitPolicy };
 }
 
 export function resolveCompileOptions(
@@ -57,11 +64,14 @@ export function resolveCompileOptions(
     stepTransientRetries: Object.fromEntries(
       Object.entries(options.stepTransientRetries ?? {}).map(([stepId, policy]) => [stepId, { ...DEFAULT_TRANSIENT_RETRY, ...options.transientRetry, ...policy }]),
     ),
-    loopLimit: { ...DEFAULT_LOOP_LIMIT, ...options.loopLimit },
+    // A loop through a wake-up wait writes more history events, so its default leaves room for them.
+    loopLimit: { ...DEFAULT_LOOP_LIMIT, ...(options.callbacks ? { maxIterations: CALLBACK_LOOP_MAX_ITERATIONS } : {}), ...options.loopLimit },
     requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
     maxStringLength: options.maxStringLength ?? DEFAULT_MAX_STRING_LENGTH,
     maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
     functionArn: options.functionArn ?? STEP_RUNNER_PLACEHOLDER,
+    ...(options.callbackRegistrarArn ? { callbackRegistrarArn: options.callbackRegistrarArn } : {}),
+    ...(options.callbacks ? { callbacks: { ...options.callbacks, waitPolicy: options.callbacks.waitPolicy ?? CALLBACK_FALLBACK_WAIT_POLICY } } : {}),
   };
   checkAgainstWorkflow(resolved, workflow, where, resolveAction);
   return resolved;
@@ -116,8 +126,13 @@ function checkAgainstWorkflow(
     if (plan.in === 'body' && !plan.name.startsWith('/')) fail(`idempotency.${stepId}.name`, `must be a JSON Pointer such as /clientReference for in: body`);
   }
   for (const stepId of options.nonIdempotentSteps) knownStep('nonIdempotentSteps', stepId);
+  if (options.callbacks) checkCallbacks(options.callbacks, workflow, knownStep, fail, resolveAction);
   for (const stepId of Object.keys(options.stepWaitPolicies)) knownStep(`stepWaitPolicies.${stepId}`, stepId);
-  for (const [field, policy] of [['waitPolicy', options.waitPolicy], ...Object.entries(options.stepWaitPolicies).map(([k, v]) => [`stepWaitPolicies.${k}`, v] as const)] as const) {
+  for (const [field, policy] of [
+    ['waitPolicy', options.waitPolicy],
+    ...Object.entries(options.stepWaitPolicies).map(([k, v]) => [`stepWaitPolicies.${k}`, v] as const),
+    ...(options.callbacks ? [['callbacks.waitPolicy', options.callbacks.waitPolicy] as const] : []),
+  ] as const) {
     checkWaitPolicy(field, policy, fail);
   }
 
@@ -125,9 +140,10 @@ function checkAgainstWorkflow(
   if (!Number.isInteger(maxIterations) || maxIterations < 1) fail('loopLimit.maxIterations', 'must be a whole number of at least 1');
   if (!Number.isInteger(maxTotalWaitSeconds) || maxTotalWaitSeconds < 1) fail('loopLimit.maxTotalWaitSeconds', 'must be a whole number of seconds, at least 1');
   const budget = Math.floor(HISTORY_EVENT_LIMIT * HISTORY_HEADROOM);
-  const events = maxIterations * EVENTS_PER_ITERATION + workflow.steps.length * 8;
+  const perIteration = options.callbacks ? EVENTS_PER_WAKE_ITERATION : EVENTS_PER_ITERATION;
+  const events = maxIterations * perIteration + workflow.steps.length * 8;
   if (events > budget) {
-    const room = Math.floor((budget - workflow.steps.length * 8) / EVENTS_PER_ITERATION);
+    const room = Math.floor((budget - workflow.steps.length * 8) / perIteration);
     fail(
       'loopLimit.maxIterations',
       `${maxIterations} iterations can write ~${events} history events; Standard workflows stop at ${HISTORY_EVENT_LIMIT} and this project keeps runs under ${budget}: ` +
@@ -152,6 +168,32 @@ function checkAgainstWorkflow(
   for (const [field, policy] of [['transientRetry', options.transientRetry], ...Object.entries(options.stepTransientRetries).map(([k, v]) => [`stepTransientRetries.${k}`, v] as const)] as const) {
     checkTransientRetry(field, policy, options.loopLimit, fail);
   }
+}
+
+/**
+ * The step that carries the URL and the loop it wakes must exist, the URL must have a place, and the woken step
+ * must loop back on itself: a callback only ends a wait, it never routes the run.
+ */
+function checkCallbacks(
+  callbacks: CallbackOptions,
+  workflow: Workflow,
+  knownStep: (field: string, stepId: string) => void,
+  fail: (field: string, message: string) => never,
+  resolveAction: (item: unknown, at: string) => { name: string; type: string },
+): void {
+  const { url, wakes } = callbacks;
+  if (typeof url !== 'object' || url === null) fail('callbacks.url', 'must say where the request carries the callback URL, e.g. { "step": "submit", "in": "body", "name": "/callbacks/0/url" }');
+  knownStep('callbacks.url.step', url.step);
+  if (!['header', 'query', 'body'].includes(url.in)) fail('callbacks.url.in', `must be header, query or body, not '${String(url.in)}'`);
+  if (typeof url.name !== 'string' || url.name === '') fail('callbacks.url.name', 'must name the header, the query parameter, or (in: body) a JSON Pointer');
+  if (url.in === 'body' && !url.name.startsWith('/')) fail('callbacks.url.name', `must be a JSON Pointer such as /callbacks/0/url for in: body, not '${url.name}'`);
+  knownStep('callbacks.wakes', wakes);
+  const step = workflow.steps.find((s) => s.stepId === wakes)!;
+  const loopsOnItself = [...(step.onSuccess ?? []), ...(workflow.successActions ?? [])].some((item, i) => {
+    const action = resolveAction(item, `callbacks.wakes › onSuccess[${i}]`) as { type: string; stepId?: string };
+    return action.type === 'goto' && action.stepId === wakes;
+  });
+  if (!loopsOnItself) fail('callbacks.wakes', `names step '${wakes}', which has no goto action back to itself; name the step that polls (loops back on itself)`);
 }
 
 const TRANSIENT_RETRY_FIELDS = ['budgetSeconds', 'baseSeconds', 'maxSeconds', 'minSeconds'];

@@ -133,6 +133,15 @@ export interface OutageRecord {
   failures: number;
 }
 
+export interface CallbackPlan {
+  in: 'header' | 'query' | 'body';
+  /** Header or query parameter name, or a JSON Pointer into the body. */
+  name: string;
+  /** The waitId of the wake-up wait a callback ends (the polling step's id). */
+  waitId: string;
+  ttlSeconds: number;
+}
+
 export interface IdempotencyPlan {
   /** Where the execution-derived key goes: a header name, a query parameter name, or a JSON Pointer into the body. */
   in: 'header' | 'query' | 'body';
@@ -180,6 +189,11 @@ export interface StepPlan {
   /** Input names whose values come from the secret store, never from the state. */
   secretInputs: string[];
   idempotency?: IdempotencyPlan;
+  /**
+   * The request carries a callback URL made for this run (deployment option `callbacks`): where it goes, the
+   * wait a call to it wakes, and how long it stays valid. The URL's token is never kept in the state or logged.
+   */
+  callback?: CallbackPlan;
   /** Set when the step runs another workflow (Arazzo step `workflowId`); `request` is then not used. */
   workflowCall?: WorkflowCallPlan;
   /**

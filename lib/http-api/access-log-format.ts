@@ -30,6 +30,11 @@ export const ACCESS_LOG_FIELDS: Readonly<Record<string, string>> = {
   xrayTraceId: '$context.xrayTraceId',
 };
 
-export function accessLogFormat(): apigateway.AccessLogFormat {
-  return apigateway.AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS));
+/**
+ * `withoutPath`: when the API serves the callback route, whose path carries a per-run token (a credential), the
+ * path is left out; `resourcePath` (`/callbacks/{token}`) still says which route was called.
+ */
+export function accessLogFormat(options: { withoutPath?: boolean } = {}): apigateway.AccessLogFormat {
+  const fields = options.withoutPath ? Object.fromEntries(Object.entries(ACCESS_LOG_FIELDS).filter(([name]) => name !== 'path')) : ACCESS_LOG_FIELDS;
+  return apigateway.AccessLogFormat.custom(JSON.stringify(fields));
 }

@@ -19,6 +19,7 @@ import { Construct } from 'constructs';
 import type { JsonSchema } from '../arazzo/types.ts';
 import { allowLogGroupEncryption, grantStateMachineKeyUse } from '../encryption.ts';
 import { accessLogFormat } from './access-log-format.ts';
+import { addCallbackRoute, type CallbackRouteProps } from './callback-route.ts';
 import { inputModelSchema } from './input-model.ts';
 import {
   badRequestBodyTemplate,
@@ -121,6 +122,11 @@ export interface ArazzoHttpApiProps {
    * @default - no web ACL (the cdk-nag WAF finding is acknowledged: access already requires SigV4)
    */
   readonly webAclArn?: string;
+  /**
+   * Serve `POST /callbacks/{token}` for callback-woken runs: no AWS signature (the remote API calls it), the
+   * per-run token in the path is the credential. @default no callback route
+   */
+  readonly callbacks?: CallbackRouteProps;
 }
 
 export class ArazzoHttpApi extends Construct {
@@ -141,6 +147,9 @@ export class ArazzoHttpApi extends Construct {
   public readonly describeExecutionMethod: apigateway.Method;
   /** Present when `usagePlan` is set. The key's value is never in the template; read it in the console. */
   public readonly apiKey?: apigateway.IApiKey;
+  /** With `callbacks`: the public callback route, and the URL a run's token is appended to. */
+  public readonly callbackMethod?: apigateway.Method;
+  public readonly callbackBaseUrl?: string;
   public readonly usagePlan?: apigateway.UsagePlan;
 
   constructor(scope: Construct, id: string, props: ArazzoHttpApiProps) {
@@ -181,7 +190,7 @@ export class ArazzoHttpApi extends Construct {
         ...(this.accessLogGroup
           ? {
               accessLogDestination: new apigateway.LogGroupLogDestination(this.accessLogGroup),
-              accessLogFormat: accessLogFormat(),
+              accessLogFormat: accessLogFormat({ withoutPath: props.callbacks !== undefined }),
               // ERROR-level execution logs without data tracing: data tracing would log request and response bodies.
               loggingLevel: apigateway.MethodLoggingLevel.ERROR,
             }
@@ -288,6 +297,12 @@ export class ArazzoHttpApi extends Construct {
         apiStages: [{ api: this.api, stage: this.stage }],
       });
       this.usagePlan.addApiKey(this.apiKey);
+    }
+
+    if (props.callbacks !== undefined) {
+      const route = addCallbackRoute(this.api, this.stage, stageName, props.callbacks);
+      this.callbackMethod = route.method;
+      this.callbackBaseUrl = route.baseUrl;
     }
 
     if (props.webAclArn !== undefined) {

@@ -18,7 +18,7 @@ export type BuiltRequest =
  * not given) are left out rather than sent as null; a path parameter without a value makes the request
  * impossible, which is reported as a problem instead of calling a URL with a hole in it.
  */
-export function buildRequest(plan: StepPlan, context: ExpressionContext, idempotencyKey?: string): BuiltRequest {
+export function buildRequest(plan: StepPlan, context: ExpressionContext, idempotencyKey?: string, callbackUrl?: string): BuiltRequest {
   const path: Record<string, string> = {};
   const query: Array<[string, string]> = [];
   const headers: Record<string, string> = {};
@@ -61,15 +61,20 @@ export function buildRequest(plan: StepPlan, context: ExpressionContext, idempot
   if (payload.ok === false) return payload;
   let body = payload.value;
 
-  if (plan.idempotency !== undefined && idempotencyKey !== undefined) {
-    const { in: location, name } = plan.idempotency;
-    if (location === 'header') setHeader(headers, name, idempotencyKey);
+  // Values the deployment adds to the request: the idempotency key, the run's callback URL.
+  const added: Array<{ place: { in: 'header' | 'query' | 'body'; name: string }; value: string; field: string }> = [
+    ...(plan.idempotency !== undefined && idempotencyKey !== undefined ? [{ place: plan.idempotency, value: idempotencyKey, field: 'idempotency.name' }] : []),
+    ...(plan.callback !== undefined && callbackUrl !== undefined ? [{ place: plan.callback, value: callbackUrl, field: 'callbacks.url.name' }] : []),
+  ];
+  for (const { place, value, field } of added) {
+    const { in: location, name } = place;
+    if (location === 'header') setHeader(headers, name, value);
     else if (location === 'query') {
       const kept = query.filter(([queryName]) => queryName !== name);
       query.length = 0;
-      query.push(...kept, [name, idempotencyKey]);
+      query.push(...kept, [name, value]);
     } else {
-      payload = writePointer(body ?? {}, name, idempotencyKey, 'idempotency.name');
+      payload = writePointer(body ?? {}, name, value, field);
       if (payload.ok === false) return payload;
       body = payload.value;
     }

@@ -31,6 +31,7 @@ import { decideTransient, describeOutage, type TransientDecision } from './outag
 import { createRedactor } from './redact.ts';
 import { buildRequest } from './request.ts';
 import type { SecretSource } from './secrets.ts';
+import type { CallbackIssuer } from './callbacks/issuer.ts';
 import { parseRetryAfter } from './wait-policy.ts';
 import { finishWorkflowCall, startWorkflowCall } from './workflow-call.ts';
 import { joinBranches } from './join-branches.ts';
@@ -46,6 +47,8 @@ export interface StepRunnerDeps {
   log: (entry: Record<string, unknown>) => void;
   /** Epoch milliseconds, for Retry-After dates and durations. Defaults to Date.now. */
   now?: () => number;
+  /** Makes per-run callback URLs for steps whose plan has `callback`; absent when the deployment has no callbacks. */
+  callbacks?: CallbackIssuer;
 }
 
 /** Step Functions rejects a Fail cause longer than this. */
@@ -90,7 +93,9 @@ export async function runStep(event: StepRunnerEvent, deps: StepRunnerDeps): Pro
   }
 
   const secretValues = plan.secretInputs.length > 0 ? await deps.secrets.get(plan.secretInputs) : {};
-  const redactor = createRedactor(Object.values(secretValues));
+  const callback = plan.callback !== undefined && plan.workflowCall === undefined ? await issueCallback(plan, event, deps) : undefined;
+  // The callback token is a credential of the public callback route: never in the state, the outputs or a log.
+  const redactor = createRedactor([...Object.values(secretValues), ...(callback ? [callback.token] : [])]);
   const inputs = { ...state.inputs, ...secretValues };
   const context: ExpressionContext = {
     inputs,
@@ -109,7 +114,7 @@ export async function runStep(event: StepRunnerEvent, deps: StepRunnerDeps): Pro
             ? startWorkflowCall(plan, state, context, counters, { random: deps.random, finish })
             : finishWorkflowCall(plan, state, event.state.call, context, counters, { random: deps.random, finish }),
       }
-    : await callAndRoute(event, plan, state, context, counters, deps, now);
+    : await callAndRoute(event, plan, state, context, counters, deps, now, callback?.url);
   const safe = withinStateLimit(redactor.scrub(result.state), state, plan);
   deps.log(
     redactor.scrub(
@@ -124,6 +129,24 @@ export async function runStep(event: StepRunnerEvent, deps: StepRunnerDeps): Pro
   // Thrown, not routed to a Fail state: the execution then fails at this step's Task, which a redrive runs again.
   if (safe.control.route === Route.outageBudgetSpent) throw new OutageBudgetSpentError(safe.control.cause);
   return safe;
+}
+
+/**
+ * A fresh callback URL for this call (each attempt gets its own; every one wakes the same wait). When the store
+ * cannot be written the request goes without one: the run is then woken by its fallback poll, never lost.
+ */
+async function issueCallback(plan: StepPlan, event: StepRunnerEvent, deps: StepRunnerDeps): Promise<{ url: string; token: string } | undefined> {
+  const callback = plan.callback!;
+  if (deps.callbacks === undefined) {
+    deps.log({ level: 'WARN', message: `step ${plan.stepId}: this step runner has no callback store, so the request carries no callback URL; the run relies on its fallback poll`, stepId: plan.stepId });
+    return undefined;
+  }
+  try {
+    return await deps.callbacks.issue({ executionId: event.executionId, waitId: callback.waitId }, callback.ttlSeconds);
+  } catch (error) {
+    deps.log({ level: 'WARN', message: `step ${plan.stepId}: no callback URL this time (${(error as Error).name}); the run relies on its fallback poll`, stepId: plan.stepId });
+    return undefined;
+  }
 }
 
 /** The step's outage outlasted its budget; the message is the JSON cause (what the run knows, and the outage). */
@@ -204,9 +227,10 @@ async function callAndRoute(
   counters: StepCounters,
   deps: StepRunnerDeps,
   now: () => number,
+  callbackUrl: string | undefined,
 ): Promise<{ state: RunState; trouble?: Trouble }> {
   const key = plan.idempotency === undefined ? undefined : idempotencyKey(event.executionId, plan.stepId, event.executionStartTime);
-  const built = buildRequest(plan, context, key);
+  const built = buildRequest(plan, context, key, callbackUrl);
   if (!built.ok) {
     const route = fail(Route.stepFailed, state.control, `step ${plan.stepId} cannot build its request: ${built.problem}`);
     return { state: finish(state, plan, { route, statusCode: null }) };
