@@ -16,6 +16,8 @@ import type {
 import { resolvedSelf } from '../arazzo/base-uri.ts';
 import { isReceiveStep } from '../arazzo/receive-steps.ts';
 import { receivePlan } from './receive-step.ts';
+import { containsSelector } from '../arazzo/selector.ts';
+import { arazzoMinor } from '../arazzo/structure.ts';
 import { isJsonTextPayload, readJsonTemplate } from '../arazzo/json-template.ts';
 import { Route, PLAN_VERSION, type PlannedAction, type PlannedParameter, type StepPlan, type WorkflowCallPlan } from './step-plan.ts';
 import type { ResolvedCompileOptions } from './resolve-options.ts';
@@ -82,17 +84,20 @@ export function planStep(context: PlanContext, step: Step, index: number): StepP
     };
   };
 
+  const request = workflowCall
+    ? // Not an HTTP call: what the console's Comment and the Task timeout read.
+      { method: 'WORKFLOW', url: `workflow:${workflowCall.workflow}`, parameters: [], timeoutMs: options.requestTimeoutMs, maxResponseBytes: options.maxResponseBytes }
+    : receive
+      ? { method: 'RECEIVE', url: `asyncapi:${receive.channel}`, parameters: [], timeoutMs: options.requestTimeoutMs, maxResponseBytes: options.maxResponseBytes }
+      : operationRequest(context, step, where);
+  // In a 1.1 document an object shaped like a Selector Object is one; the step runner must know.
+  const selectors = arazzoMinor(loaded.document) === '1.1' && containsSelector([request.parameters, request.body, workflowCall?.inputs]);
   return {
     version: PLAN_VERSION,
     workflowId: workflow.workflowId,
     stepId: step.stepId,
     index,
-    request: workflowCall
-      ? // Not an HTTP call: what the console's Comment and the Task timeout read.
-        { method: 'WORKFLOW', url: `workflow:${workflowCall.workflow}`, parameters: [], timeoutMs: options.requestTimeoutMs, maxResponseBytes: options.maxResponseBytes }
-      : receive
-        ? { method: 'RECEIVE', url: `asyncapi:${receive.channel}`, parameters: [], timeoutMs: options.requestTimeoutMs, maxResponseBytes: options.maxResponseBytes }
-        : operationRequest(context, step, where),
+    request,
     ...(loaded.document.$self !== undefined ? { self: resolvedSelf(loaded.file, loaded.document) } : {}),
     successCriteria: step.successCriteria ?? [],
     outputs: step.outputs ?? (workflowCall ? context.childOutputs(workflowCall.workflow) : {}),
@@ -115,6 +120,7 @@ export function planStep(context: PlanContext, step: Step, index: number): StepP
       : {}),
     ...(workflowCall ? { workflowCall } : {}),
     ...(receive ? { receive } : {}),
+    ...(selectors ? { selectors: true as const } : {}),
     transientRetry: options.stepTransientRetries[step.stepId] ?? options.transientRetry,
     waitPolicy: (options.callbacks?.wakes === step.stepId ? options.callbacks.waitPolicy : undefined) ?? options.stepWaitPolicies[step.stepId] ?? options.waitPolicy,
     loopLimit: options.loopLimit,
