@@ -1,7 +1,8 @@
 /**
  * `npm run bench:cli-start`: how long `npm start` takes from the command to its first request, with the
- * synthesized definition not cached (`--no-cache`, the baseline: a synth on every run), cold (empty cache: a
- * synth, then the entry is written) and warm (the entry is there). Each sample is a fresh `npm start` process
+ * synthesized definition not cached (`--no-cache`, the baseline: a synth on every run), cold (empty cache: the CLI
+ * bundle is built, a synth, then the entry is written), warm (bundle and entry are there) and warm without the
+ * bundle (`ARAZZO_SFN_NO_BUNDLE=1`: the CLI through tsx, as `npm start` ran before the bundle). Each sample is a fresh `npm start` process
  * against a loopback server that records the first request's arrival and answers 401, so the run ends at once.
  * Ratios are against the baseline measured in the same run. Writes bench/cli-start.json (its own file: the
  * other benchmarks write bench/results.json).
@@ -33,19 +34,20 @@ interface Sample {
 const TIME = '/usr/bin/time';
 const hasTime = existsSync(TIME);
 
-type Mode = 'baseline' | 'cold' | 'warm';
+type Mode = 'baseline' | 'cold' | 'warm' | 'warmTsx';
+const MODES = ['baseline', 'cold', 'warm', 'warmTsx'] as const;
 
 async function main(): Promise<void> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  const samples: Record<Mode, Sample[]> = { baseline: [], cold: [], warm: [] };
+  const samples: Record<Mode, Sample[]> = { baseline: [], cold: [], warm: [], warmTsx: [] };
   const loadBefore = os.loadavg()[0]!;
   for (let i = 0; i < REPETITIONS; i++) {
     // The baseline gets a cache of its own: a --no-cache run still writes its entry, which would warm the cold run.
     const baselineCache = mkdtempSync(path.join(os.tmpdir(), 'arazzo-bench-cache-'));
     const cache = mkdtempSync(path.join(os.tmpdir(), 'arazzo-bench-cache-'));
     try {
-      for (const mode of ['baseline', 'cold', 'warm'] as const) {
-        const sample = await measure(mode === 'baseline' ? baselineCache : cache, mode === 'baseline' ? ['--no-cache'] : []);
+      for (const mode of MODES) {
+        const sample = await measure(mode === 'baseline' ? baselineCache : cache, mode === 'baseline' ? ['--no-cache'] : [], mode === 'warmTsx' ? { ARAZZO_SFN_NO_BUNDLE: '1' } : {});
         samples[mode].push(sample);
         log(`${mode} #${i + 1}: first request after ${fixed(sample.firstRequestMs, 0)} ms, exit after ${fixed(sample.exitMs, 0)} ms, CPU ${sample.cpuMs === undefined ? 'n/a' : `${fixed(sample.cpuMs, 0)} ms`}`);
       }
@@ -68,8 +70,8 @@ async function main(): Promise<void> {
   const vsBaseline = (mode: Mode) => summary[mode].firstRequestMs / summary.baseline.firstRequestMs;
   const table = markdownTable(
     ['npm start', 'to first request (median)', 'vs no cache', 'to exit', 'CPU, start to exit', 'vs no cache'],
-    (['baseline', 'cold', 'warm'] as const).map((mode) => [
-      { baseline: 'no cache (synth every run)', cold: 'cold cache (synth, then cached)', warm: 'warm cache' }[mode],
+    MODES.map((mode) => [
+      { baseline: 'no cache (synth every run)', cold: 'cold cache (bundle, synth, then cached)', warm: 'warm cache', warmTsx: 'warm cache, no bundle (tsx)' }[mode],
       `${fixed(summary[mode].firstRequestMs / 1000, 2)} s`,
       ratio(vsBaseline(mode)),
       `${fixed(summary[mode].exitMs / 1000, 2)} s`,
@@ -85,6 +87,8 @@ async function main(): Promise<void> {
       '',
       table,
       '',
+      `Warm vs warm without the bundle: ${ratio(summary.warm.firstRequestMs / summary.warmTsx.firstRequestMs)} to the first request${summary.warm.cpuMs === undefined ? '' : `, ${ratio(summary.warm.cpuMs / summary.warmTsx.cpuMs!)} CPU`}.`,
+      '',
       `Warm start within 2 s: ${summary.warm.firstRequestMs <= 2000 ? 'yes' : 'no'} (wall clock). Load average (1 min) ${fixed(loadBefore, 1)} before, ${fixed(loadAfter, 1)} after, on ${os.cpus().length} CPUs: with more runnable work than CPUs, wall times include waiting for one, and the CPU column is closer to what an idle machine shows.`,
       '',
     ].join('\n'),
@@ -99,7 +103,11 @@ async function main(): Promise<void> {
         machine: { node: process.version, cpus: os.cpus().length, loadAverage1m: { before: loadBefore, after: loadAfter } },
         repetitions: REPETITIONS,
         medians: summary,
-        firstRequestVsBaseline: { cold: vsBaseline('cold'), warm: vsBaseline('warm') },
+        firstRequestVsBaseline: { cold: vsBaseline('cold'), warm: vsBaseline('warm'), warmTsx: vsBaseline('warmTsx') },
+        warmVsWarmWithoutBundle: {
+          firstRequest: summary.warm.firstRequestMs / summary.warmTsx.firstRequestMs,
+          ...(summary.warm.cpuMs === undefined ? {} : { cpu: summary.warm.cpuMs / summary.warmTsx.cpuMs! }),
+        },
         samples,
       },
       null,
@@ -110,7 +118,7 @@ async function main(): Promise<void> {
 }
 
 /** One `npm start` against a loopback server: no key is asked for, and the 401 ends the run at its first step. */
-async function measure(cacheDir: string, extra: string[]): Promise<Sample> {
+async function measure(cacheDir: string, extra: string[], extraEnv: Record<string, string>): Promise<Sample> {
   let firstRequestAt: number | undefined;
   const server = createServer((request, response) => {
     firstRequestAt ??= performance.now();
@@ -125,7 +133,7 @@ async function measure(cacheDir: string, extra: string[]): Promise<Sample> {
   const [program, ...args] = hasTime ? [TIME, '-f', 'cpu-seconds %U %S', ...command] : command;
   const child = spawn(program!, args, {
     cwd: projectRoot,
-    env: { ...process.env, ARAZZO_SFN_CACHE_DIR: cacheDir, CIVITAI_API_KEY: '' },
+    env: { ...process.env, ARAZZO_SFN_CACHE_DIR: cacheDir, CIVITAI_API_KEY: '', ...extraEnv },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

@@ -14,8 +14,9 @@ import { CivitaiSimulator } from './civitai-simulator.ts';
 import { TERMINAL_STATUSES, type TerminalStatus } from './civitai-simulator-jobs.ts';
 import { systemClock, VirtualClock } from './clock.ts';
 import { describeDocument } from './document-help.ts';
-import { eventsWithChildren, executeLocally } from './local-execution.ts';
+import { eventsWithChildren, executeLocally, markValidated, validateDefinitions } from './local-execution.ts';
 import { createProgressPrinter } from './progress.ts';
+import { importProjectModule } from './project-module.ts';
 import { collectInputs, isLoopbackUrl, parseRunOptions, UsageError, USAGE, type RunOptions } from './run-options.ts';
 import type { SynthesizedWorkflow } from './synthesize-workflow.ts';
 import { placeholderUrl, projectRoot, readCachedWorkflow, withServerUrls, workflowCacheKey, writeCachedWorkflow } from './workflow-cache.ts';
@@ -87,8 +88,9 @@ async function main(argv: string[]): Promise<number> {
     const compiled = compileWorkflow(loaded, compileOptionsOf(synthConfig));
     prepared = prepareInputs(options, shipped, compiled.publicInputSchema, compiled.secretInputs, callsOnlyLoopback(useSimulator, sourceNames, options));
     if (!options.quiet) process.stderr.write('Synthesizing the CDK app (cached for the next run with the same settings)\n');
-    const { synthesizeWorkflow } = await import('./synthesize-workflow.ts');
+    const { synthesizeWorkflow } = await importProjectModule<typeof import('./synthesize-workflow.ts')>(new URL('./synthesize-workflow.ts', import.meta.url));
     workflow = synthesizeWorkflow(synthConfig);
+    validateDefinitions([workflow.definition, ...Object.values(workflow.stateMachines ?? {})]);
     writeCachedWorkflow(key, workflow);
   }
   prepared ??= prepareInputs(options, shipped, workflow.publicInputSchema, workflow.secretInputs, callsOnlyLoopback(useSimulator, sourceNames, options));
@@ -120,6 +122,8 @@ async function main(argv: string[]): Promise<number> {
       workflow,
       Object.fromEntries(runServers.map((name) => [name, { placeholder: placeholders[name]!, url: serverUrls[name]! }])),
     );
+    // Checked before it was cached; the base URLs put in since are strings inside the plans.
+    markValidated([runnable.definition, ...Object.values(runnable.stateMachines ?? {})]);
     const clock = options.fast ? new VirtualClock() : systemClock;
     const clockKey = `run-${process.pid}`;
     simulator?.registerClock(clockKey, clock);

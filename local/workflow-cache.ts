@@ -22,7 +22,8 @@ export function cacheDirectory(): string {
 
 /** Whatever the synthesized definition can depend on besides the settings and the document's own files. */
 const CODE = ['lib', 'lambdas', 'local/synthesize-workflow.ts', 'local/workflow-cache.ts', 'package-lock.json', 'cdk.json'];
-const FORMAT = 'arazzo-sfn-definition-cache/1';
+/** /2: an entry is written only after its definitions passed validateDefinitions (local-execution.ts). */
+const FORMAT = 'arazzo-sfn-definition-cache/2';
 
 /** A base URL that no real server has, replaced after synth by the run's own (`.invalid` never resolves: RFC 2606). */
 export const placeholderUrl = (index: number) => `http://arazzo-local-server-${index}.invalid`;
