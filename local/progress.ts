@@ -2,6 +2,7 @@
  * Progress lines as the Step Functions console would list the run: one per state, with the run's clock.
  * Generic: a Task line shows the HTTP status and the step's short outputs (where an API's remote status is).
  */
+import { INPUTS_GATE_STATE } from '../lib/compile/parallel-states.ts';
 import type { RunState } from '../lib/compile/step-plan.ts';
 import type { LocalEvent } from './local-execution.ts';
 
@@ -45,13 +46,19 @@ export function createProgressPrinter(writeLine: (line: string) => void, clockLa
         .map(([k, v]) => `${k}=${truncate(String(v))}`);
       // A workflow-call step: its start phase leaves the child's input, the nested run its result; neither is HTTP.
       const call = state?.call;
-      const status = call?.result
-        ? `nested execution ${executionName(call.result.executionArn)} returned`
-        : call?.input
-          ? 'input ready'
-          : last?.statusCode === null || last?.statusCode === undefined
-            ? (last?.stepId && event.stateName !== last.stepId ? 'workflow step done' : 'no response')
-            : `HTTP ${last.statusCode}`;
+      // A join merges the branches a Parallel left in its input; the inputs check before a first Parallel calls nothing.
+      const joined = (event.input as Partial<RunState> | undefined)?.join;
+      const status = Array.isArray(joined)
+        ? `joined ${joined.length} branches`
+        : event.stateName === INPUTS_GATE_STATE
+          ? 'inputs checked'
+          : call?.result
+            ? `nested execution ${executionName(call.result.executionArn)} returned`
+            : call?.input
+              ? 'input ready'
+              : last?.statusCode === null || last?.statusCode === undefined
+                ? (last?.stepId && event.stateName !== last.stepId ? 'workflow step done' : 'no response')
+                : `HTTP ${last.statusCode}`;
       const parts = [`${event.stateName} #${visits.get(key) ?? 1}`, status, ...outputs.slice(0, 4)];
       write(`${time(event.elapsedMs)} ${parts.join('  ')}`);
     } else if (event.type === 'StateRetried') {

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { loadArazzo, validateForCompilation } from '../lib/arazzo/load.ts';
+import { applySelector } from '../lib/arazzo/selector.ts';
 import { projectRoot } from './support/compile-fixture.ts';
 import { hang, json, reply, testServerPerFile, type Responder } from './support/http-server.ts';
 import { compileFor, runDocument } from './support/run-document.ts';
@@ -126,17 +127,74 @@ describe('Arazzo 1.1 reading rules', () => {
     expect(problems).toContain('steps[confirm] › correlationId: AsyncAPI steps');
   });
 
-  it('refuses $message expressions and Selector Objects, saying what to write instead', () => {
+  it('refuses $message expressions, and Selector Objects its selector type cannot read, naming the field', () => {
     const file = variant((d) => {
       d.$self = 'x.arazzo.yml';
-      d.workflows[0].steps[0].outputs.first = { context: '$response.body', selector: '$[0].id', type: 'jsonpath' };
-      d.workflows[0].steps[2].parameters[0].value = { context: '$steps.findPets.outputs.firstPetId', selector: '/id', type: 'jsonpointer' };
+      d.workflows[0].steps[0].outputs.first = { context: '$response.body', selector: '$[0].id[', type: 'jsonpath' };
+      d.workflows[0].steps[0].outputs.second = { context: '$response.bdy', selector: '/0', type: { type: 'jsonpointer', version: 'rfc9999' } };
+      d.workflows[0].steps[2].parameters[0].value = { context: '$steps.findPets.outputs.firstPetId', selector: '/id' };
       d.workflows[0].outputs.orderId = '$message.payload#/orderId';
     });
     const problems = problemsOf(file).join('\n');
-    expect(problems).toContain('steps[findPets] › outputs › first: Selector Objects are not supported yet; write a runtime expression with a JSON Pointer');
-    expect(problems).toContain('steps[fallback] › parameters[0] › value: Selector Objects are not supported yet');
+    expect(problems).toContain('steps[findPets] › outputs › first › selector: "$[0].id[" is not an RFC 9535 JSONPath query');
+    expect(problems).toContain('steps[findPets] › outputs › second › type: version must be rfc6901 for jsonpointer, not "rfc9999"');
+    expect(problems).toContain('steps[findPets] › outputs › second › context: ');
+    expect(problems).toContain('steps[fallback] › parameters[0] › value › type: is required: jsonpath, jsonpointer or xpath');
     expect(problems).toContain('outputs › orderId: "$message.payload#/orderId": $message expressions read AsyncAPI messages');
+  });
+
+  it('runs Selector Objects: a jsonpath output, a jsonpointer parameter value, a payload value, a workflow output', async () => {
+    const file = variant((d) => {
+      d.$self = 'x.arazzo.yml';
+      const [find, , fallback] = d.workflows[0].steps as Json[];
+      find.outputs = { pets: '$response.body', firstName: { context: '$response.body', selector: '$[0].name', type: 'jsonpath' }, names: { context: '$response.body', selector: '$[*].name', type: 'jsonpath' } };
+      d.workflows[0].steps[1] = {
+        stepId: 'order',
+        operationId: 'placeOrder',
+        requestBody: { contentType: 'application/json', payload: { petName: { context: '$steps.findPets.outputs.pets', selector: '/1/name', type: 'jsonpointer' }, all: '$steps.findPets.outputs.names' } },
+      };
+      fallback.parameters[0].value = { context: '$steps.findPets.outputs.pets', selector: '$[0].id', type: { type: 'jsonpath', version: 'rfc9535' } };
+      fallback.outputs = { name: '$response.body#/name' };
+      d.workflows[0].outputs = { firstName: '$steps.findPets.outputs.firstName', missing: { context: '$steps.findPets.outputs.pets', selector: '$[9].id', type: 'jsonpath' }, fallbackName: '$steps.fallback.outputs.name' };
+    });
+    server.current.respondWith((request, response) => {
+      if (request.path === '/pet/findByStatus') return reply(response, 200, [{ id: 7, name: 'Rex' }, { id: 8, name: 'Fido' }]);
+      if (request.path === '/store/order') return reply(response, 200, { id: 'ord-1' });
+      if (request.path === '/pet/7') return reply(response, 200, { id: 7, name: 'Rex' });
+      return reply(response, 404, {});
+    });
+    const result = await runDocument(file, server.current.baseUrl, { input: {}, allowRoots: [specFixtures] });
+    expect(result.status, result.cause).toBe('SUCCEEDED');
+    expect(result.output).toEqual({ firstName: 'Rex', missing: null, fallbackName: 'Rex' });
+    expect(JSON.parse(server.current.received.find((r) => r.path === '/store/order')!.body)).toEqual({ petName: 'Fido', all: ['Rex', 'Fido'] });
+    expect(server.current.received.map((r) => r.path)).toContain('/pet/7');
+  });
+
+  it('selects from XML with an xpath selector: one node\'s text, an attribute, several as a list, a count; nothing from JSON', () => {
+    const xml = '<Invoice><Header number="INV-9"><InvoiceNumber>42</InvoiceNumber></Header><Line>a</Line><Line>b</Line></Invoice>';
+    const select = (selector: string, context: unknown = xml) => applySelector({ context: '$response.body', selector, type: { type: 'xpath', version: 'xpath-30' } }, context);
+    expect(select('/Invoice/Header/InvoiceNumber')).toBe('42');
+    expect(select('/Invoice/Header/@number')).toBe('INV-9');
+    expect(select('/Invoice/Line')).toEqual(['a', 'b']);
+    expect(select('count(/Invoice/Line)')).toBe(2);
+    expect(select('/Invoice/Missing')).toBeUndefined();
+    expect(select('/Invoice', { Invoice: 1 })).toBeUndefined();
+  });
+
+  it('reads the same object as a literal in a 1.0 document', async () => {
+    const file = variant((d) => {
+      d.arazzo = '1.0.1';
+      delete d.$self;
+      delete d.workflows[0].steps[1].timeout;
+      d.workflows[0].steps[0].parameters = [];
+      d.workflows[0].steps[1] = { stepId: 'order', operationId: 'placeOrder', requestBody: { payload: { note: { context: 'gift', selector: 'ribbon', type: 'red' } } } };
+      d.workflows[0].outputs = { firstPetId: '$steps.findPets.outputs.firstPetId' };
+      d.workflows[0].steps.pop();
+    });
+    server.current.respondWith((request, response) => reply(response, 200, request.path === '/store/order' ? { id: 'o' } : [{ id: 7 }]));
+    const result = await runDocument(file, server.current.baseUrl, { input: {}, allowRoots: [specFixtures] });
+    expect(result.status, result.cause).toBe('SUCCEEDED');
+    expect(JSON.parse(server.current.received.find((r) => r.path === '/store/order')!.body)).toEqual({ note: { context: 'gift', selector: 'ribbon', type: 'red' } });
   });
 
   it('refuses a forward reference in a workflow without dependsOn, but not a read that a goto loop makes possible', () => {
@@ -194,17 +252,53 @@ describe('Arazzo 1.1 reading rules', () => {
 });
 
 describe('other 1.1 refusals', () => {
-  it('action parameters without a workflowId, JSONPath replacement targets, and a jsonpointer criterion type', () => {
+  it('action parameters without a workflowId, a JSONPath replacement target that is not RFC 9535, and a jsonpointer criterion type', () => {
     const file = variant((d) => {
       d.$self = 'x.arazzo.yml';
       d.workflows[0].steps[1].onFailure[0].parameters = [{ name: 'reason', value: 'slow' }];
-      d.workflows[0].steps[2].requestBody = { contentType: 'application/json', payload: { a: 1 }, replacements: [{ target: '$.a', targetSelectorType: 'jsonpath', value: 2 }] };
+      d.workflows[0].steps[2].requestBody = { contentType: 'application/json', payload: { a: 1 }, replacements: [{ target: '$.a[?(@.x', targetSelectorType: 'jsonpath', value: 2 }] };
       d.workflows[0].steps[2].successCriteria = [{ context: '$response.body', condition: '/name', type: { type: 'jsonpointer', version: 'rfc6901' } }];
     });
     const problems = problemsOf(file).join('\n');
     expect(problems).toContain('steps[countInventory] › onFailure[0] › parameters: parameters are passed to a workflow named by workflowId; this action names none, so remove them');
-    expect(problems).toContain('steps[fallback] › requestBody › replacements[0] › targetSelectorType: JSONPath replacement targets are not supported; write the target as a JSON Pointer');
+    expect(problems).toContain('steps[fallback] › requestBody › replacements[0] › target: "$.a[?(@.x" is not an RFC 9535 JSONPath query');
     expect(problems).toContain('steps[fallback] › successCriteria[0] › type: type.type must be jsonpath or xpath, not "jsonpointer"');
+  });
+});
+
+describe('a JSONPath replacement target (1.1)', () => {
+  const order = (replacements: Json[]) =>
+    variant((d) => {
+      d.$self = 'x.arazzo.yml';
+      d.workflows[0].steps = [
+        {
+          stepId: 'order',
+          operationId: 'placeOrder',
+          requestBody: { contentType: 'application/json', payload: { items: [{ sku: 'ABC123', quantity: 1 }, { sku: 'XYZ', quantity: 1 }, { sku: 'ABC123', quantity: 1 }], note: 'x' }, replacements },
+          outputs: { id: '$response.body#/id' },
+        },
+      ];
+      d.workflows[0].outputs = { id: '$steps.order.outputs.id' };
+      d.workflows[0].inputs.properties.note = { type: 'string' };
+    });
+
+  it('sets the value at every node it selects, as the spec\'s example does, and removes them for a value that is not set', async () => {
+    server.current.respondWith((request, response) => (request.path === '/store/order' ? reply(response, 200, { id: 'ord-9' }) : reply(response, 404, {})));
+    const file = order([
+      { target: "$.items[?(@.sku=='ABC123')].quantity", targetSelectorType: 'jsonpath', value: '$inputs.category' },
+      { target: '$.note', targetSelectorType: { type: 'jsonpath', version: 'rfc9535' }, value: '$inputs.note' },
+    ]);
+    const result = await runDocument(file, server.current.baseUrl, { input: { category: 'five' }, allowRoots: [specFixtures] });
+    expect(result.status, result.cause).toBe('SUCCEEDED');
+    expect(JSON.parse(server.current.received[0]!.body)).toEqual({ items: [{ sku: 'ABC123', quantity: 'five' }, { sku: 'XYZ', quantity: 1 }, { sku: 'ABC123', quantity: 'five' }] });
+  });
+
+  it('fails the step, naming the replacement, when the target selects nothing', async () => {
+    const file = order([{ target: "$.items[?(@.sku=='NOPE')].quantity", targetSelectorType: 'jsonpath', value: 3 }]);
+    const result = await runDocument(file, server.current.baseUrl, { input: {}, allowRoots: [specFixtures] });
+    expect(result.status).toBe('FAILED');
+    expect(JSON.parse(result.cause!).message).toContain(`requestBody.replacements[0].target: the JSONPath "$.items[?(@.sku=='NOPE')].quantity" selects nothing in the payload`);
+    expect(server.current.received).toEqual([]);
   });
 });
 

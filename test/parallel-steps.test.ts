@@ -12,6 +12,12 @@ import { parse, stringify } from 'yaml';
 import type { AslBranch, AslState } from '../lib/compile/asl.ts';
 import type { CompileOptions } from '../lib/compile/compile-options.ts';
 import { aslToMermaid } from '../lib/compile/mermaid.ts';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { definitionText } from '../lib/arazzo-workflow.ts';
+import { ArazzoWorkflowStack } from '../lib/arazzo-workflow-stack.ts';
+import { STEP_RUNNER_PLACEHOLDER } from '../lib/compile/compile-options.ts';
+import { unacknowledgedNagFindings } from './support/nag.ts';
 import { layoutSteps, stateShares, type LayoutEntry } from '../lib/compile/step-layout.ts';
 import { Errors, initialRunState, type BranchResult, type RunState, type StepPlan } from '../lib/compile/step-plan.ts';
 import { MAX_STATE_BYTES, runStep } from '../lib/runtime/run-step.ts';
@@ -115,6 +121,30 @@ describe('steps with dependsOn, compiled', () => {
     expect(pets!.States['StepFailed in branch findPets']).toEqual({ Type: 'Fail', Error: Errors.stepFailed, CausePath: '$.control.cause' });
     // No Catch on the Parallel: a failed branch fails the run, visibly.
     expect(States[parallel]).not.toHaveProperty('Catch');
+  });
+
+  it('lets a failure end in a branch fail the run from a Fail state of that branch', () => {
+    const file = variant((d) => {
+      steps(d).countInventory!.onFailure = [{ name: 'noInventory', type: 'end' }];
+    });
+    const { States: states } = compileFor(file, 'https://pets.example.test', {}, [scratch, specFixtures]).definition;
+    const [, inventory] = branchesOf(states, parallel);
+    expect(inventory!.States['countInventory: noInventory']).toMatchObject({ Type: 'Fail', Error: 'noInventory', CausePath: '$.control.cause' });
+  });
+
+  it("deploys with the step runner's ARN substituted in the Tasks inside branches too", () => {
+    // CloudFormation substitutes only the placeholders the compiler wrote; any other `${` is escaped as \u0024{.
+    const text = definitionText(compiled.definition);
+    const substituted = text.split(`"FunctionName": "${STEP_RUNNER_PLACEHOLDER}"`).length - 1;
+    expect(substituted).toBe(['Check inputs', 'findPets', 'countInventory', join, 'report'].length);
+    expect(text).not.toContain('\\u0024{StepRunnerFunctionArn}');
+  });
+
+  it('synthesizes in the stack with no unacknowledged cdk-nag finding', () => {
+    const synth = (app: App) =>
+      new ArazzoWorkflowStack(app, 'PetReport', { env: { account: '123456789012', region: 'eu-west-1' }, workflow: { documentPath: petReport, serverUrls: { petStore: 'https://pets.example.test' } } });
+    Template.fromStack(synth(new App())).resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+    expect(unacknowledgedNagFindings((app) => void synth(app))).toBe('');
   });
 
   it('draws the branches as subgraphs that join into the state after the Parallel', () => {

@@ -1,6 +1,7 @@
 /**
- * `npm start --document` with the documents that exercise Arazzo 1.1 and JSON text payloads, as a user
- * runs them: a fresh process against a server on 127.0.0.1, outputs alone on stdout.
+ * `npm start --document` with the documents that exercise Arazzo 1.1, JSON text payloads, XML and XPath, and
+ * workflows that run workflows, as a user runs them: a fresh process against a server on 127.0.0.1, outputs
+ * alone on stdout.
  */
 import * as path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -8,7 +9,7 @@ import { runCli } from './support/cli.ts';
 import { projectRoot } from './support/compile-fixture.ts';
 import { reply, testServerPerFile, type Responder } from './support/http-server.ts';
 
-const document = (name: string) => path.join(projectRoot, 'test/fixtures/spec', name);
+const document = (name: string) => path.join(projectRoot, 'test/fixtures', name.includes('/') ? name : `spec/${name}`);
 
 const petStore: Responder = (request, response) => {
   if (request.path === '/pet/findByStatus') return reply(response, 200, [{ id: 7, name: 'Rex' }]);
@@ -45,5 +46,36 @@ describe('npm start --document', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({ orderId: 'ord-1' });
     expect(JSON.parse(server.current.received[0].body)).toMatchObject({ petOrder: { petId: 7, quantity: 2, note: 'for Rex' } });
+  });
+
+  it('runs XML payloads and xpath criteria (XPath replacement, escaped values)', { timeout: 180_000 }, async () => {
+    server.current.respondWith((request, response) =>
+      response
+        .writeHead(200, { 'content-type': 'application/xml' })
+        .end(request.path === '/store/order' ? '<order><id>o-9</id></order>' : '<inventory><item available="true"/><item available="true"/></inventory>'),
+    );
+    const result = await start('xml-order.arazzo.yml', '--pet_id', '7', '--note', 'a <b>', '--minimum', '1');
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ order: '<order><id>o-9</id></order>' });
+    expect(server.current.received[0].body).toContain('<note>a &lt;b&gt;</note>');
+    expect(server.current.received[0].body).toContain('<status>placed</status>');
+  });
+
+  it('runs a workflow that runs workflows, each a nested execution the progress lines name', { timeout: 180_000 }, async () => {
+    const apiKey = 'pk-cli-3f9a-secret';
+    server.current.respondWith((request, response) => {
+      if (request.headers['x-api-key'] !== apiKey) return reply(response, 401, { error: 'no key' });
+      if (request.path === '/pets') return reply(response, 200, [{ id: 7, name: 'Rex' }]);
+      if (request.path === '/orders') return reply(response, 201, { id: 'ord-42' });
+      if (request.path === '/orders/ord-42/receipt') return reply(response, 200, { total: 120, currency: 'EUR' });
+      return reply(response, 404, { error: 'no route' });
+    });
+    const args = ['--document', document('compose/pet-shop.arazzo.yml'), '--workflow', 'buy-pet', '--server', `pets=${server.current.baseUrl}`, '--fast', '--secret-env', 'apiKey=PET_SHOP_KEY', '--tag', 'dog'];
+    const result = await runCli('local/run.ts', args, { PET_SHOP_KEY: apiKey });
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ orderId: 'ord-42', total: 120, currency: 'EUR' });
+    expect(result.stderr).toMatch(/Run place-order for order {2}nested execution \S+ started/);
+    expect(result.stderr).toMatch(/↳ \S+ › place #1 {2}HTTP 201/);
+    expect(`${result.stdout}${result.stderr}`).not.toContain(apiKey);
   });
 });

@@ -79,8 +79,9 @@ class WorkflowChecks {
     checkStepOrder(this.loaded, workflow, report);
     checkRefusedFeatures(this.loaded, workflow, report);
     for (const [name, expression] of Object.entries(workflow.outputs ?? {})) {
-      if (typeof expression !== 'string') continue; // a Selector Object (1.1): see feature-refusals
-      this.outputExpression(expression, documentPath(where, 'outputs', name), true);
+      // A Selector Object (1.1) reads its context (its type and selector: see feature-refusals).
+      const read = typeof expression === 'string' ? expression : expression.context;
+      if (typeof read === 'string') this.outputExpression(read, documentPath(where, 'outputs', name, ...(typeof expression === 'string' ? [] : ['context'])), true);
     }
   }
 
@@ -112,8 +113,8 @@ class WorkflowChecks {
     this.actions(step.onSuccess, documentPath(where, 'onSuccess'), 'success');
     this.actions(step.onFailure, documentPath(where, 'onFailure'), 'failure');
     for (const [name, expression] of Object.entries(step.outputs ?? {})) {
-      if (typeof expression !== 'string') continue; // a Selector Object (1.1): see feature-refusals
-      this.outputExpression(expression, documentPath(where, 'outputs', name), false);
+      const read = typeof expression === 'string' ? expression : expression.context;
+      if (typeof read === 'string') this.outputExpression(read, documentPath(where, 'outputs', name, ...(typeof expression === 'string' ? [] : ['context'])), false);
     }
     this.callee = undefined;
   }

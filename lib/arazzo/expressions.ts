@@ -4,6 +4,7 @@
  *
  * Used at synth time by the compiler and at run time by the step runner, so no Node imports here.
  */
+import { applySelector, isSelectorObject, type SelectorObject } from './selector.ts';
 import { JSONPointer, UNDEFINED, type JSONValue } from 'json-p3';
 import { ArazzoExpressionError } from './errors.ts';
 import { memoizeParse } from './memo.ts';
@@ -187,7 +188,9 @@ export function checkExpression(expression: string): string | undefined {
  * Evaluate one runtime expression. Unresolvable (missing input, missing pointer target, no response) →
  * undefined, never a throw. Throws ArazzoExpressionError only for syntax the spec does not allow.
  */
-export function evaluateExpression(expression: string, context: ExpressionContext): unknown {
+export function evaluateExpression(expression: string | SelectorObject, context: ExpressionContext): unknown {
+  // An output may be a Selector Object (1.1): it selects from the value of its context expression.
+  if (typeof expression !== 'string') return applySelector(expression, evaluateExpression(expression.context, context));
   const parsed = parseExpression(expression.trim());
   if ('error' in parsed) throw new ArazzoExpressionError(expression, parsed.error);
   return evaluateParsed(parsed.expression, context);
@@ -358,15 +361,17 @@ function wholeExpression(text: string): ParsedExpression | undefined {
  *    null); arrays: undefined elements are dropped;
  *  - other literals unchanged.
  */
-export function resolveValue(value: unknown, context: ExpressionContext): unknown {
+export function resolveValue(value: unknown, context: ExpressionContext, options: { selectors?: boolean } = {}): unknown {
   if (typeof value === 'string') return resolveString(value, context);
+  // A Selector Object (1.1) selects from its context; in a 1.0 document the same object is a literal.
+  if (options.selectors === true && isSelectorObject(value)) return evaluateExpression(value, context);
   if (Array.isArray(value)) {
-    return value.map((item) => resolveValue(item, context)).filter((item) => item !== undefined);
+    return value.map((item) => resolveValue(item, context, options)).filter((item) => item !== undefined);
   }
   if (isPlainObject(value)) {
     const resolved: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
-      const itemValue = resolveValue(item, context);
+      const itemValue = resolveValue(item, context, options);
       if (itemValue !== undefined) resolved[key] = itemValue;
     }
     return resolved;

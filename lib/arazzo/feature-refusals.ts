@@ -3,10 +3,13 @@
  *  - AsyncAPI steps (`channelPath`, `action`, `correlationId`, an operation of an asyncapi source) (1.1);
  *  - a retry action that names a step or workflow to run first (1.0 and 1.1): it would otherwise run as a
  *    plain retry, silently skipping what it names;
- *  - action `parameters` without a workflowId (1.1);
- *  - Selector Objects (1.1) in outputs, parameter values, payloads and replacement values.
+ *  - action `parameters` without a workflowId (1.1).
+ * And the Selector Objects (1.1) in outputs, parameter values, payloads and replacement values: a context that
+ * is not a runtime expression, a missing or unknown type, a selector its type cannot read.
  */
 import { documentPath } from './errors.ts';
+import { checkExpression } from './expressions.ts';
+import { checkSelector, isSelectorObject } from './selector.ts';
 import type { LoadedArazzo } from './load.ts';
 import { arazzoMinor } from './structure.ts';
 import { tryResolve, type Report } from './step-order-checks.ts';
@@ -23,41 +26,34 @@ export function checkRefusedFeatures(loaded: LoadedArazzo, workflow: Workflow, r
     const at = documentPath(where, `steps[${step.stepId}]`);
     checkAsyncApi(loaded, step, at, report);
     checkActions(loaded, [['onSuccess', step.onSuccess], ['onFailure', step.onFailure]], at, report);
-    if (minor === '1.1') checkSelectors(step, at, report);
+    if (minor === '1.1') checkStepSelectors(step, at, report);
   }
-  for (const [name, value] of Object.entries(workflow.outputs ?? {})) {
-    if (typeof value !== 'string') report(documentPath(where, 'outputs', name), SELECTOR_REFUSAL);
+  if (minor === '1.1') checkSelectors(workflow.outputs, documentPath(where, 'outputs'), report);
+}
+
+/** Every Selector Object in a value (a 1.1 document's; in 1.0 the same object is a literal). */
+function checkSelectors(value: unknown, at: string, report: Report): void {
+  if (isSelectorObject(value)) {
+    const context = checkExpression(typeof value.context === 'string' ? value.context : '');
+    if (context !== undefined) report(documentPath(at, 'context'), `must be a runtime expression, e.g. $response.body: ${context}`);
+    if (value.type === undefined) {
+      report(documentPath(at, 'type'), 'is required: jsonpath, jsonpointer or xpath');
+      return;
+    }
+    const problem = checkSelector(value);
+    if (problem) report(documentPath(at, problem.field), problem.message);
+  } else if (Array.isArray(value)) {
+    value.forEach((item, i) => checkSelectors(item, documentPath(at, `[${i}]`), report));
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [key, item] of Object.entries(value)) checkSelectors(item, documentPath(at, key), report);
   }
 }
 
-const SELECTOR_REFUSAL =
-  'Selector Objects are not supported yet; write a runtime expression with a JSON Pointer, e.g. $response.body#/user/email';
-
-/** A Selector Object (1.1) where a value may be one; in a 1.0 document the same object is a literal. */
-function isSelector(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const keys = Object.keys(value).filter((key) => !key.startsWith('x-'));
-  return keys.includes('context') && keys.includes('selector') && keys.every((key) => ['context', 'selector', 'type'].includes(key));
-}
-
-function containsSelector(value: unknown): boolean {
-  if (isSelector(value)) return true;
-  if (Array.isArray(value)) return value.some(containsSelector);
-  if (typeof value === 'object' && value !== null) return Object.values(value).some(containsSelector);
-  return false;
-}
-
-function checkSelectors(step: Step, at: string, report: Report): void {
-  for (const [name, value] of Object.entries(step.outputs ?? {})) {
-    if (typeof value !== 'string') report(documentPath(at, 'outputs', name), SELECTOR_REFUSAL);
-  }
-  (step.parameters ?? []).forEach((parameter, i) => {
-    if (containsSelector((parameter as { value?: unknown }).value)) report(documentPath(at, `parameters[${i}]`, 'value'), SELECTOR_REFUSAL);
-  });
-  if (containsSelector(step.requestBody?.payload)) report(documentPath(at, 'requestBody', 'payload'), SELECTOR_REFUSAL);
-  (step.requestBody?.replacements ?? []).forEach((replacement, i) => {
-    if (containsSelector(replacement.value)) report(documentPath(at, 'requestBody', `replacements[${i}]`, 'value'), SELECTOR_REFUSAL);
-  });
+function checkStepSelectors(step: Step, at: string, report: Report): void {
+  checkSelectors(step.outputs, documentPath(at, 'outputs'), report);
+  (step.parameters ?? []).forEach((parameter, i) => checkSelectors((parameter as { value?: unknown }).value, documentPath(at, `parameters[${i}]`, 'value'), report));
+  checkSelectors(step.requestBody?.payload, documentPath(at, 'requestBody', 'payload'), report);
+  (step.requestBody?.replacements ?? []).forEach((replacement, i) => checkSelectors(replacement.value, documentPath(at, 'requestBody', `replacements[${i}]`, 'value'), report));
 }
 
 function checkAsyncApi(loaded: LoadedArazzo, step: Step, at: string, report: Report): void {

@@ -1,12 +1,16 @@
 /**
  * How a Payload Replacement's `target` is read (spec: Payload Replacement Object): `targetSelectorType` when
- * given, else a JSON Pointer for a JSON payload and an XPath for an XML one. JSONPath targets are refused.
- * Used at synth time and by the step runner.
+ * given, else a JSON Pointer for a JSON payload and an XPath for an XML one. A JSONPath target (1.1, RFC 9535,
+ * evaluated with json-p3) sets the value at every node it selects. Used at synth time and by the step runner.
  */
+import { jsonpath, JSONPathError, type JSONValue } from 'json-p3';
 import { checkXPath } from './xml.ts';
 import type { PayloadReplacement, RequestBody } from './types.ts';
 
-export type TargetKind = 'jsonpointer' | 'xpath';
+export type TargetKind = 'jsonpointer' | 'xpath' | 'jsonpath';
+
+/** The JSONPath versions the spec names; both are read as RFC 9535. */
+const JSONPATH_VERSIONS = ['rfc9535', 'draft-goessner-dispatch-jsonpath-00'];
 
 const JSON_POINTER = /^(?:\/(?:[^~/]|~[01])*)*$/;
 
@@ -22,7 +26,13 @@ export function replacementTargetKind(replacement: PayloadReplacement, body: Req
   const type = typeof declared === 'object' && declared !== null ? declared.type : declared;
   if (type === undefined) return isXmlContentType(body.contentType) ? 'xpath' : 'jsonpointer';
   if (type === 'jsonpointer' || type === 'xpath') return type;
-  if (type === 'jsonpath') return { refused: 'JSONPath replacement targets are not supported; write the target as a JSON Pointer (/path/to/field)' };
+  if (type === 'jsonpath') {
+    const version = typeof declared === 'object' && declared !== null ? declared.version : undefined;
+    if (version !== undefined && !JSONPATH_VERSIONS.includes(version)) {
+      return { refused: `JSONPath version must be ${JSONPATH_VERSIONS.join(' or ')}, not ${JSON.stringify(version)}` };
+    }
+    return type;
+  }
   return { refused: `must be jsonpointer, xpath or jsonpath, not ${JSON.stringify(type)}` };
 }
 
@@ -40,6 +50,15 @@ export function checkReplacementTarget(
     const problem = checkXPath(replacement.target);
     return problem === undefined ? undefined : { field: 'target', message: problem };
   }
+  if (kind === 'jsonpath') {
+    if (isXmlContentType(body.contentType)) return { field: 'target', message: 'a JSONPath target needs a JSON payload; an XML payload takes an XPath target' };
+    try {
+      jsonpath.compile(replacement.target);
+      return undefined;
+    } catch (error) {
+      return { field: 'target', message: `"${replacement.target}" is not an RFC 9535 JSONPath query (${(error as Error).message.split('\n')[0]})` };
+    }
+  }
   if (!JSON_POINTER.test(replacement.target)) {
     return {
       field: 'target',
@@ -47,4 +66,19 @@ export function checkReplacementTarget(
     };
   }
   return undefined;
+}
+
+/**
+ * The JSON Pointers of the nodes a JSONPath target selects in a payload, last first (so removing array items one
+ * after the other keeps the earlier pointers right); an error when it selects nothing.
+ */
+export function jsonPathTargets(payload: unknown, target: string): { pointers: string[] } | { error: string } {
+  try {
+    const nodes = jsonpath.query(target, (payload ?? null) as JSONValue).nodes;
+    if (nodes.length === 0) return { error: `the JSONPath "${target}" selects nothing in the payload` };
+    return { pointers: nodes.map((node) => node.toPointer().toString()).reverse() };
+  } catch (error) {
+    if (error instanceof JSONPathError) return { error: `the JSONPath "${target}" cannot be evaluated (${error.message.split('\n')[0]})` };
+    throw error;
+  }
 }

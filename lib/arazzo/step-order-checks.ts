@@ -78,7 +78,10 @@ function stepsRead(loaded: LoadedArazzo, workflow: Workflow, step: Step, where: 
       if (!('error' in parsed)) expressions.push(...parsed.expressions);
     }
   }
-  for (const value of Object.values(step.outputs ?? {})) if (typeof value === 'string') expressions.push(value);
+  for (const value of Object.values(step.outputs ?? {})) {
+    if (typeof value === 'string') expressions.push(value);
+    else if (typeof value?.context === 'string') expressions.push(value.context); // a Selector Object (1.1)
+  }
 
   const reads: StepReads = { steps: new Set(), self: [] };
   for (const expression of expressions) {

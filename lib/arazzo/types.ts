@@ -2,6 +2,7 @@
  * The Arazzo 1.0.x and 1.1.x document model, as far as this project reads it.
  * Field names follow the specification; `x-` extensions are kept as unknown.
  */
+import type { SelectorObject } from './selector.ts';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
@@ -41,7 +42,8 @@ export interface Workflow {
   steps: Step[];
   successActions?: Array<SuccessAction | ReusableObject>;
   failureActions?: Array<FailureAction | ReusableObject>;
-  outputs?: Record<string, string>;
+  /** Runtime expressions; in 1.1 also Selector Objects. */
+  outputs?: Record<string, string | SelectorObject>;
   parameters?: Array<Parameter | ReusableObject>;
 }
 
@@ -56,7 +58,8 @@ export interface Step {
   successCriteria?: Criterion[];
   onSuccess?: Array<SuccessAction | ReusableObject>;
   onFailure?: Array<FailureAction | ReusableObject>;
-  outputs?: Record<string, string>;
+  /** Runtime expressions; in 1.1 also Selector Objects. */
+  outputs?: Record<string, string | SelectorObject>;
   /** Arazzo 1.1: milliseconds the step's call may take before the step fails. */
   timeout?: number;
   /** Arazzo 1.1: stepIds that must complete before this step runs. */

@@ -72,6 +72,21 @@ export function xpathConditionHolds(expression: string, contextValue: unknown): 
 }
 
 /**
+ * What an XPath Selector Object selects in XML text: one node's text content (an attribute's value), several
+ * nodes' as a list, or the number, string or boolean an expression such as count() gives; undefined when it
+ * selects nothing or the context is not XML.
+ */
+export function selectXPath(expression: string, contextValue: unknown): unknown {
+  if (typeof contextValue !== 'string') return undefined;
+  const parsed = parseXml(contextValue);
+  if ('error' in parsed) return undefined;
+  const result = xpath.select(expression, parsed.document as unknown as Node);
+  if (!Array.isArray(result)) return result;
+  const texts = result.map((node) => (xpath.isAttribute(node) ? node.value : (node.textContent ?? '')));
+  return texts.length === 0 ? undefined : texts.length === 1 ? texts[0] : texts;
+}
+
+/**
  * Sets every node an XPath target selects in an XML payload: an element's content becomes the value as text
  * (escaped, so a value cannot add elements), an attribute or text node takes the value. Selecting nothing is
  * an error naming the target, as for a JSON Pointer whose parent is missing.

@@ -121,14 +121,16 @@ export function compileWorkflow(loaded: LoadedArazzo, options: CompileOptions = 
     : stepPlans;
   const byStep = new Map(plans.map((plan) => [plan.stepId, plan]));
   if (layout) checkLayout(layout, plans, dependencies!, where);
+  // What the states that run no step of their own take from the steps' plans: not a branch's share of the state.
+  const { stateBudgetShare: _branchShare, ...template } = { ...plans[0]!, inputSchema };
   // dependsOn runs first, each its own nested execution; a goto to a workflow runs it, then the run ends.
-  const dependencyPlans = composition.dependencyCalls.map((call) => callPlan({ ...plans[0]!, inputSchema }, dependencyStepId(call), call, 0));
+  const dependencyPlans = composition.dependencyCalls.map((call) => callPlan(template, dependencyStepId(call), call, 0));
   const gotoTargets = [...new Set(plans.flatMap((plan) => [...plan.onSuccess, ...plan.onFailure]).flatMap((action) => (action.workflowId ? [action.workflowId] : [])))];
-  const gotoPlans = gotoTargets.map((target) => callPlan(plans[0]!, gotoStepId(composition.gotoCall(target)), composition.gotoCall(target), plans.length));
-  const gatePlans = firstIsParallel && dependencyPlans.length === 0 ? [joinPlan({ ...plans[0]!, inputSchema }, INPUTS_GATE_STATE, [], 0)] : [];
+  const gotoPlans = gotoTargets.map((target) => callPlan(template, gotoStepId(composition.gotoCall(target)), composition.gotoCall(target), plans.length));
+  const gatePlans = firstIsParallel && dependencyPlans.length === 0 ? [joinPlan(template, INPUTS_GATE_STATE, [], 0)] : [];
   const entries: Entry[] = [
     ...[...gatePlans, ...dependencyPlans].map((plan) => ({ plan })),
-    ...(layout ? layout.entries.map((entry) => toEntry(entry, byStep, plans[0]!, plans.length)) : plans.map((plan) => ({ plan }))),
+    ...(layout ? layout.entries.map((entry) => toEntry(entry, byStep, template, plans.length)) : plans.map((plan) => ({ plan }))),
   ];
   const allPlans = [...gatePlans, ...dependencyPlans, ...plans, ...gotoPlans];
 

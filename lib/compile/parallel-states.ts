@@ -50,7 +50,7 @@ export function toEntry(entry: LayoutEntry, plans: Map<string, StepPlan>, templa
 
 /** The plan of a join (or, with no branches and index 0, of the inputs check): no call, no criteria, no actions. */
 export function joinPlan(template: StepPlan, stepId: string, branches: string[][], index: number, share = 1): StepPlan {
-  const { idempotency: _idempotency, inputSchema, workflowCall: _workflowCall, stateBudgetShare: _share, ...rest } = template;
+  const { idempotency: _idempotency, inputSchema, workflowCall: _workflowCall, ...rest } = template;
   return {
     ...rest,
     ...(share < 1 ? { stateBudgetShare: share } : {}),

@@ -14,6 +14,8 @@ import type {
   RequestBody,
 } from '../arazzo/types.ts';
 import { resolvedSelf } from '../arazzo/base-uri.ts';
+import { containsSelector } from '../arazzo/selector.ts';
+import { arazzoMinor } from '../arazzo/structure.ts';
 import { isJsonTextPayload, readJsonTemplate } from '../arazzo/json-template.ts';
 import { Route, PLAN_VERSION, type PlannedAction, type PlannedParameter, type StepPlan, type WorkflowCallPlan } from './step-plan.ts';
 import type { ResolvedCompileOptions } from './resolve-options.ts';
@@ -79,15 +81,18 @@ export function planStep(context: PlanContext, step: Step, index: number): StepP
     };
   };
 
+  const request = workflowCall
+    ? // Not an HTTP call: what the console's Comment and the Task timeout read.
+      { method: 'WORKFLOW', url: `workflow:${workflowCall.workflow}`, parameters: [], timeoutMs: options.requestTimeoutMs, maxResponseBytes: options.maxResponseBytes }
+    : operationRequest(context, step, where);
+  // In a 1.1 document an object shaped like a Selector Object is one; the step runner must know.
+  const selectors = arazzoMinor(loaded.document) === '1.1' && containsSelector([request.parameters, request.body, workflowCall?.inputs]);
   return {
     version: PLAN_VERSION,
     workflowId: workflow.workflowId,
     stepId: step.stepId,
     index,
-    request: workflowCall
-      ? // Not an HTTP call: what the console's Comment and the Task timeout read.
-        { method: 'WORKFLOW', url: `workflow:${workflowCall.workflow}`, parameters: [], timeoutMs: options.requestTimeoutMs, maxResponseBytes: options.maxResponseBytes }
-      : operationRequest(context, step, where),
+    request,
     ...(loaded.document.$self !== undefined ? { self: resolvedSelf(loaded.file, loaded.document) } : {}),
     successCriteria: step.successCriteria ?? [],
     outputs: step.outputs ?? (workflowCall ? context.childOutputs(workflowCall.workflow) : {}),
@@ -109,6 +114,7 @@ export function planStep(context: PlanContext, step: Step, index: number): StepP
         }
       : {}),
     ...(workflowCall ? { workflowCall } : {}),
+    ...(selectors ? { selectors: true as const } : {}),
     transientRetry: options.stepTransientRetries[step.stepId] ?? options.transientRetry,
     waitPolicy: (options.callbacks?.wakes === step.stepId ? options.callbacks.waitPolicy : undefined) ?? options.stepWaitPolicies[step.stepId] ?? options.waitPolicy,
     loopLimit: options.loopLimit,

@@ -9,6 +9,7 @@
  * The run's state (`RunState`) is small: inputs, step outputs, workflow outputs so far, and `control`,
  * which the step runner always fills completely so the definition never reads a path that can be absent.
  */
+import type { SelectorObject } from '../arazzo/selector.ts';
 import type { Criterion, JsonSchema, ParameterLocation } from '../arazzo/types.ts';
 
 /** Bump when the shape below changes incompatibly. */
@@ -176,12 +177,15 @@ export interface StepPlan {
   /** The document's `$self`, resolved, for `$self` expressions (Arazzo 1.1). */
   self?: string;
   successCriteria: Criterion[];
-  outputs: Record<string, string>;
+  /** Runtime expressions, or Selector Objects (1.1). */
+  outputs: Record<string, string | SelectorObject>;
   /** Step actions, then the workflow's, in the order Arazzo evaluates them (first match wins). */
   onSuccess: PlannedAction[];
   onFailure: PlannedAction[];
   /** The workflow's outputs, resolved after every step into `RunState.outputs`. */
-  workflowOutputs: Record<string, string>;
+  workflowOutputs: Record<string, string | SelectorObject>;
+  /** The step's values hold Selector Objects (a 1.1 document): objects shaped like one are one, not literals. */
+  selectors?: true;
   /** Public input schema (secret inputs removed). Checked when `index === 0`. */
   inputSchema?: JsonSchema;
   /** Input names whose values come from the secret store, never from the state. */

@@ -3,7 +3,7 @@ import type { StepPlan } from '../compile/step-plan.ts';
 import type { HttpRequest } from './http.ts';
 import { isJsonContentType } from './http.ts';
 import { removeAtPointer, setAtPointer } from './json-pointer.ts';
-import { isXmlContentType, replacementTargetKind } from '../arazzo/replacement-target.ts';
+import { isXmlContentType, jsonPathTargets, replacementTargetKind } from '../arazzo/replacement-target.ts';
 import { replaceAtXPath } from '../arazzo/xml.ts';
 
 /** The request as runtime expressions see it (`$request.header.X`, `$request.body#/a`, ...). */
@@ -29,7 +29,7 @@ export function buildRequest(plan: StepPlan, context: ExpressionContext, idempot
     const value =
       parameter.in === 'querystring' && typeof parameter.value === 'string'
         ? resolveEncoded(parameter.value, context, encodeURIComponent)
-        : resolveValue(parameter.value, context);
+        : resolveValue(parameter.value, context, selectors(plan));
     if (parameter.in === 'path') {
       if (value === undefined || value === null || typeof value === 'object') {
         return {
@@ -123,9 +123,9 @@ function resolvePayload(plan: StepPlan, context: ExpressionContext): Result {
   let payload: unknown =
     xml && typeof declared.payload === 'string'
       ? resolveEncoded(declared.payload, context, escapeXml)
-      : structuredCopy(resolveValue(declared.payload, context));
+      : structuredCopy(resolveValue(declared.payload, context, selectors(plan)));
   for (const [index, replacement] of (declared.replacements ?? []).entries()) {
-    const value = resolveValue(replacement.value, context);
+    const value = resolveValue(replacement.value, context, selectors(plan));
     if (replacementTargetKind(replacement, declared) === 'xpath') {
       if (typeof payload !== 'string') return { ok: false, problem: `requestBody.replacements[${index}].target: an XPath target needs an XML payload (text)` };
       const replaced = replaceAtXPath(payload, replacement.target, value ?? '');
@@ -133,24 +133,34 @@ function resolvePayload(plan: StepPlan, context: ExpressionContext): Result {
       payload = replaced.xml;
       continue;
     }
-    if (value === undefined) {
-      try {
-        payload = removeAtPointer(payload, replacement.target);
-      } catch (error) {
-        return { ok: false, problem: `requestBody.replacements[${index}].target: ${(error as Error).message}` };
-      }
-      continue;
+    const field = `requestBody.replacements[${index}].target`;
+    const selected = replacementTargetKind(replacement, declared) === 'jsonpath' ? jsonPathTargets(payload, replacement.target) : { pointers: [replacement.target] };
+    if ('error' in selected) return { ok: false, problem: `${field}: ${selected.error}` };
+    for (const pointer of selected.pointers) {
+      const written = value === undefined ? removePointer(payload, pointer, field) : writePointer(payload, pointer, value, field);
+      if (written.ok === false) return written;
+      payload = written.value;
     }
-    const written = writePointer(payload, replacement.target, value, `requestBody.replacements[${index}].target`);
-    if (written.ok === false) return written;
-    payload = written.value;
   }
   return { ok: true, value: payload };
 }
 
+/** Whether objects shaped like Selector Objects are ones (1.1 documents; see StepPlan.selectors). */
+function selectors(plan: StepPlan): { selectors: boolean } {
+  return { selectors: plan.selectors === true };
+}
+
+function removePointer(document: unknown, pointer: string, field: string): Result {
+  return atPointer(() => removeAtPointer(document, pointer), field);
+}
+
 function writePointer(document: unknown, pointer: string, value: unknown, field: string): Result {
+  return atPointer(() => setAtPointer(document, pointer, value), field);
+}
+
+function atPointer(edit: () => unknown, field: string): Result {
   try {
-    return { ok: true, value: setAtPointer(document, pointer, value) };
+    return { ok: true, value: edit() };
   } catch (error) {
     return { ok: false, problem: `${field}: ${(error as Error).message}` };
   }

@@ -9,6 +9,7 @@
 import { ArazzoExpressionError } from '../arazzo/errors.ts';
 import { evaluateCriteria } from '../arazzo/criteria.ts';
 import { evaluateExpression, type ExpressionContext } from '../arazzo/expressions.ts';
+import type { SelectorObject } from '../arazzo/selector.ts';
 import { validateInputs } from '../arazzo/inputs.ts';
 import {
   Errors,
@@ -378,7 +379,7 @@ function finish(
   return { inputs: state.inputs, steps, outputs, control, ...(state.workflows ? { workflows: state.workflows } : {}) };
 }
 
-function evaluateAll(expressions: Record<string, string>, context: ExpressionContext): Record<string, unknown> {
+function evaluateAll(expressions: Record<string, string | SelectorObject>, context: ExpressionContext): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   for (const [name, expression] of Object.entries(expressions)) {
     let value: unknown;

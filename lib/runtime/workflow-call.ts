@@ -22,7 +22,7 @@ export interface WorkflowCallDeps {
 /** Phase start: the child's input, and the route to the Task that starts it. */
 export function startWorkflowCall(plan: StepPlan, state: RunState, context: ExpressionContext, counters: StepCounters, deps: WorkflowCallDeps): RunState {
   const call = plan.workflowCall!;
-  const inputs = resolveValue(call.inputs, context) as Record<string, unknown>;
+  const inputs = resolveValue(call.inputs, context, { selectors: plan.selectors === true }) as Record<string, unknown>;
   const route: RouteTaken = {
     route: Route.callWorkflow,
     waitSeconds: 0,
