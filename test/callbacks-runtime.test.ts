@@ -153,6 +153,12 @@ describe('a callback that must do nothing', () => {
 });
 
 describe('the registrar', () => {
+  it('lets the wait run its full time when the store fails, instead of failing the run', async () => {
+    const w = world();
+    const broken = { ...w, store: { ...w.store, arm: () => Promise.reject(Object.assign(new Error('secret detail'), { name: 'ProvisionedThroughputExceededException' })) } };
+    expect(await registerWait(w.waitEvent('task-1'), broken)).toEqual({ outcome: 'unarmed', error: 'ProvisionedThroughputExceededException' });
+  });
+
   it('refuses an event that did not come from a compiled wait, without echoing its task token', async () => {
     const w = world();
     const bad = { taskToken: 'secret-task-token', executionId: '', waitId: 'poll', timeoutSeconds: 0 } as WakeWaitEvent;
