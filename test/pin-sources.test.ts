@@ -36,6 +36,7 @@ describe('remote source descriptions', () => {
   beforeAll(async () => {
     server = await startTestServer((request, response) => {
       if (request.path === '/specs/pets.yml') response.writeHead(200, { 'content-type': 'application/yaml' }).end(openapi);
+      else if (request.path === '/pets') response.writeHead(200, { 'content-type': 'application/json' }).end('[{"id":7}]');
       else response.writeHead(404).end();
     });
   });
@@ -77,5 +78,15 @@ describe('remote source descriptions', () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/pinned pets: http:\/\/127\.0\.0\.1:\d+\/specs\/pets\.yml → pinned-sources\/pets\.yml \(sha256 [0-9a-f]{64}\)/);
     expect(JSON.parse(result.stdout)).toMatchObject({ StartAt: 'Start' });
+  });
+
+  it('npm start --document runs a pinned document against a local server, reading the description from the copy only', async () => {
+    const file = documentUsing(`${server.baseUrl}/specs/pets.yml`);
+    await pinSources(file);
+    const fetched = server.received.filter((r) => r.path === '/specs/pets.yml').length;
+    const result = await runCli('local/run.ts', ['--document', file, '--server', `pets=${server.baseUrl}`, '--fast', '--quiet']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(server.received.filter((r) => r.path === '/pets')).toHaveLength(1);
+    expect(server.received.filter((r) => r.path === '/specs/pets.yml')).toHaveLength(fetched);
   });
 });

@@ -78,4 +78,19 @@ describe('npm start --document', () => {
     expect(result.stderr).toMatch(/↳ \S+ › place #1 {2}HTTP 201/);
     expect(`${result.stdout}${result.stderr}`).not.toContain(apiKey);
   });
+
+  it("waits what the server's Retry-After says over a longer retryAfter, and takes a 429 the criteria accept as the answer", { timeout: 180_000 }, async () => {
+    let inventoryCalls = 0;
+    server.current.respondWith((request, response) => {
+      if (request.path === '/inventory') return ++inventoryCalls === 1 ? reply(response, 503, { error: 'busy' }, { 'retry-after': '5' }) : reply(response, 200, { available: 3 });
+      if (request.path === '/pet/findByStatus') return reply(response, 429, { error: 'slow down' });
+      return reply(response, 404, { error: 'no route' });
+    });
+    const result = await runCli('local/run.ts', ['--document', document('server-says.arazzo.yml'), '--server', `petStore=${server.current.baseUrl}`, '--fast']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ available: 3, findStatus: 429 });
+    // The Arazzo retry waited the server's 5 s, not its own 60 s; the accepted 429 was not retried.
+    expect(result.stderr).toMatch(/Wait before countInventory {2}5s/);
+    expect(server.current.received.filter((r) => r.path === '/pet/findByStatus')).toHaveLength(1);
+  });
 });
