@@ -47,7 +47,8 @@ export const HTTP_API_SETTINGS = closed({
   webAclArn: string,
 } satisfies Record<keyof HttpApiSettings, Shape>);
 
-export const APP_CONFIG_SHAPE = closed({
+/** Every deployment setting; a variant may set each of them too. */
+const SETTINGS = {
   stackName: string,
   document: string,
   overlay: string,
@@ -80,6 +81,11 @@ export const APP_CONFIG_SHAPE = closed({
     waitPolicy,
     receiver: closed({ maxBodyBytes: integer, throttle: closed({ rateLimit: number, burstLimit: number }) }),
   } satisfies Record<keyof NonNullable<ArazzoAppConfig['callbacks']>, Shape>),
+} satisfies Record<Exclude<keyof ArazzoAppConfig, 'variants'>, Shape>;
+
+export const APP_CONFIG_SHAPE = closed({
+  ...SETTINGS,
+  variants: byName(closed(SETTINGS)),
 } satisfies Record<keyof ArazzoAppConfig, Shape>);
 
 /** Every problem of `context.arazzo`, each naming its key and, for an unknown key, the keys there are. */

@@ -39,17 +39,25 @@ export interface ArazzoAppConfig extends Omit<CompileOptions, 'functionArn' | 'c
   includeExecutionData?: boolean;
   /** Create a customer managed KMS key (rotated) for the secret, the log groups and the state machines. @default false */
   kmsKey?: boolean;
+  /**
+   * Named alternatives, chosen with `-c variant=<name>`: each setting a variant gives replaces the base's
+   * (e.g. `callback`: the Arazzo 1.1 Civitai document woken by Civitai's callback). Gone once one is chosen.
+   */
+  variants?: Record<string, Partial<Omit<ArazzoAppConfig, 'variants'>>>;
 }
 
-/** Reads the `arazzo` context object, then the flat overrides (`-c document=…`, `-c overlay=none`, `-c serverUrl.<name>=…`). */
+/**
+ * Reads the `arazzo` context object, the variant `-c variant=<name>` chooses, then the flat overrides
+ * (`-c document=…`, `-c overlay=none`, `-c serverUrl.<name>=…`).
+ */
 export function readAppConfig(getContext: (key: string) => unknown): ArazzoAppConfig {
   const base = getContext('arazzo');
   if (base === undefined || typeof base !== 'object' || base === null || Array.isArray(base)) {
     throw new Error('cdk.json: context.arazzo must be an object with at least "document" (path of the Arazzo document)');
   }
-  const config = { ...(base as Record<string, unknown>) };
-  const problems = appConfigProblems(config);
+  const problems = appConfigProblems(base);
   if (problems.length > 0) throw new Error(problems.join('\n'));
+  const config = withVariant(base as Record<string, unknown>, getContext('variant'));
   for (const key of ['document', 'overlay', 'workflowId', 'existingSecret', 'stackName']) {
     const override = getContext(key);
     if (typeof override === 'string') config[key] = override;
@@ -73,8 +81,19 @@ export function readAppConfig(getContext: (key: string) => unknown): ArazzoAppCo
   return { stackName: 'ArazzoWorkflow', ...config } as unknown as ArazzoAppConfig;
 }
 
+/** The base settings with the chosen variant's on top; `variants` itself is not a deployment setting. */
+function withVariant(base: Record<string, unknown>, chosen: unknown): Record<string, unknown> {
+  const { variants, ...config } = base as { variants?: Record<string, Record<string, unknown>> };
+  if (chosen === undefined || chosen === '' || chosen === 'none') return config;
+  const names = Object.keys(variants ?? {});
+  if (typeof chosen !== 'string' || !Object.hasOwn(variants ?? {}, chosen)) {
+    throw new Error(`-c variant=${String(chosen)}: cdk.json context.arazzo.variants has no such variant; variants: ${names.join(', ') || 'none'}`);
+  }
+  return { ...config, ...variants![chosen] };
+}
+
 export function stackPropsFromConfig(config: ArazzoAppConfig): ArazzoWorkflowStackProps {
-  const { stackName, document, overlay, allowRoots, existingSecret, httpApi, kmsKey, callbacks, ...compile } = config;
+  const { stackName, document, overlay, allowRoots, existingSecret, httpApi, kmsKey, callbacks, variants: _variants, ...compile } = config;
   const { enabled, overlay: callbackOverlay, receiver, ...callbackOptions } = callbacks ?? {};
   return {
     stackName,

@@ -3,10 +3,12 @@
  * of `context.arazzo` (including `httpApi`), a step id in a per-step option, a source description in
  * `serverUrls`. Each message names the setting and lists the valid names.
  */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readAppConfig } from '../lib/app-config.ts';
 import { shippedConfig } from './support/civitai-stack.ts';
-import { civitaiDocument, civitaiOverlay, compileFile } from './support/compile-fixture.ts';
+import { civitaiDocument, civitaiOverlay, compileFile, projectRoot } from './support/compile-fixture.ts';
 
 const withSettings = (settings: Record<string, unknown>) => () =>
   readAppConfig((key) => (key === 'arazzo' ? { ...shippedConfig(), ...settings } : undefined));
@@ -50,6 +52,40 @@ describe('names in the settings that the workflow must have', () => {
   it('refuses serverUrls for a source description the document does not have, listing the ones it has', () => {
     expect(compile({ serverUrls: { civitai: 'http://127.0.0.1:4010' } })).toThrow(
       /deployment option serverUrls\.civitai: names source description 'civitai', which the document does not have; source descriptions: civitaiOrchestrationApi/,
+    );
+  });
+});
+
+describe('-c variant=<name> (cdk.json context.arazzo.variants)', () => {
+  const cdkJson = () => JSON.parse(readFileSync(path.join(projectRoot, 'cdk.json'), 'utf8')) as { context: { arazzo: Record<string, unknown> } };
+  const read = (arazzo: Record<string, unknown>, variant?: string) => readAppConfig((key) => (key === 'arazzo' ? arazzo : key === 'variant' ? variant : undefined));
+
+  it('deploys the seed polling document by default, and the Arazzo 1.1 callback document with variant=callback', () => {
+    const base = read(cdkJson().context.arazzo);
+    expect(base).toMatchObject({ document: 'workflows/arazzo/civitai-image-generation-poll-workflow.yml', overlay: 'workflows/overlays/civitai-overlay.yml', workflowId: 'image-generation-poll' });
+    expect(base).not.toHaveProperty('variants');
+    const callback = read(cdkJson().context.arazzo, 'callback');
+    expect(callback).toMatchObject({
+      stackName: 'CivitaiImageGenerationCallback',
+      document: 'workflows/arazzo/civitai-image-generation-callback-workflow.yml',
+      workflowId: 'image-generation-callback',
+      failureEnds: { readOutputs: ['failed'] },
+      secretInputs: ['apiKey'],
+      idempotency: { submitGeneration: { in: 'body', name: '/externalId' } },
+    });
+    expect(callback.overlay).toBeUndefined();
+    expect(callback).not.toHaveProperty('variants');
+  });
+
+  it('refuses a variant cdk.json does not have, listing the ones it has', () => {
+    expect(() => read(cdkJson().context.arazzo, 'callbacks')).toThrow('-c variant=callbacks: cdk.json context.arazzo.variants has no such variant; variants: callback');
+  });
+
+  it('checks a variant\'s settings like the base ones', () => {
+    const arazzo = cdkJson().context.arazzo;
+    const variants = arazzo.variants as Record<string, Record<string, unknown>>;
+    expect(() => read({ ...arazzo, variants: { callback: { ...variants.callback, documnt: 'x.yml' } } })).toThrow(
+      /context\.arazzo\.variants\.callback\.documnt is not a known setting; known: stackName, document/,
     );
   });
 });

@@ -111,23 +111,29 @@ describe('Arazzo 1.1 reading rules', () => {
     ]);
   });
 
-  it('refuses AsyncAPI steps and sources in use, naming the field', () => {
+  it('refuses the spec\'s own AsyncAPI steps: send, and a receive on a Kafka channel, naming the field', () => {
     const file = variant((d) => {
       d.$self = 'x.arazzo.yml';
-      d.sourceDescriptions.push({ name: 'orders', url: `file://${petStore}`, type: 'asyncapi' });
+      d.sourceDescriptions.push({ name: 'orders', url: `file://${path.join(specFixtures, 'pet-asyncapi.yaml')}`, type: 'asyncapi' });
       d.workflows[0].steps.push(
         { stepId: 'placeOrder', operationId: '$sourceDescriptions.orders.placeOrder', action: 'send' },
-        { stepId: 'confirm', channelPath: '{$sourceDescriptions.orders.url}#/channels/confirm', action: 'receive', correlationId: '$inputs.id' },
+        { stepId: 'confirm', channelPath: '{$sourceDescriptions.orders.url}#/channels/confirm-order', action: 'receive', correlationId: '$inputs.category', timeout: 6000 },
       );
     });
     const problems = problemsOf(file).join('\n');
-    expect(problems).toContain('steps[placeOrder] › action: AsyncAPI steps (send/receive messages) are not supported yet');
-    expect(problems).toContain('steps[placeOrder] › operationId: names an operation of AsyncAPI source description orders; AsyncAPI steps');
-    expect(problems).toContain('steps[confirm] › channelPath: AsyncAPI steps (send/receive messages) are not supported yet');
-    expect(problems).toContain('steps[confirm] › correlationId: AsyncAPI steps');
+    expect(problems).toContain('steps[placeOrder] › action: action send (publishing an AsyncAPI message) is not supported');
+    expect(problems).toContain('steps[confirm] › channelPath: channel confirm-order of orders is not an HTTP webhook: its messages travel over kafka (server protocol), not HTTP');
   });
 
-  it('refuses $message expressions, and Selector Objects its selector type cannot read, naming the field', () => {
+  it('refuses an asyncapi source description that is not an AsyncAPI 3 document', () => {
+    const file = variant((d) => {
+      d.$self = 'x.arazzo.yml';
+      d.sourceDescriptions.push({ name: 'orders', url: `file://${petStore}`, type: 'asyncapi' });
+    });
+    expect(problemsOf(file).join('\n')).toContain('pet-store.openapi.yml › asyncapi: must be an AsyncAPI 3.x version (found no 3.x version); convert the description to AsyncAPI 3.0');
+  });
+
+  it('refuses $message in workflow outputs, and Selector Objects its selector type cannot read, naming the field', () => {
     const file = variant((d) => {
       d.$self = 'x.arazzo.yml';
       d.workflows[0].steps[0].outputs.first = { context: '$response.body', selector: '$[0].id[', type: 'jsonpath' };
@@ -140,7 +146,7 @@ describe('Arazzo 1.1 reading rules', () => {
     expect(problems).toContain('steps[findPets] › outputs › second › type: version must be rfc6901 for jsonpointer, not "rfc9999"');
     expect(problems).toContain('steps[findPets] › outputs › second › context: ');
     expect(problems).toContain('steps[fallback] › parameters[0] › value › type: is required: jsonpath, jsonpointer or xpath');
-    expect(problems).toContain('outputs › orderId: "$message.payload#/orderId": $message expressions read AsyncAPI messages');
+    expect(problems).toContain('outputs › orderId: "$message.payload#/orderId": workflow outputs are computed after the steps, with no request, response or message');
   });
 
   it('runs Selector Objects: a jsonpath output, a jsonpointer parameter value, a payload value, a workflow output', async () => {

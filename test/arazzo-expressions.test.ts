@@ -224,3 +224,43 @@ describe('expressionsIn and checkValueExpressions', () => {
     expect(checkValueExpressions('$steps.onlyStep')[0]).toMatch(/outputs/);
   });
 });
+
+describe('$message (Arazzo 1.1 receive steps)', () => {
+  const received: ExpressionContext = {
+    inputs: {},
+    steps: {},
+    message: { payload: { orderId: 'o-7', status: 'confirmed', lines: [{ sku: 'a/b' }] }, headers: { 'x-event-type': 'order.confirmed' } },
+  };
+
+  it('reads the payload whole or through a JSON Pointer, keeping the value type', () => {
+    expect(evaluateExpression('$message.payload', received)).toEqual(received.message!.payload);
+    expect(evaluateExpression('$message.payload#/status', received)).toBe('confirmed');
+    expect(evaluateExpression('$message.payload#/lines/0', received)).toEqual({ sku: 'a/b' });
+  });
+
+  it('reads a header whatever the case of its name', () => {
+    expect(evaluateExpression('$message.header.X-Event-Type', received)).toBe('order.confirmed');
+  });
+
+  it('reads $message.payload.<name> as $message.payload#/<name>, the form of the spec\'s own receive example (leniency)', () => {
+    expect(evaluateExpression('$message.payload.orderId', received)).toBe('o-7');
+    expect(checkExpression('$message.payload.orderId')).toBeUndefined();
+  });
+
+  it('is undefined where no message was received, and for a missing field or header', () => {
+    expect(evaluateExpression('$message.payload#/status', { inputs: {}, steps: {} })).toBeUndefined();
+    expect(evaluateExpression('$message.payload#/missing', received)).toBeUndefined();
+    expect(evaluateExpression('$message.header.Authorization', received)).toBeUndefined();
+  });
+
+  it('resolves inside values and criteria contexts like any expression', () => {
+    expect(resolveValue({ id: '$message.payload#/orderId', note: 'event {$message.header.x-event-type}' }, received)).toEqual({ id: 'o-7', note: 'event order.confirmed' });
+  });
+
+  it('refuses other forms, naming the ones it takes', () => {
+    for (const bad of ['$message.body', '$message.payload#status', '$message.header.', '$message.headers.x', '$message.payload.a b']) {
+      expect(checkExpression(bad), bad).toMatch(/must be followed by payload, payload#\/<json-pointer> or header\.<name>|is not a JSON Pointer/);
+    }
+    expect(() => evaluateExpression('$message.body', received)).toThrow(ArazzoExpressionError);
+  });
+});

@@ -14,6 +14,7 @@ import { checkSchemaPatterns } from './linear-regex.ts';
 import type { LoadedArazzo } from './load.ts';
 import { findWorkflow, listOrNone, resolveReusable, resolveStepOperation } from './lookups.ts';
 import { parseSimpleCondition } from './simple-condition.ts';
+import { httpOnlyRoot, isAsyncApiStep } from './receive-steps.ts';
 import { checkStepOrder } from './step-order-checks.ts';
 import { checkArazzoStructure } from './structure.ts';
 import type { Criterion, FailureAction, Parameter, ResolvedOperation, Step, SuccessAction, Workflow } from './types.ts';
@@ -35,6 +36,8 @@ class WorkflowChecks {
   private readonly steps: Map<string, Step>;
   /** While checking a workflow step: the workflow it runs, whose outputs `$outputs` reads there. */
   private callee: Workflow | undefined;
+  /** While checking a step: whether it is an AsyncAPI receive step (reads `$message`, makes no HTTP call). */
+  private receiving = false;
 
   constructor(
     private readonly loaded: LoadedArazzo,
@@ -88,11 +91,15 @@ class WorkflowChecks {
   private step(step: Step, workflowParameters: Parameter[]): void {
     const where = documentPath(this.where, `steps[${step.stepId}]`);
     const runsWorkflow = step.workflowId !== undefined;
+    // An AsyncAPI step's operation and fields are checked by checkAsyncApiStep (feature-refusals).
+    const asyncApi = isAsyncApiStep(this.loaded, step);
     const callee = runsWorkflow ? this.attempt(() => calledWorkflow(this.loaded, step, where)) : undefined;
-    const operation = runsWorkflow ? undefined : this.attempt(() => resolveStepOperation(this.loaded, this.workflow, step));
+    const operation = runsWorkflow || asyncApi ? undefined : this.attempt(() => resolveStepOperation(this.loaded, this.workflow, step));
     const parameters = this.parameters(step.parameters, where, true, !runsWorkflow);
     if (operation) this.pathParameters(operation, [...parameters, ...workflowParameters], where);
     this.callee = callee;
+    this.receiving = asyncApi; // a send step is refused by its action alone, not again for each $message it reads
+    if (step.correlationId !== undefined) this.value(step.correlationId, documentPath(where, 'correlationId'));
     if (step.requestBody !== undefined) {
       const body = step.requestBody;
       this.value(body.payload, documentPath(where, 'requestBody', 'payload'));
@@ -117,6 +124,7 @@ class WorkflowChecks {
       if (typeof read === 'string') this.outputExpression(read, documentPath(where, 'outputs', name, ...(typeof expression === 'string' ? [] : ['context'])), false);
     }
     this.callee = undefined;
+    this.receiving = false;
   }
 
   private parameters(list: Workflow['parameters'], where: string, stepLevel: boolean, needsLocation = true): Parameter[] {
@@ -204,8 +212,8 @@ class WorkflowChecks {
       return;
     }
     const parsed = parseExpression(expression.trim());
-    if (workflowLevel && 'expression' in parsed && ['request', 'response', 'statusCode', 'url', 'method'].includes(parsed.expression.root)) {
-      this.problem(where, `"${expression}": workflow outputs are computed after the steps, with no request or response; use $steps.<stepId>.outputs.<name>`);
+    if (workflowLevel && 'expression' in parsed && ['request', 'response', 'statusCode', 'url', 'method', 'message'].includes(parsed.expression.root)) {
+      this.problem(where, `"${expression}": workflow outputs are computed after the steps, with no request, response or message; use $steps.<stepId>.outputs.<name>`);
       return;
     }
     this.references(expression, where);
@@ -234,6 +242,10 @@ class WorkflowChecks {
       }
     } else if (this.callee !== undefined && (e.root === 'request' || e.root === 'response' || e.root === 'url' || e.root === 'method')) {
       this.problem(where, `"${expression}": a step that runs workflow ${this.callee.workflowId} makes no HTTP call; read the workflow's outputs with $outputs.<name>`);
+    } else if (e.root === 'message' && !this.receiving) {
+      this.problem(where, `"${expression}": only a receive step (action: receive) has a message; read it there and pass it on with an output`);
+    } else if (this.receiving && httpOnlyRoot(expression)) {
+      this.problem(where, `"${expression}": a receive step makes no HTTP call; read what it received with $message.payload#/<pointer> or $message.header.<name>`);
     } else if (e.root === 'workflows') {
       const id = e.rest.split('.')[0]!;
       const ids = this.loaded.document.workflows.map((workflow) => workflow.workflowId);

@@ -29,6 +29,8 @@ export interface ExpressionContext {
   response?: { headers: Record<string, string>; body: unknown };
   /** `$workflows.<workflowId>.inputs|outputs`: this run's workflow and the workflows it has run. */
   workflows?: Record<string, { inputs: Record<string, unknown>; outputs: Record<string, unknown> }>;
+  /** Arazzo 1.1: the message a receive step received (`$message.payload`, `$message.header.<name>`). */
+  message?: { headers: Record<string, string>; payload: unknown };
 }
 
 /** A runtime expression taken apart. Names are split on `.` so `$inputs.a.b` can reach nested values. */
@@ -42,8 +44,9 @@ export type ParsedExpression =
   | { root: 'workflows' | 'sourceDescriptions' | 'components'; rest: string }
   /** Arazzo 1.1: the document's `$self` URI. */
   | { root: 'self' }
-  /** Arazzo 1.1: an AsyncAPI message (refused until send/receive steps are supported). */
-  | { root: 'message'; rest: string };
+  /** Arazzo 1.1: the message a receive step received. */
+  | { root: 'message'; source: 'payload'; pointer?: string }
+  | { root: 'message'; source: 'header'; name: string };
 
 type ParseResult = { expression: ParsedExpression } | { error: string };
 
@@ -78,10 +81,11 @@ function parseUncached(text: string): ParseResult {
     }
     case 'steps':
       return parseStepReference(text, rest);
+    case 'message':
+      return parseMessage(text, rest);
     case 'workflows':
     case 'sourceDescriptions':
     case 'components':
-    case 'message':
       if (rest === '') return { error: `"${text}" must be followed by ".<name>"` };
       return { expression: { root, rest } };
     default:
@@ -111,6 +115,30 @@ function parseMessageSource(text: string, root: 'request' | 'response', rest: st
   return {
     error: `"${text}": "$${root}." must be followed by header.<name>, query.<name>, path.<name>, body or body#/<json-pointer>`,
   };
+}
+
+/**
+ * `$message.payload[#/pointer]` and `$message.header.<name>`. LENIENCY: `$message.payload.a.b` (the form of the
+ * spec's own receive-step example) reads as `$message.payload#/a/b`.
+ */
+function parseMessage(text: string, rest: string): ParseResult {
+  if (rest === 'payload') return { expression: { root: 'message', source: 'payload' } };
+  if (rest.startsWith('payload#')) {
+    const pointer = rest.slice('payload#'.length);
+    const problem = checkPointer(text, pointer);
+    if (problem) return { error: problem };
+    return { expression: { root: 'message', source: 'payload', pointer } };
+  }
+  if (rest.startsWith('payload.')) {
+    const names = rest.slice('payload.'.length).split('.');
+    if (names.every((name) => /^[A-Za-z0-9_-]+$/.test(name))) {
+      return { expression: { root: 'message', source: 'payload', pointer: names.map((name) => `/${name}`).join('') } };
+    }
+  }
+  if (rest.startsWith('header.') && TOKEN.test(rest.slice('header.'.length))) {
+    return { expression: { root: 'message', source: 'header', name: rest.slice('header.'.length) } };
+  }
+  return { error: `"${text}": "$message." must be followed by payload, payload#/<json-pointer> or header.<name>` };
 }
 
 function parseStepReference(text: string, rest: string): ParseResult {
@@ -172,8 +200,6 @@ export function checkExpression(expression: string): string | undefined {
       return `"${expression}": $sourceDescriptions may only name a step's operation (operationId or operationPath), not a value`;
     case 'components':
       return `"${expression}": $components may only be used in a "reference" (Reusable Object), not as a value`;
-    case 'message':
-      return `"${expression}": $message expressions read AsyncAPI messages, and AsyncAPI (send/receive) steps are not supported yet`;
     case 'response':
       if (e.source === 'query' || e.source === 'path') {
         return `"${expression}": a response has no ${e.source} parameters; use $request.${e.source}.<name>`;
@@ -223,6 +249,11 @@ export function evaluateParsed(e: ParsedExpression, context: ExpressionContext):
     case 'steps': {
       const outputs = Object.hasOwn(context.steps, e.stepId) ? context.steps[e.stepId] : undefined;
       return resolvePointer(lookupDotted(outputs, e.path), e.pointer);
+    }
+    case 'message': {
+      if (context.message === undefined) return undefined;
+      if (e.source === 'header') return headerValue(context.message.headers, e.name);
+      return resolvePointer(context.message.payload, e.pointer);
     }
     case 'workflows': {
       // The named workflow's inputs or outputs, read as $inputs.<name> / $outputs.<name> would read them there.

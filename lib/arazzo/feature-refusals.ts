@@ -1,6 +1,6 @@
 /**
  * Features a document may use that this compiler refuses, each with the reason and what to write instead:
- *  - AsyncAPI steps (`channelPath`, `action`, `correlationId`, an operation of an asyncapi source) (1.1);
+ *  - AsyncAPI steps other than `action: receive` on an HTTP webhook (see receive-steps.ts) (1.1);
  *  - a retry action that names a step or workflow to run first (1.0 and 1.1): it would otherwise run as a
  *    plain retry, silently skipping what it names;
  *  - action `parameters` without a workflowId (1.1).
@@ -11,12 +11,10 @@ import { documentPath } from './errors.ts';
 import { checkExpression } from './expressions.ts';
 import { checkSelector, isSelectorObject } from './selector.ts';
 import type { LoadedArazzo } from './load.ts';
+import { checkAsyncApiStep, isAsyncApiStep } from './receive-steps.ts';
 import { arazzoMinor } from './structure.ts';
 import { tryResolve, type Report } from './step-order-checks.ts';
 import type { FailureAction, Step, SuccessAction, Workflow } from './types.ts';
-
-const ASYNCAPI_REFUSAL =
-  'AsyncAPI steps (send/receive messages) are not supported yet; compile a workflow whose steps call OpenAPI operations';
 
 export function checkRefusedFeatures(loaded: LoadedArazzo, workflow: Workflow, report: Report): void {
   const where = documentPath(loaded.file, `workflows[${workflow.workflowId}]`);
@@ -24,7 +22,7 @@ export function checkRefusedFeatures(loaded: LoadedArazzo, workflow: Workflow, r
   checkActions(loaded, [['successActions', workflow.successActions], ['failureActions', workflow.failureActions]], where, report);
   for (const step of workflow.steps) {
     const at = documentPath(where, `steps[${step.stepId}]`);
-    checkAsyncApi(loaded, step, at, report);
+    if (isAsyncApiStep(loaded, step)) checkAsyncApiStep(loaded, workflow, step, report);
     checkActions(loaded, [['onSuccess', step.onSuccess], ['onFailure', step.onFailure]], at, report);
     if (minor === '1.1') checkStepSelectors(step, at, report);
   }
@@ -54,19 +52,6 @@ function checkStepSelectors(step: Step, at: string, report: Report): void {
   (step.parameters ?? []).forEach((parameter, i) => checkSelectors((parameter as { value?: unknown }).value, documentPath(at, `parameters[${i}]`, 'value'), report));
   checkSelectors(step.requestBody?.payload, documentPath(at, 'requestBody', 'payload'), report);
   (step.requestBody?.replacements ?? []).forEach((replacement, i) => checkSelectors(replacement.value, documentPath(at, 'requestBody', `replacements[${i}]`, 'value'), report));
-}
-
-function checkAsyncApi(loaded: LoadedArazzo, step: Step, at: string, report: Report): void {
-  for (const field of ['channelPath', 'action', 'correlationId'] as const) {
-    if (step[field] !== undefined) report(documentPath(at, field), ASYNCAPI_REFUSAL);
-  }
-  const qualified = typeof step.operationId === 'string' ? /^\$sourceDescriptions\.([^.]+)\./.exec(step.operationId) : null;
-  const viaPath = typeof step.operationPath === 'string' ? /^\{\$sourceDescriptions\.([^.}]+)\.url\}/.exec(step.operationPath) : null;
-  for (const [match, field] of [[qualified, 'operationId'], [viaPath, 'operationPath']] as const) {
-    if (match && loaded.sources[match[1]]?.type === 'asyncapi') {
-      report(documentPath(at, field), `names an operation of AsyncAPI source description ${match[1]}; ${ASYNCAPI_REFUSAL}`);
-    }
-  }
 }
 
 type ActionList = Array<SuccessAction | FailureAction | { reference: string }> | undefined;

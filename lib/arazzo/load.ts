@@ -4,6 +4,7 @@
  */
 import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { readAsyncApi, type AsyncApiDescription } from './asyncapi.ts';
 import { documentBaseUri } from './base-uri.ts';
 import { documentRoots, readDocumentFile, readGatedText } from './document-file.ts';
 import { ArazzoDocumentError, documentPath, problemsError } from './errors.ts';
@@ -37,6 +38,8 @@ export interface LoadedSource {
   operations: ResolvedOperation[];
   /** The parsed description (OpenAPI sources), for operationPath pointers. */
   description?: unknown;
+  /** What an AsyncAPI source describes (channels, operations), for receive steps. */
+  asyncapi?: AsyncApiDescription;
 }
 
 export interface LoadArazzoOptions {
@@ -114,14 +117,13 @@ function loadSource(file: string, source: { name: string; url: string; type?: st
     readGatedText(path, { what: `source description "${name}"`, roots, field: documentPath(where, 'url'), reference: url });
     return { name, url: path, type: 'arazzo', operations: [] };
   }
-  // AsyncAPI steps are refused where a step uses them (compilation checks); the description is not read.
-  if (type === 'asyncapi') return { name, url: path, type: 'asyncapi', operations: [] };
   const description = readDocumentFile(path, { what: `source description "${name}"`, roots, field: documentPath(where, 'url'), reference: url });
+  if (type === 'asyncapi') return { name, url: path, type: 'asyncapi', operations: [], asyncapi: readAsyncApi(description, path) };
   if (type === undefined && isRecord(description) && typeof description.arazzo === 'string') {
     return { name, url: path, type: 'arazzo', operations: [] };
   }
   if (type === undefined && isRecord(description) && typeof description.asyncapi === 'string') {
-    return { name, url: path, type: 'asyncapi', operations: [] };
+    return { name, url: path, type: 'asyncapi', operations: [], asyncapi: readAsyncApi(description, path) };
   }
   return { name, url: path, type: 'openapi', operations: openApiOperations(description, name, path), description };
 }

@@ -82,6 +82,7 @@ function stepsRead(loaded: LoadedArazzo, workflow: Workflow, step: Step, where: 
     if (typeof value === 'string') expressions.push(value);
     else if (typeof value?.context === 'string') expressions.push(value.context); // a Selector Object (1.1)
   }
+  if (typeof step.correlationId === 'string') expressions.push(...expressionsIn(step.correlationId));
 
   const reads: StepReads = { steps: new Set(), self: [] };
   for (const expression of expressions) {

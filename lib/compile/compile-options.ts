@@ -64,7 +64,10 @@ export interface CompileOptions {
 export interface CallbackOptions {
   /** The step whose request carries the URL: a header, a query parameter, or a JSON Pointer into its JSON body. */
   url: { step: string; in: 'header' | 'query' | 'body'; name: string };
-  /** A step that loops back on itself: its `Wait before` becomes a wait a callback can end early. */
+  /**
+   * A step that loops back on itself: its `Wait before` becomes a wait a callback can end early; or an Arazzo 1.1
+   * receive step: the callback is the message it waits for.
+   */
   wakes: string;
   /** The wait policy of `wakes` while callbacks are on. @default CALLBACK_FALLBACK_WAIT_POLICY */
   waitPolicy?: WaitPolicy;

@@ -19,6 +19,7 @@ import type { CompileOptions } from './compile-options.ts';
 import { planStep } from './plan-step.ts';
 import { checkServerUrlNames, resolveCompileOptions } from './resolve-options.ts';
 import { checkDefinitionLimits } from './definition-limits.ts';
+import { awaitAgainRule, receiveStates, receiveTimeoutSeconds, type MessageWait } from './receive-step.ts';
 import { wakeWaitState } from './wake-wait.ts';
 import { stepDependencies, usesDependsOn } from '../arazzo/step-order-checks.ts';
 import { branchEnd, entryStart, INPUTS_GATE_STATE, joinPlan, toEntry, type Entry, type ParallelBlock } from './parallel-states.ts';
@@ -182,6 +183,10 @@ export function compileWorkflow(loaded: LoadedArazzo, options: CompileOptions = 
     const task = (next: string, phase?: WorkflowCallPhase) => stepRunnerTask(plan, resolved.functionArn, next, phase, unsafeRepeat);
     if (plan.workflowCall) {
       for (const [name, state] of workflowCallStates(plan, afterState(plan.stepId), (phase, next) => task(next, phase))) level.add(name, state);
+    } else if (plan.receive) {
+      const wait = (options: MessageWait) => wakeWaitState({ ...options, ...(resolved.callbackRegistrarArn ? { functionArn: resolved.callbackRegistrarArn } : {}) });
+      for (const [name, state] of receiveStates(plan, afterState(plan.stepId), (phase, next) => task(next, phase), wait)) level.add(name, state);
+      rules.push(...awaitAgainRule(plan));
     } else {
       level.add(plan.stepId, task(afterState(plan.stepId)));
     }
@@ -218,7 +223,8 @@ export function compileWorkflow(loaded: LoadedArazzo, options: CompileOptions = 
 
   const closeLevel = (level: Level, exit: [string, AslState]) => {
     for (const stepId of level.loopTargets) {
-      if (resolved.callbacks?.wakes === stepId) {
+      // A receive step's wait is its own ("Receive S"); its "Wait before" stays a plain Wait (transient retries).
+      if (resolved.callbacks?.wakes === stepId && byStep.get(stepId)?.receive === undefined) {
         // Ends at the same seconds as the Wait would, or as soon as a callback for this run arrives; either way the
         // step runs next and decides the route (the callback's payload is dropped).
         level.add(
@@ -257,8 +263,8 @@ export function compileWorkflow(loaded: LoadedArazzo, options: CompileOptions = 
   const definition: AslDefinition = {
     Comment: `Arazzo workflow ${workflow.workflowId} from ${loaded.document.info.title} ${loaded.document.info.version}`,
     StartAt: START_STATE,
-    // A run waits for the workflows it runs, so its budget includes theirs.
-    TimeoutSeconds: resolved.loopLimit.maxTotalWaitSeconds + 3600 + composition.callTimeoutSeconds(allPlans),
+    // A run waits for the workflows it runs and for the messages its receive steps wait for: its budget includes theirs.
+    TimeoutSeconds: resolved.loopLimit.maxTotalWaitSeconds + 3600 + composition.callTimeoutSeconds(allPlans) + receiveTimeoutSeconds(allPlans),
     States: states,
   };
   checkDefinitionLimits(definition, where);
@@ -277,7 +283,9 @@ export function compileWorkflow(loaded: LoadedArazzo, options: CompileOptions = 
 function stepRunnerTask(plan: StepPlan, functionArn: string, next: string, phase: WorkflowCallPhase | undefined, unsafeRepeat: boolean): AslState {
   const what = plan.workflowCall
     ? `${phase === 'start' ? 'builds the input of' : 'judges the outcome of'} workflow ${plan.workflowCall.workflow}`
-    : `${plan.request.method} ${plan.request.url}`;
+    : plan.receive
+      ? `${phase === 'start' ? 'says which message to wait for on' : 'judges the message received on'} ${plan.receive.channel}`
+      : `${plan.request.method} ${plan.request.url}`;
   return {
     Type: 'Task',
     Comment: plan.join ? joinComment(plan.join.branches) : `Arazzo step ${plan.stepId}: ${what}`,

@@ -14,6 +14,8 @@ import type {
   RequestBody,
 } from '../arazzo/types.ts';
 import { resolvedSelf } from '../arazzo/base-uri.ts';
+import { isReceiveStep } from '../arazzo/receive-steps.ts';
+import { receivePlan } from './receive-step.ts';
 import { containsSelector } from '../arazzo/selector.ts';
 import { arazzoMinor } from '../arazzo/structure.ts';
 import { isJsonTextPayload, readJsonTemplate } from '../arazzo/json-template.ts';
@@ -44,6 +46,7 @@ export function planStep(context: PlanContext, step: Step, index: number): StepP
   const { loaded, workflow, options } = context;
   const where = `${context.where} › steps[${step.stepId}]`;
   const workflowCall = step.workflowId !== undefined ? context.workflowCall(step) : undefined;
+  const receive = isReceiveStep(step) ? receivePlan(loaded, workflow, step, options.loopLimit.maxTotalWaitSeconds) : undefined;
 
   const onSuccess = [
     ...(step.onSuccess ?? []).map((a, i) => resolveReusable<SuccessAction>(loaded, a, `${where} › onSuccess[${i}]`)),
@@ -84,7 +87,9 @@ export function planStep(context: PlanContext, step: Step, index: number): StepP
   const request = workflowCall
     ? // Not an HTTP call: what the console's Comment and the Task timeout read.
       { method: 'WORKFLOW', url: `workflow:${workflowCall.workflow}`, parameters: [], timeoutMs: options.requestTimeoutMs, maxResponseBytes: options.maxResponseBytes }
-    : operationRequest(context, step, where);
+    : receive
+      ? { method: 'RECEIVE', url: `asyncapi:${receive.channel}`, parameters: [], timeoutMs: options.requestTimeoutMs, maxResponseBytes: options.maxResponseBytes }
+      : operationRequest(context, step, where);
   // In a 1.1 document an object shaped like a Selector Object is one; the step runner must know.
   const selectors = arazzoMinor(loaded.document) === '1.1' && containsSelector([request.parameters, request.body, workflowCall?.inputs]);
   return {
@@ -108,12 +113,13 @@ export function planStep(context: PlanContext, step: Step, index: number): StepP
             in: options.callbacks.url.in,
             name: options.callbacks.url.name,
             waitId: options.callbacks.wakes,
-            // As long as a run may last (its loop limit, and the hour the definition adds for its steps).
-            ttlSeconds: options.loopLimit.maxTotalWaitSeconds + 3600,
+            // As long as a run may last (its loop limit, the hour the definition adds for its steps, a receive step's wait).
+            ttlSeconds: options.loopLimit.maxTotalWaitSeconds + 3600 + receiveWaitSeconds(workflow, options.callbacks.wakes),
           },
         }
       : {}),
     ...(workflowCall ? { workflowCall } : {}),
+    ...(receive ? { receive } : {}),
     ...(selectors ? { selectors: true as const } : {}),
     transientRetry: options.stepTransientRetries[step.stepId] ?? options.transientRetry,
     waitPolicy: (options.callbacks?.wakes === step.stepId ? options.callbacks.waitPolicy : undefined) ?? options.stepWaitPolicies[step.stepId] ?? options.waitPolicy,
@@ -196,4 +202,10 @@ function checkBaseUrl(baseUrl: string, source: string, fromOptions: boolean, whe
 
 function joinUrl(base: string, path: string): string {
   return `${base.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
+}
+
+/** How long the receive step a callback wakes may wait (0 when it wakes a poll loop): the callback URL must outlive it. */
+function receiveWaitSeconds(workflow: Workflow, wakes: string): number {
+  const step = workflow.steps.find((candidate) => candidate.stepId === wakes);
+  return step !== undefined && isReceiveStep(step) && step.timeout !== undefined ? Math.ceil(step.timeout / 1000) : 0;
 }

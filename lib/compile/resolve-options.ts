@@ -3,6 +3,7 @@
  * a typo in a step or action name must fail synth, not silently configure nothing.
  */
 import { ArazzoDocumentError } from '../arazzo/load.ts';
+import { isReceiveStep } from '../arazzo/receive-steps.ts';
 import type { Workflow } from '../arazzo/types.ts';
 import {
   DEFAULT_LOOP_LIMIT,
@@ -127,6 +128,7 @@ function checkAgainstWorkflow(
   }
   for (const stepId of options.nonIdempotentSteps) knownStep('nonIdempotentSteps', stepId);
   if (options.callbacks) checkCallbacks(options.callbacks, workflow, knownStep, fail, resolveAction);
+  checkReceiveSteps(options, workflow, fail);
   for (const stepId of Object.keys(options.stepWaitPolicies)) knownStep(`stepWaitPolicies.${stepId}`, stepId);
   for (const [field, policy] of [
     ['waitPolicy', options.waitPolicy],
@@ -189,11 +191,38 @@ function checkCallbacks(
   if (url.in === 'body' && !url.name.startsWith('/')) fail('callbacks.url.name', `must be a JSON Pointer such as /callbacks/0/url for in: body, not '${url.name}'`);
   knownStep('callbacks.wakes', wakes);
   const step = workflow.steps.find((s) => s.stepId === wakes)!;
+  if (isReceiveStep(step)) {
+    // The wait is the receive step's own; the URL must have gone out before it.
+    const index = (stepId: string) => workflow.steps.findIndex((s) => s.stepId === stepId);
+    if (index(url.step) >= index(wakes)) fail('callbacks.url.step', `names step '${url.step}', which does not run before the receive step '${wakes}'; name the step whose request gives the API the callback URL`);
+    return;
+  }
   const loopsOnItself = [...(step.onSuccess ?? []), ...(workflow.successActions ?? [])].some((item, i) => {
     const action = resolveAction(item, `callbacks.wakes › onSuccess[${i}]`) as { type: string; stepId?: string };
     return action.type === 'goto' && action.stepId === wakes;
   });
   if (!loopsOnItself) fail('callbacks.wakes', `names step '${wakes}', which has no goto action back to itself; name the step that polls (loops back on itself)`);
+}
+
+/**
+ * A receive step waits for the callback to the run's URL, so the deployment must say where the URL goes and that the
+ * callback wakes this step. One URL per run: one receive step per workflow.
+ */
+function checkReceiveSteps(options: ResolvedCompileOptions, workflow: Workflow, fail: (field: string, message: string) => never): void {
+  const receiving = workflow.steps.filter(isReceiveStep).map((step) => step.stepId);
+  if (receiving.length === 0) return;
+  if (receiving.length > 1) {
+    fail('callbacks.wakes', `the workflow has ${receiving.length} receive steps (${receiving.join(', ')}); a run has one callback URL, so it can wait for one receive step: split the workflow`);
+  }
+  if (options.callbacks === undefined) {
+    fail(
+      'callbacks',
+      `is not set, but receive step '${receiving[0]}' waits for a callback: say which step's request carries the run's callback URL and where, e.g. { "url": { "step": "submit", "in": "body", "name": "/callbacks/0/url" }, "wakes": "${receiving[0]}" } (docs/callbacks.md)`,
+    );
+  }
+  if (options.callbacks.wakes !== receiving[0]) {
+    fail('callbacks.wakes', `names step '${options.callbacks.wakes}', but the callback must wake the receive step '${receiving[0]}'`);
+  }
 }
 
 const TRANSIENT_RETRY_FIELDS = ['budgetSeconds', 'baseSeconds', 'maxSeconds', 'minSeconds'];

@@ -163,6 +163,9 @@ export function checkLayout(layout: StepLayout, plans: StepPlan[], dependencies:
     if (branch && plan.workflowCall) {
       refuse(`${branch}, but a workflow step cannot: if another branch fails, its child run is stopped midway and a redrive starts it again; ${alone}, ${orInOrder}`);
     }
+    if (branch && plan.receive) {
+      refuse(`${branch}, but a receive step cannot: its wait for the run's callback would be abandoned if another branch fails; ${alone}, ${orInOrder}`);
+    }
     if (branch && repeatIsUnsafe(plan)) {
       refuse(`${branch}, but its ${plan.request.method} has no idempotency key: if another branch fails meanwhile, the call is abandoned and a redrive sends it again; set the deployment option idempotency.${plan.stepId}, ${alone}, ${orInOrder}`);
     }

@@ -36,6 +36,8 @@ export const Route = {
   callWorkflow: 'callWorkflow',
   /** A non-idempotent request without an idempotency key failed ambiguously: fails the run with `Errors.mayHaveTakenEffect`. */
   mayHaveTakenEffect: 'mayHaveTakenEffect',
+  /** A receive step is ready to wait (or waits again after a message that was not its own): the durable wait. */
+  awaitMessage: 'awaitMessage',
 } as const;
 
 /** Error names of the Fail states the compiler adds (failure `end` actions use the action's own name). */
@@ -198,6 +200,8 @@ export interface StepPlan {
   callback?: CallbackPlan;
   /** Set when the step runs another workflow (Arazzo step `workflowId`); `request` is then not used. */
   workflowCall?: WorkflowCallPlan;
+  /** Set for an Arazzo 1.1 `action: receive` step: it waits for a message; `request` is then not used. */
+  receive?: ReceivePlan;
   /**
    * Set on a state that runs no step (see lib/compile/step-layout.ts): it merges what the branches of the Parallel
    * before it left in `RunState.join` (their steps' outputs, in this order), and with no branches and index 0 it
@@ -244,12 +248,49 @@ export interface RunState {
   workflows?: Record<string, { inputs: Record<string, unknown>; outputs: Record<string, unknown> }>;
   /** What each branch of a Parallel added (its End Pass state's output), until the join after it merges them. */
   join?: BranchResult[];
+  /** A receive step under way: what it waits for, then the message; gone after the step. */
+  receive?: ReceiveState;
 }
 
 /** A Parallel branch's contribution: its steps' outputs and its control (counters). */
 export interface BranchResult {
   steps: Record<string, Record<string, unknown>>;
   control: RunControl;
+}
+
+/**
+ * A receive step (Arazzo 1.1 `action: receive` on an HTTP webhook channel of an AsyncAPI description), compiled
+ * as: the step runner (phase start) → the durable wait for a callback → the step runner (phase finish).
+ */
+export interface ReceivePlan {
+  /** `<source>#/channels/<key>` (or `#/operations/<id>`): for the console and messages. */
+  channel: string;
+  /** The step's correlationId as written (a literal or a runtime expression); absent: any message of the run. */
+  correlationId?: unknown;
+  /** Where a message carries its correlation ID (AsyncAPI `correlationId.location`). */
+  correlation?: { in: 'payload' | 'header'; pointer: string };
+  /** Header names the message may bring into `$message.header.<name>` (lower case); others are dropped. */
+  headers: string[];
+  /** Arazzo `timeout` in whole seconds (at least 1): no matching message by then fails the step. */
+  timeoutSeconds: number;
+  /** The most bytes of message (payload and headers, as JSON) the step accepts; a larger one fails the step. */
+  maxMessageBytes: number;
+}
+
+/** What a message looks like to a receive step: `$message.payload`, `$message.header.<name>`. */
+export interface ReceivedMessage {
+  payload: unknown;
+  headers: Record<string, string>;
+}
+
+export interface ReceiveState {
+  /** The correlation ID this step waits for (the step's correlationId evaluated), if it has one. */
+  correlationId?: string;
+  /** Epoch ms at which the step's timeout ends, and the whole seconds left then (the wait's TimeoutSecondsPath). */
+  deadline: number;
+  timeoutSeconds: number;
+  /** The wait's result: the message the callback carried (absent after a timeout). */
+  message?: ReceivedMessage;
 }
 
 export interface WorkflowCallState {

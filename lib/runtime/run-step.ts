@@ -33,6 +33,7 @@ import { buildRequest } from './request.ts';
 import type { SecretSource } from './secrets.ts';
 import type { CallbackIssuer } from './callbacks/issuer.ts';
 import { parseRetryAfter } from './wait-policy.ts';
+import { finishReceive, startReceive } from './receive-message.ts';
 import { finishWorkflowCall, startWorkflowCall } from './workflow-call.ts';
 import { joinBranches } from './join-branches.ts';
 
@@ -105,16 +106,24 @@ export async function runStep(event: StepRunnerEvent, deps: StepRunnerDeps): Pro
     workflows: { ...state.workflows, [plan.workflowId]: { inputs, outputs: state.outputs } },
   };
 
+  const phaseDeps = { random: deps.random, finish, now };
   const result = plan.join
     ? { state: joinBranches(plan, state, event.state.join, context, finish) }
     : plan.workflowCall
     ? {
         state:
           event.phase === 'start'
-            ? startWorkflowCall(plan, state, context, counters, { random: deps.random, finish })
-            : finishWorkflowCall(plan, state, event.state.call, context, counters, { random: deps.random, finish }),
+            ? startWorkflowCall(plan, state, context, counters, phaseDeps)
+            : finishWorkflowCall(plan, state, event.state.call, context, counters, phaseDeps),
       }
-    : await callAndRoute(event, plan, state, context, counters, deps, now, callback?.url);
+    : plan.receive
+      ? {
+          state:
+            event.phase === 'start'
+              ? startReceive(plan, state, context, counters, phaseDeps)
+              : finishReceive(plan, state, event.state.receive, context, counters, phaseDeps),
+        }
+      : await callAndRoute(event, plan, state, context, counters, deps, now, callback?.url);
   const safe = withinStateLimit(redactor.scrub(result.state), state, plan);
   deps.log(
     redactor.scrub(
@@ -178,7 +187,7 @@ export const SIDE_EFFECT_RESERVE_BYTES = 16 * 1024;
  * after it: a state already near the budget (large inputs) would fail the run just after the API acted.
  */
 function sideEffectWithoutRoom(plan: StepPlan, state: RunState): string | undefined {
-  if (plan.join || ['GET', 'HEAD', 'OPTIONS'].includes(plan.request.method.toUpperCase())) return undefined;
+  if (plan.join || plan.receive !== undefined || ['GET', 'HEAD', 'OPTIONS'].includes(plan.request.method.toUpperCase())) return undefined;
   const size = Buffer.byteLength(JSON.stringify(state));
   if (size + SIDE_EFFECT_RESERVE_BYTES <= stateBudget(plan)) return undefined;
   const largest = Object.entries(state.inputs)

@@ -9,7 +9,7 @@ import { projectRoot } from './compile-fixture.ts';
 export function shippedConfig(overrides: Record<string, unknown> = {}): ArazzoAppConfig {
   const cdkJson = JSON.parse(readFileSync(path.join(projectRoot, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
   // document, overlay, ... go the way `-c key=value` does; other settings change the `arazzo` object.
-  const flat = new Set(['document', 'overlay', 'workflowId', 'existingSecret', 'stackName']);
+  const flat = new Set(['document', 'overlay', 'workflowId', 'existingSecret', 'stackName', 'variant']);
   const arazzo = { ...(cdkJson.context.arazzo as object), ...Object.fromEntries(Object.entries(overrides).filter(([k]) => !flat.has(k))) };
   return readAppConfig((key) => (key === 'arazzo' ? arazzo : flat.has(key) && key in overrides ? overrides[key] : cdkJson.context[key]));
 }
