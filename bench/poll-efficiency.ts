@@ -9,6 +9,7 @@ import { CivitaiSimulator } from '../local/civitai-simulator.ts';
 import type { JobPlanOverride } from '../local/civitai-simulator-jobs.ts';
 import { jobOf, runNameOf, runOnVirtualClock, synthesizeForSimulator, transitionsOf } from './bench-app.ts';
 import { seededRandom } from './seeded-random.ts';
+import { measureCallbackEfficiency, type CallbackEfficiency } from './callback-efficiency.ts';
 
 export interface BenchPolicy {
   name: string;
@@ -54,6 +55,8 @@ export interface PollMeasurement {
 
 export interface PollEfficiency {
   measurements: PollMeasurement[];
+  /** The same jobs with callbacks on (bench/callback-efficiency.ts). */
+  callbacks: CallbackEfficiency;
   targets: { defaultTransitionShareOn600: number; defaultLagWithinLimitEverywhere: boolean; met: boolean };
 }
 
@@ -101,10 +104,13 @@ export async function measurePollEfficiency(progress: (line: string) => void): P
   } finally {
     await simulator.stop();
   }
-  return summarize(raw);
+  const baseline = (jobSeconds: number) => raw.get(key(BASELINE.name, jobSeconds))!.transitions;
+  const plain = (jobSeconds: number) => raw.get(key(DEFAULT.name, jobSeconds))!.transitions;
+  const callbacks = await measureCallbackEfficiency(JOB_SECONDS, SPREAD_OFFSETS, baseline, plain, progress);
+  return { ...summarize(raw), callbacks };
 }
 
-function summarize(raw: Map<string, RawMeasurement>): PollEfficiency {
+function summarize(raw: Map<string, RawMeasurement>): Omit<PollEfficiency, 'callbacks'> {
   const get = (policy: string, jobSeconds: number) => {
     const found = raw.get(key(policy, jobSeconds));
     if (!found) throw new Error(`poll efficiency: no measurement for ${policy} on a ${jobSeconds} s job`);

@@ -14,6 +14,7 @@ import { LOAD, measureLoad, type LoadResult } from './load.ts';
 import { measureOutageSoak, SOAK, SOAK_POLICY, type SoakResult } from './outage-soak.ts';
 import { BASELINE, BENCH_POLICIES, DEFAULT, JOB_SECONDS, meetsTargets, measurePollEfficiency, SPREAD_OFFSETS, TARGETS, type PollEfficiency } from './poll-efficiency.ts';
 import { projectRoot } from './bench-app.ts';
+import { CALLBACK_TARGETS, type CallbackEfficiency } from './callback-efficiency.ts';
 import { fixed, markdownTable, ratio, yesNo } from './table.ts';
 
 /** Standard workflows: $0.025 per 1,000 state transitions (us-east-1 list price). */
@@ -37,6 +38,7 @@ async function main(): Promise<number> {
 
   const sections = [
     poll && pollSection(poll),
+    poll && callbackSection(poll.callbacks),
     coldStart && coldStartSection(coldStart),
     load && loadSection(load),
     soak && soakSection(soak),
@@ -68,6 +70,7 @@ async function main(): Promise<number> {
 
   const failures = [
     poll && !poll.targets.met ? 'the default wait policy misses its targets' : undefined,
+    poll && !poll.callbacks.targets.met ? 'callback mode misses its targets' : undefined,
     load && load.lost > 0 ? `${load.lost} runs lost under load` : undefined,
     soak && !soak.targets.met ? `outage soak: ${soak.targets.reasons.join('; ')}` : undefined,
   ].filter((f): f is string => f !== undefined);
@@ -107,6 +110,42 @@ function pollSection(poll: PollEfficiency): string {
     '',
     `${DEFAULT.name}: ${(share * 100).toFixed(1)} % of the baseline's transitions on the 600 s job; lag within limit on every job: ${yesNo(lagOk)}. Targets met: ${yesNo(met)}.`,
     verdicts,
+  ].join('\n');
+}
+
+function callbackSection(callbacks: CallbackEfficiency): string {
+  const rows = callbacks.measurements.map((m) => [
+    m.mode,
+    m.jobSeconds,
+    m.transitions,
+    ratio(m.transitionsVsBaseline),
+    ratio(m.transitionsVsDefault),
+    m.polls,
+    fixed(m.lagSeconds, 0),
+    m.lagAfterCallbackSeconds === undefined ? '-' : fixed(m.lagAfterCallbackSeconds, 1),
+    fixed(m.spread.maxLagSeconds, 0),
+    m.spread.maxLagAfterCallbackSeconds === undefined ? '-' : fixed(m.spread.maxLagAfterCallbackSeconds, 1),
+    fixed(m.lagBoundSeconds, 0),
+    yesNo(m.lagWithinBound),
+    `$${fixed(m.transitions * USD_PER_TRANSITION * 1000, 2)}`,
+  ]);
+  const table = markdownTable(
+    ['callback mode', 'job s (N)', 'transitions', 'vs fixed 5', 'vs default polling', 'polls', 'lag s', 'lag after callback s', 'max lag s, N..N+4', 'max lag after callback s', 'lag bound s', 'lag within bound', '$ per 1k runs'],
+    rows,
+    [false, true, true, true, true, true, true, true, true, true, true, false, true],
+  );
+  const { transitionShareOn600: share, maxLagAfterCallbackSeconds: after, lostSucceedWithinBound: lostOk, met } = callbacks.targets;
+  const policy = callbacks.fallbackPolicy;
+  return [
+    '## Poll efficiency with callbacks (cdk.json arazzo.callbacks on; virtual time)',
+    '',
+    `Fallback poll while callbacks are on: ${policy.kind}, ratio ${policy.ratio}, ${policy.minSeconds}-${policy.maxSeconds} s (the last mode keeps the default policy instead). "lag after callback": when the callback was due -> run end (0 when a poll noticed first).`,
+    `"lag bound": what a lost callback can cost, min(max, max(min, ratio x job)) of the policy in use. Transitions are against the fixed 5 s baseline and the default policy above, same bench run.`,
+    `Targets: delivered on the 600 s job <= ${CALLBACK_TARGETS.transitionShareOn600 * 100} % of the baseline's transitions; completion noticed <= ${CALLBACK_TARGETS.lagAfterCallbackSeconds} s after the callback; every callback lost: still succeeds within the lag bound.`,
+    '',
+    table,
+    '',
+    `Delivered, 600 s job: ${(share * 100).toFixed(1)} % of the baseline's transitions; worst lag after a callback: ${fixed(after, 1)} s; lost callbacks within the bound: ${yesNo(lostOk)}. Targets met: ${yesNo(met)}.`,
   ].join('\n');
 }
 

@@ -68,11 +68,13 @@ async function main(argv: string[]): Promise<number> {
   }
   let options: CompileOptions = {};
   let overlay = values.overlay;
+  const overlays: string[] = [];
   if (values.config) {
     const cdkJson = JSON.parse(readFileSync(path.join(projectRoot, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
     const config = readAppConfig((key) => cdkJson.context?.[key]);
     const { overlay: configOverlay, allowRoots: configRoots } = config;
     options = compileOptionsOf(config);
+    if (config.callbacks?.enabled && config.callbacks.overlay) overlays.push(path.resolve(projectRoot, config.callbacks.overlay));
     overlay ??= configOverlay && path.resolve(projectRoot, configOverlay);
     allowRoots.push(...(configRoots ?? []).map((root) => path.resolve(projectRoot, root)));
   }
@@ -83,7 +85,7 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`pinned ${pinned.name}: ${pinned.url} → ${pinned.file} (sha256 ${pinned.sha256})\n`);
     }
   }
-  const loaded = loadArazzo(document, { ...(overlay && overlay !== 'none' ? { overlay } : {}), allowRoots });
+  const loaded = loadArazzo(document, { ...(overlay && overlay !== 'none' ? { overlay } : {}), overlays, allowRoots });
   const compiled = compileWorkflow(loaded, options);
   process.stdout.write(
     values.format === 'mermaid' ? `${aslToMermaid(compiled.definition)}\n` : `${JSON.stringify(compiled.definition, null, 2)}\n`,

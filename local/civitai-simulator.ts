@@ -14,6 +14,7 @@ import { systemClock, type Clock } from './clock.ts';
 import { TrafficTally, type CountedOperation, type SimulatorCounters, type WorkflowCounters } from './civitai-simulator-counters.ts';
 import { noFaults, type Fault, type FaultContext, type FaultKind, type FaultPolicy } from './civitai-simulator-faults.ts';
 import { outageAt, validateOutages, type OutageWindow } from './civitai-simulator-outages.ts';
+import { SimulatorCallbacks, type CallbackDelivery, type CallbackRecord } from './civitai-simulator-callbacks.ts';
 import {
   buildTimeline,
   DEFAULT_JOB_PLAN,
@@ -79,6 +80,13 @@ export interface CivitaiSimulatorOptions {
   clocksFromHeaders?: boolean;
   /** Scheduled outages on the clock of each request (see `civitai-simulator-outages.ts`); checked before `faults`. */
   outages?: readonly OutageWindow[];
+  /**
+   * How the webhooks a submit asks for (`callbacks: [{url, type}]`) are delivered: delay, loss, copies. They are
+   * sent on the workflow's clock (a run's VirtualClock, or real time) to loopback URLs only. @default sent once, at once
+   */
+  callbacks?: CallbackDelivery;
+  /** Randomness of callback loss (`callbacks.lossRate`). @default Math.random */
+  random?: () => number;
   /** Called once per request after it is answered; never given headers or bodies. */
   onRequest?: (entry: RequestLogEntry) => void;
 }
@@ -112,6 +120,7 @@ export class CivitaiSimulator {
   private readonly pendingDelays = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
   private server: Server | undefined;
   private url: string | undefined;
+  private readonly webhooks: SimulatorCallbacks;
 
   constructor(options: CivitaiSimulatorOptions = {}) {
     if (options.submitStatus !== undefined && options.submitStatus !== 200 && options.submitStatus !== 202) {
@@ -121,6 +130,7 @@ export class CivitaiSimulator {
     this.basePlan = mergeJobPlan(DEFAULT_JOB_PLAN, options.jobPlan);
     this.faults = options.faults ?? noFaults;
     validateOutages(options.outages ?? []);
+    this.webhooks = new SimulatorCallbacks(options.callbacks, options.random);
   }
 
   /** Base URL once started, e.g. `http://127.0.0.1:4010`. */
@@ -155,6 +165,7 @@ export class CivitaiSimulator {
       pending.resolve();
     }
     this.pendingDelays.clear();
+    this.webhooks.stop();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
     await closed;
@@ -168,6 +179,11 @@ export class CivitaiSimulator {
   /** Workflows already submitted keep their clock. */
   unregisterClock(key: string): void {
     this.clocks.delete(key);
+  }
+
+  /** Every callback the simulator sent or meant to send, in order, with what became of it (never its URL). */
+  callbacks(): readonly CallbackRecord[] {
+    return this.webhooks.records;
   }
 
   counters(): SimulatorCounters {
@@ -312,6 +328,7 @@ export class CivitaiSimulator {
     this.workflows.set(workflow.id, workflow);
     if (dedupeKey !== undefined) this.byOwnerAndExternalId.set(dedupeKey, workflow);
     this.tally.jobsCreated += 1;
+    this.webhooks.schedule(workflow);
     return { status: submitStatus, body: this.render(workflow) };
   }
 
@@ -542,6 +559,13 @@ function validateTemplate(parsed: unknown): ValidTemplate | Reply {
       return invalid(`steps[0].input.${dimension}`, `must be a positive whole number of pixels, or left out, got ${JSON.stringify(value)}`);
     }
   }
+  const callbacks = parsed.callbacks;
+  if (callbacks !== undefined && callbacks !== null) {
+    const valid =
+      Array.isArray(callbacks) &&
+      callbacks.every((c: unknown) => isRecord(c) && typeof c.url === 'string' && Array.isArray(c.type) && c.type.every((t: unknown) => typeof t === 'string'));
+    if (!valid) return invalid('callbacks', 'must be a list of { url: string, type: ["workflow:succeeded", ...], detailed?: boolean }');
+  }
   const externalId = parsed.externalId;
   if (externalId !== undefined && externalId !== null && (typeof externalId !== 'string' || !EXTERNAL_ID_PATTERN.test(externalId))) {
     return invalid('externalId', 'must be 1 to 128 characters of A-Z, a-z, 0-9, "_" or "-"');
@@ -615,3 +639,4 @@ const PLACEHOLDER_PNG = Buffer.from(
 );
 
 export { DEFAULT_JOB_PLAN, type JobPlan, type JobPlanOverride };
+export type { CallbackDelivery, CallbackRecord };

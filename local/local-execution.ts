@@ -69,6 +69,9 @@ export interface LocalEvent {
   cause?: string;
   /** Set on the events of a nested execution (a workflow run by a step), and on the parent's ChildExecution* events. */
   executionArn?: string;
+  /** A wake-up wait's exit: whether a callback ended it or it ran its full time, and how long it waited. */
+  wake?: 'callback' | 'timeout';
+  waitedMs?: number;
 }
 
 export interface LocalExecutionResult {
@@ -183,7 +186,7 @@ async function execute(options: LocalExecutionOptions): Promise<LocalExecutionRe
   // A wake-up wait moves the clock itself (by what it actually waited); the next step must not add the full wait again.
   let waitTaken = false;
   /** What each wake-up wait actually waited, for the event times (consumed in order as each one exits). */
-  const wakeWaited: number[] = [];
+  const wakeResults: Array<{ waitedMs: number; wake: 'callback' | 'timeout' }> = [];
   const wakeWaitStates = new Set(states.filter(([, state]) => isWakeWait(state)).map(([name]) => name));
   let executionStartTime: string | undefined;
   const events: LocalEvent[] = [];
@@ -231,10 +234,10 @@ async function execute(options: LocalExecutionOptions): Promise<LocalExecutionRe
               const event = (request as { Payload: WakeWaitEvent }).Payload;
               try {
                 const { message, waitedMs } = await callbackHost!.wait(event);
-                wakeWaited.push(waitedMs);
+                wakeResults.push({ waitedMs, wake: 'callback' });
                 return message as unknown as Record<string, never>;
               } catch (error) {
-                wakeWaited.push(event.timeoutSeconds * 1000);
+                wakeResults.push({ waitedMs: event.timeoutSeconds * 1000, wake: 'timeout' });
                 throw error;
               } finally {
                 waitTaken = true;
@@ -280,17 +283,22 @@ async function execute(options: LocalExecutionOptions): Promise<LocalExecutionRe
   // The interpreter reports events after the fact, when the next Task may already have moved the clock:
   // on virtual time, an event's time is the sum of the Waits before it; on real time, its own timestamp.
   let virtualElapsedMs = 0;
+  // A wake-up wait's outcome is known when its first event after entering arrives; its exit reports it.
   let inWakeWait = false;
+  let lastWake: (typeof wakeResults)[number] | undefined;
+  const wakeOf = (raw: RawEvent) => {
+    if (raw.state === undefined || !wakeWaitStates.has(raw.state.name)) return undefined;
+    if (raw.type === 'StateEntered') inWakeWait = true;
+    else if (inWakeWait) {
+      inWakeWait = false;
+      lastWake = wakeResults.shift();
+      if (virtual) virtualElapsedMs += lastWake?.waitedMs ?? 0;
+    }
+    return raw.type === 'StateExited' ? lastWake : undefined;
+  };
   const eventTime = (raw: RawEvent) => {
     const offset = options.elapsedOffsetMs ?? 0;
     if (!virtual) return offset + (raw.timestamp ?? Date.now()) - startedAt;
-    if (raw.state !== undefined && wakeWaitStates.has(raw.state.name)) {
-      if (raw.type === 'StateEntered') inWakeWait = true;
-      else if (inWakeWait) {
-        inWakeWait = false;
-        virtualElapsedMs += wakeWaited.shift() ?? 0;
-      }
-    }
     const at = offset + virtualElapsedMs;
     if (raw.type === 'StateEntered' && raw.state?.type === 'Wait') {
       virtualElapsedMs += ((raw.state.input as Partial<RunState> | undefined)?.control?.waitSeconds ?? 0) * 1000;
@@ -299,7 +307,9 @@ async function execute(options: LocalExecutionOptions): Promise<LocalExecutionRe
   };
   const collect = (async () => {
     for await (const raw of execution.eventLogs) {
+      const wake = wakeOf(raw as unknown as RawEvent);
       const event = toLocalEvent(raw as unknown as RawEvent, eventTime(raw as unknown as RawEvent));
+      if (wake) Object.assign(event, { wake: wake.wake, waitedMs: wake.waitedMs });
       events.push(event);
       options.onEvent?.(event);
     }

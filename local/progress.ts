@@ -22,6 +22,11 @@ export function createProgressPrinter(writeLine: (line: string) => void, clockLa
     const nested = event.executionArn === undefined ? '' : `  ↳ ${executionName(event.executionArn)} › `;
     const key = `${event.executionArn ?? ''} ${event.stateName}`;
     const write = (line: string) => writeLine(line.replace(/^(\[[^\]]*\] )/, `$1${nested}`));
+    if (event.wake !== undefined) {
+      const waited = `${((event.waitedMs ?? 0) / 1000).toFixed(1)}s`;
+      write(`${time(event.elapsedMs)} ${event.stateName}  ${event.wake === 'callback' ? `woken by a callback after ${waited}` : `${waited}, no callback`}`);
+      return;
+    }
     if (event.type === 'StateEntered') {
       visits.set(key, (visits.get(key) ?? 0) + 1);
       if (event.stateType === 'Task') return; // reported when it exits, with what it saw

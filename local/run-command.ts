@@ -6,7 +6,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { readAppConfig, type ArazzoAppConfig } from '../lib/app-config.ts';
+import { compileOptionsOf, readAppConfig, type ArazzoAppConfig } from '../lib/app-config.ts';
 import { loadArazzo, type LoadedArazzo } from '../lib/arazzo/load.ts';
 import { validateInputs } from '../lib/arazzo/inputs.ts';
 import type { JsonSchema } from '../lib/arazzo/types.ts';
@@ -42,10 +42,14 @@ async function main(argv: string[]): Promise<number> {
     throw new UsageError('--fast skips waits on a virtual clock only the bundled simulator follows; a real API would be polled without pause. Drop --fast with --live or --server');
   }
   if (options.live && Object.keys(options.servers).length > 0) throw new UsageError("--live calls the document's own servers; drop --server");
-  const config = shipped ? shippedConfig(options) : documentConfig(options);
+  const config = withCallbackSwitch(shipped ? shippedConfig(options) : documentConfig(options), options);
   let loaded: LoadedArazzo;
   try {
-    loaded = loadArazzo(config.document, { ...(config.overlay ? { overlay: config.overlay } : {}), allowRoots: config.allowRoots ?? [] });
+    loaded = loadArazzo(config.document, {
+      ...(config.overlay ? { overlay: config.overlay } : {}),
+      ...(config.callbacks?.enabled && config.callbacks.overlay ? { overlays: [path.resolve(projectRoot, config.callbacks.overlay)] } : {}),
+      allowRoots: config.allowRoots ?? [],
+    });
   } catch (error) {
     if (!options.help) throw error;
     process.stderr.write(`${USAGE}\n\n${(error as Error).message}\n`);
@@ -74,14 +78,14 @@ async function main(argv: string[]): Promise<number> {
   const runServers = useSimulator ? sourceNames : Object.keys(options.servers);
   const placeholders = Object.fromEntries(runServers.map((name) => [name, placeholderUrl(sourceNames.indexOf(name))]));
   const synthConfig: ArazzoAppConfig = { ...config, serverUrls: { ...config.serverUrls, ...placeholders } };
-  const files = [config.document, ...(config.overlay ? [config.overlay] : []), ...Object.values(loaded.sources).map((s) => s.url).filter((u) => path.isAbsolute(u))];
+  const files = [config.document, ...(config.overlay ? [config.overlay] : []), ...(config.callbacks?.enabled && config.callbacks.overlay ? [path.resolve(projectRoot, config.callbacks.overlay)] : []), ...Object.values(loaded.sources).map((s) => s.url).filter((u) => path.isAbsolute(u))];
   const key = workflowCacheKey(synthConfig, files);
   let workflow = options.noCache ? undefined : readCachedWorkflow(key);
   let prepared: PreparedInputs | undefined;
   if (!workflow) {
     // Every setting and name is checked by the compiler (fast), and the inputs against its schema, before the synth.
     const { compileWorkflow } = await import('../lib/compile/compile-workflow.ts');
-    const compiled = compileWorkflow(loaded, synthConfig);
+    const compiled = compileWorkflow(loaded, compileOptionsOf(synthConfig));
     prepared = prepareInputs(options, shipped, compiled.publicInputSchema, compiled.secretInputs, callsOnlyLoopback(useSimulator, sourceNames, options));
     if (!options.quiet) process.stderr.write('Synthesizing the CDK app (cached for the next run with the same settings)\n');
     const { synthesizeWorkflow } = await importProjectModule<typeof import('./synthesize-workflow.ts')>(new URL('./synthesize-workflow.ts', import.meta.url));
@@ -96,6 +100,15 @@ async function main(argv: string[]): Promise<number> {
   if (useSimulator) {
     simulator = new CivitaiSimulator({
       ...(options.submitStatus === 200 || options.submitStatus === 202 ? { submitStatus: options.submitStatus } : {}),
+      ...(options.callbacks
+        ? {
+            callbacks: {
+              ...(options.callbackDelaySeconds !== undefined ? { delayMs: options.callbackDelaySeconds * 1000 } : {}),
+              ...(options.callbackLoss !== undefined ? { lossRate: options.callbackLoss } : {}),
+              ...(options.callbackCopies !== undefined ? { copies: options.callbackCopies } : {}),
+            },
+          }
+        : {}),
       jobPlan: {
         ...(options.outcome ? { outcome: terminalStatus(options.outcome) } : {}),
         ...(options.jobSeconds !== undefined ? { phaseMs: { processing: options.jobSeconds * 1000 } } : {}),
@@ -115,7 +128,9 @@ async function main(argv: string[]): Promise<number> {
     const clockKey = `run-${process.pid}`;
     simulator?.registerClock(clockKey, clock);
     const target = options.live ? 'the live API' : simulator ? `the simulator at ${simulator.baseUrl}` : Object.entries(serverUrls).map(([k, v]) => `${k}=${v}`).join(', ') || "the document's servers";
-    process.stderr.write(`Running ${runnable.stackName} (${config.workflowId ?? 'first workflow'}) against ${target}, ${options.fast ? 'virtual' : 'real'} time\n`);
+    process.stderr.write(
+      `Running ${runnable.stackName} (${config.workflowId ?? 'first workflow'}) against ${target}, ${options.fast ? 'virtual' : 'real'} time${config.callbacks?.enabled ? ', woken by callbacks' : ''}\n`,
+    );
     const realStart = Date.now();
     const result = await executeLocally({
       definition: runnable.definition,
@@ -142,6 +157,17 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     await simulator?.stop();
   }
+}
+
+/** `--callbacks` turns on the callbacks the deployment settings describe (cdk.json arazzo.callbacks). */
+function withCallbackSwitch(config: ArazzoAppConfig, options: RunOptions): ArazzoAppConfig {
+  const delivery = options.callbackDelaySeconds !== undefined || options.callbackLoss !== undefined || options.callbackCopies !== undefined;
+  if (delivery && !options.callbacks) throw new UsageError('--callback-delay, --callback-loss and --callback-copies shape the simulator\'s callbacks: add --callbacks');
+  if (!options.callbacks) return config;
+  if (config.callbacks === undefined) {
+    throw new UsageError('--callbacks: the deployment settings have no callbacks (cdk.json arazzo.callbacks says where the request carries the callback URL and which step it wakes; see docs/callbacks.md)');
+  }
+  return { ...config, callbacks: { ...config.callbacks, enabled: true } };
 }
 
 function terminalStatus(text: string): TerminalStatus {

@@ -27,6 +27,10 @@ Default: the shipped Civitai workflow (cdk.json) against the bundled simulator, 
   --outcome <status>        simulator: succeeded | failed | expired | canceled (default succeeded)
   --job-seconds <n>         simulator: seconds the job spends processing (default 10)
   --submit-status <code>    simulator: 202 (default) or 200
+  --callbacks               callback-woken waits (cdk.json arazzo.callbacks): the simulator calls the run back
+  --callback-delay <s>      simulator: seconds after the job ends before its callback (default 0)
+  --callback-loss <0..1>    simulator: share of callbacks lost (default 0; 1 loses every one)
+  --callback-copies <n>     simulator: times each callback is sent (default 1)
   --no-cache                synthesize again instead of reusing the cached definition (.cache/arazzo-sfn)
   --quiet                   no progress lines
 Outputs go to stdout as JSON (nothing else does); progress and the summary go to stderr.
@@ -52,20 +56,30 @@ export interface RunOptions {
   outcome?: string;
   jobSeconds?: number;
   submitStatus?: number;
+  /** Callback-woken waits, and how the simulator delivers callbacks. */
+  callbacks: boolean;
+  callbackDelaySeconds?: number;
+  callbackLoss?: number;
+  callbackCopies?: number;
   /** Raw `--<input> value` pairs, typed later against the schema. */
   inputFlags: Array<[string, string]>;
 }
 
 export class UsageError extends Error {}
 
-const VALUE_OPTIONS = new Set(['document', 'workflow', 'overlay', 'allow-root', 'server', 'secret', 'secret-env', 'events', 'input', 'outcome', 'job-seconds', 'submit-status']);
-const SWITCHES: Record<string, 'fast' | 'live' | 'quiet' | 'help' | 'noCache'> = { fast: 'fast', live: 'live', quiet: 'quiet', help: 'help', h: 'help', 'no-cache': 'noCache' };
+const VALUE_OPTIONS = new Set([
+  'document', 'workflow', 'overlay', 'allow-root', 'server', 'secret', 'secret-env', 'events', 'input', 'outcome', 'job-seconds', 'submit-status',
+  'callback-delay', 'callback-loss', 'callback-copies',
+]);
+const SWITCHES: Record<string, 'fast' | 'live' | 'quiet' | 'help' | 'noCache' | 'callbacks'> = {
+  fast: 'fast', live: 'live', quiet: 'quiet', help: 'help', h: 'help', 'no-cache': 'noCache', callbacks: 'callbacks',
+};
 const NAME_EQUALS = /^([A-Za-z_$][\w$.-]*)=([\s\S]*)$/;
 
 /** Reads the command line only: nothing here loads the document or synthesizes anything. */
 export function parseRunOptions(argv: string[]): RunOptions {
   const options: RunOptions = {
-    help: false, noCache: false, fast: false, live: false, quiet: false, servers: {}, secrets: [], secretEnv: {}, allowRoots: [], inputFiles: [], inputFlags: [],
+    help: false, noCache: false, fast: false, live: false, quiet: false, callbacks: false, servers: {}, secrets: [], secretEnv: {}, allowRoots: [], inputFiles: [], inputFlags: [],
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -123,6 +137,19 @@ export function parseRunOptions(argv: string[]): RunOptions {
         if (flag === 'job-seconds') options.jobSeconds = n;
         else if (n === 200 || n === 202) options.submitStatus = n;
         else throw new UsageError(`--submit-status must be 200 or 202, got '${value}'`);
+        break;
+      }
+      case 'callback-delay':
+      case 'callback-loss':
+      case 'callback-copies': {
+        const n = Number(value);
+        const ok = value.trim() !== '' && Number.isFinite(n) && n >= 0 && (flag !== 'callback-loss' || n <= 1) && (flag !== 'callback-copies' || (Number.isInteger(n) && n >= 1));
+        if (!ok) {
+          throw new UsageError(`--${flag} takes ${flag === 'callback-loss' ? 'a share from 0 to 1' : flag === 'callback-copies' ? 'a whole number of at least 1' : 'seconds, 0 or more'}, got '${value}'`);
+        }
+        if (flag === 'callback-delay') options.callbackDelaySeconds = n;
+        else if (flag === 'callback-loss') options.callbackLoss = n;
+        else options.callbackCopies = n;
         break;
       }
       default:

@@ -100,6 +100,22 @@ describe('a callback to a waiting run', () => {
   });
 });
 
+describe('a reusable token (a receive step\'s)', () => {
+  it('wakes its wait again after a message that was not its own, while a one-shot token does not', async () => {
+    const w = world();
+    const { token } = await w.issuer.issue(target, 3600, { reusable: true });
+    await registerWait(w.waitEvent('task-1'), w);
+    await receiveCallback(post(token, '{"correlation":"someone else"}'), w);
+    await registerWait(w.waitEvent('task-2'), w);
+    await receiveCallback(post(token, '{"correlation":"mine"}'), w);
+    expect(w.sent.map((s) => s.taskToken)).toEqual(['task-1', 'task-2']);
+    w.advance(3601_000);
+    await registerWait(w.waitEvent('task-3'), w);
+    await receiveCallback(post(token), w);
+    expect(w.sent).toHaveLength(2);
+  });
+});
+
 describe('a callback that must do nothing', () => {
   it('with a forged, malformed or expired token is answered the same 202 and wakes nothing', async () => {
     const w = world();
@@ -137,6 +153,12 @@ describe('a callback that must do nothing', () => {
 });
 
 describe('the registrar', () => {
+  it('lets the wait run its full time when the store fails, instead of failing the run', async () => {
+    const w = world();
+    const broken = { ...w, store: { ...w.store, arm: () => Promise.reject(Object.assign(new Error('secret detail'), { name: 'ProvisionedThroughputExceededException' })) } };
+    expect(await registerWait(w.waitEvent('task-1'), broken)).toEqual({ outcome: 'unarmed', error: 'ProvisionedThroughputExceededException' });
+  });
+
   it('refuses an event that did not come from a compiled wait, without echoing its task token', async () => {
     const w = world();
     const bad = { taskToken: 'secret-task-token', executionId: '', waitId: 'poll', timeoutSeconds: 0 } as WakeWaitEvent;

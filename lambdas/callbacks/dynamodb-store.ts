@@ -67,12 +67,18 @@ export function dynamoDbCallbackStore(tableName: string, options: { client?: Dyn
   };
 
   return {
-    async putToken(tokenHash, target, expiresAt) {
+    async putToken(tokenHash, target, expiresAt, options) {
       const { sdk, client } = await load();
       await client.send(
         new sdk.PutItemCommand({
           TableName: tableName,
-          Item: { pk: S(`token#${tokenHash}`), executionId: S(target.executionId), waitId: S(target.waitId), expiresAt: N(seconds(expiresAt)) },
+          Item: {
+            pk: S(`token#${tokenHash}`),
+            executionId: S(target.executionId),
+            waitId: S(target.waitId),
+            expiresAt: N(seconds(expiresAt)),
+            ...(options?.reusable ? { reusable: { BOOL: true } } : {}),
+          },
         }),
       );
     },
@@ -85,8 +91,9 @@ export function dynamoDbCallbackStore(tableName: string, options: { client?: Dyn
             TableName: tableName,
             Key: { pk: S(pk) },
             UpdateExpression: 'SET claimedAt = :now',
-            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(claimedAt) AND expiresAt > :now',
-            ExpressionAttributeValues: { ':now': nowSeconds() },
+            // A reusable token (a receive step's) may be claimed again; any other once.
+            ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now AND (attribute_not_exists(claimedAt) OR reusable = :true)',
+            ExpressionAttributeValues: { ':now': nowSeconds(), ':true': { BOOL: true } },
             ReturnValues: 'ALL_NEW',
           }),
         ),

@@ -37,8 +37,8 @@ export interface CallbackHandlerDeps {
 export function createCallbackHandler(deps: CallbackHandlerDeps) {
   return async (event: APIGatewayProxyEvent | WakeWaitEvent): Promise<APIGatewayProxyResult | { outcome: string }> => {
     if (!isApiGatewayEvent(event)) {
-      const { outcome } = await registerWait(event, deps);
-      deps.log({ level: 'INFO', message: `wait ${outcome}`, waitId: event.waitId });
+      const { outcome, error } = await registerWait(event, deps);
+      deps.log({ level: outcome === 'unarmed' ? 'WARN' : 'INFO', message: `wait ${outcome}`, waitId: event.waitId, ...(error ? { error } : {}) });
       return { outcome };
     }
     const answer = await receive(event, deps).catch((error: unknown) => {

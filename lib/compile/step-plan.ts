@@ -142,6 +142,8 @@ export interface CallbackPlan {
   /** The waitId of the wake-up wait a callback ends (the polling step's id). */
   waitId: string;
   ttlSeconds: number;
+  /** The token may wake its wait more than once (a receive step's: a message that is not its own must not use it up). */
+  reusable?: boolean;
 }
 
 export interface IdempotencyPlan {

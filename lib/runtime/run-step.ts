@@ -151,7 +151,7 @@ async function issueCallback(plan: StepPlan, event: StepRunnerEvent, deps: StepR
     return undefined;
   }
   try {
-    return await deps.callbacks.issue({ executionId: event.executionId, waitId: callback.waitId }, callback.ttlSeconds);
+    return await deps.callbacks.issue({ executionId: event.executionId, waitId: callback.waitId }, callback.ttlSeconds, { reusable: callback.reusable === true });
   } catch (error) {
     deps.log({ level: 'WARN', message: `step ${plan.stepId}: no callback URL this time (${(error as Error).name}); the run relies on its fallback poll`, stepId: plan.stepId });
     return undefined;

@@ -9,9 +9,12 @@ import type { CompileOptions } from '../../lib/compile/compile-options.ts';
 import type { VirtualClock } from '../../local/clock.ts';
 
 export interface CallbackDelivery {
+  /** After the job is done; negative: before (an early callback, which the poll then contradicts). */
   delayMs?: number;
   copies?: number;
   lost?: boolean;
+  /** Milliseconds after the callback at which the same URL is called again (a replay). */
+  replaysAfterMs?: number[];
 }
 
 export interface RenderFarm {
@@ -44,8 +47,10 @@ export async function startRenderFarm(clock: VirtualClock, jobSeconds: number, d
         farm.callbackUrls.push(url);
         farm.doneAt = clock.now() + jobSeconds * 1000;
         if (!delivery.lost && url.startsWith('http://127.0.0.1:')) {
-          for (let copy = 0; copy < (delivery.copies ?? 1); copy++) {
-            clock.schedule(farm.doneAt + (delivery.delayMs ?? 0), async () => {
+          const sendAt = farm.doneAt + (delivery.delayMs ?? 0);
+          const times = [...Array.from({ length: delivery.copies ?? 1 }, () => sendAt), ...(delivery.replaysAfterMs ?? []).map((after) => sendAt + after)];
+          for (const at of times) {
+            clock.schedule(at, async () => {
               const answer = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'r1', state: 'done' }) });
               farm.callbackAnswers.push(answer.status);
             });

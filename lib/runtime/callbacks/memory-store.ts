@@ -9,17 +9,17 @@ interface WaitEntry {
 
 /** A `CallbackStore` in memory: the local runner's and the tests'. `now` is the clock entries expire on. */
 export function memoryCallbackStore(now: () => number = Date.now): CallbackStore {
-  const tokens = new Map<string, { target: WakeTarget; expiresAt: number; claimed: boolean }>();
+  const tokens = new Map<string, { target: WakeTarget; expiresAt: number; claimed: boolean; reusable: boolean }>();
   const waits = new Map<string, WaitEntry>();
   const live = <T extends { expiresAt: number }>(entry: T | undefined): T | undefined => (entry !== undefined && entry.expiresAt > now() ? entry : undefined);
   return {
-    async putToken(tokenHash, target, expiresAt) {
-      tokens.set(tokenHash, { target: { ...target }, expiresAt, claimed: false });
+    async putToken(tokenHash, target, expiresAt, options) {
+      tokens.set(tokenHash, { target: { ...target }, expiresAt, claimed: false, reusable: options?.reusable === true });
     },
     async claimToken(tokenHash) {
       const entry = live(tokens.get(tokenHash));
       if (entry === undefined || entry.claimed) return undefined;
-      entry.claimed = true;
+      entry.claimed = !entry.reusable;
       return { ...entry.target };
     },
     async arm(key, taskToken, expiresAt) {

@@ -14,13 +14,21 @@ export interface RegistrarDeps {
   now: () => number;
 }
 
-export async function registerWait(event: WakeWaitEvent, deps: RegistrarDeps): Promise<{ outcome: 'armed' | 'woken' }> {
+/**
+ * `unarmed`: the store or SendTaskSuccess failed (its error's name is given, never its message). The wait then
+ * runs its full time like a plain Wait, and the run polls as it would have: trouble here costs lag, never the run.
+ */
+export async function registerWait(event: WakeWaitEvent, deps: RegistrarDeps): Promise<{ outcome: 'armed' | 'woken' | 'unarmed'; error?: string }> {
   checkEvent(event);
   const expiresAt = deps.now() + (event.timeoutSeconds + ARMED_MARGIN_SECONDS) * 1000;
-  const pending = await deps.store.arm(waitKey(event), event.taskToken, expiresAt);
-  if (pending === undefined) return { outcome: 'armed' };
-  await deps.tasks.succeed(event.taskToken, pending);
-  return { outcome: 'woken' };
+  try {
+    const pending = await deps.store.arm(waitKey(event), event.taskToken, expiresAt);
+    if (pending === undefined) return { outcome: 'armed' };
+    await deps.tasks.succeed(event.taskToken, pending);
+    return { outcome: 'woken' };
+  } catch (error) {
+    return { outcome: 'unarmed', error: (error as Error).name };
+  }
 }
 
 /** The compiled Task always sends these; anything else is a hand-made invoke, refused without echoing it (it holds a task token). */

@@ -6,9 +6,12 @@
 import type { WakeMessage, WakeTarget } from './types.ts';
 
 export interface CallbackStore {
-  /** Keeps a callback token's hash (never the token) and the wait it wakes, until `expiresAt` (epoch ms). */
-  putToken(tokenHash: string, target: WakeTarget, expiresAt: number): Promise<void>;
-  /** The first claim of a live token returns its target; an unknown, expired or already claimed one: undefined. */
+  /**
+   * Keeps a callback token's hash (never the token) and the wait it wakes, until `expiresAt` (epoch ms). A
+   * `reusable` token (a receive step's, which may get messages that are not its own first) is never used up.
+   */
+  putToken(tokenHash: string, target: WakeTarget, expiresAt: number, options?: { reusable?: boolean }): Promise<void>;
+  /** The first claim of a live token returns its target (every claim, for a reusable one); an unknown, expired or already claimed one: undefined. */
   claimToken(tokenHash: string): Promise<WakeTarget | undefined>;
   /**
    * A wait begins: keep its task token until `expiresAt`, unless a wake is already pending for this wait; then
