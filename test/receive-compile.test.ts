@@ -59,7 +59,8 @@ describe('a receive step compiles to', () => {
     expect(states['Wait before awaitConfirmation']).toMatchObject({ Type: 'Wait' });
     expect(Object.values(states).filter((state) => state.Resource === WAIT_FOR_TASK_TOKEN)).toHaveLength(1);
     const place = plans.find((plan) => plan.stepId === 'place')!;
-    expect(place.callback).toMatchObject({ in: 'body', name: '/notifyUrl', waitId: 'awaitConfirmation' });
+    // Reusable: a message that is not the step's own cannot use the run's URL up.
+    expect(place.callback).toMatchObject({ in: 'body', name: '/notifyUrl', waitId: 'awaitConfirmation', reusable: true });
     // The callback URL outlives the wait: the run's loop budget, an hour, and the receive step's 600 s.
     expect(place.callback!.ttlSeconds).toBe(plan0().loopLimit.maxTotalWaitSeconds + 3600 + 600);
   });

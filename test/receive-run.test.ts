@@ -77,3 +77,13 @@ describe('a receive step, run locally', () => {
     expect(JSON.parse(result.cause!).message).toBe('step awaitConfirmation ended the run with notConfirmed (a message arrived but the successCriteria do not hold)');
   });
 });
+
+describe('correlation', () => {
+  it('a message about another order has no effect: the step still takes its own when it arrives', async () => {
+    const { result, startedAt, endedAt } = await run([confirmed(60, 'o-8'), confirmed(120)]);
+    expect(api!.answers).toEqual([202, 202]);
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.output).toMatchObject({ confirmation: 'confirmed' });
+    expect((endedAt - startedAt) / 1000).toBe(120);
+  });
+});

@@ -115,6 +115,8 @@ export function planStep(context: PlanContext, step: Step, index: number): StepP
             waitId: options.callbacks.wakes,
             // As long as a run may last (its loop limit, the hour the definition adds for its steps, a receive step's wait).
             ttlSeconds: options.loopLimit.maxTotalWaitSeconds + 3600 + receiveWaitSeconds(workflow, options.callbacks.wakes),
+            // A receive step's token must survive a message that is not its own (the step then waits on).
+            ...(wakesReceiveStep(workflow, options.callbacks.wakes) ? { reusable: true } : {}),
           },
         }
       : {}),
@@ -204,8 +206,13 @@ function joinUrl(base: string, path: string): string {
   return `${base.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
 }
 
+function wakesReceiveStep(workflow: Workflow, wakes: string): boolean {
+  const step = workflow.steps.find((candidate) => candidate.stepId === wakes);
+  return step !== undefined && isReceiveStep(step);
+}
+
 /** How long the receive step a callback wakes may wait (0 when it wakes a poll loop): the callback URL must outlive it. */
 function receiveWaitSeconds(workflow: Workflow, wakes: string): number {
-  const step = workflow.steps.find((candidate) => candidate.stepId === wakes);
-  return step !== undefined && isReceiveStep(step) && step.timeout !== undefined ? Math.ceil(step.timeout / 1000) : 0;
+  const timeout = wakesReceiveStep(workflow, wakes) ? workflow.steps.find((step) => step.stepId === wakes)!.timeout : undefined;
+  return timeout !== undefined ? Math.ceil(timeout / 1000) : 0;
 }
