@@ -51,6 +51,7 @@ const callbacks = callbackIssuerFromEnv(process.env);
 
 // Created once per execution environment so warm invocations reuse the client and the secret cache.
 export const handler = createStepRunner({
+  // Stryker disable next-line ConditionalExpression,StringLiteral: only the bundled handler has the define; test/security/foreign-plan.test.ts runs that bundle in a child process, where Stryker cannot see it fail
   deployed: parseDeployedPlans(typeof __ARAZZO_DEPLOYED_PLANS__ === 'undefined' ? undefined : __ARAZZO_DEPLOYED_PLANS__),
   secrets: secretSourceFromEnv(process.env, new SecretsManagerClient({})),
   fetch: globalThis.fetch,

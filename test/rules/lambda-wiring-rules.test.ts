@@ -3,7 +3,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { secretCacheTtlSeconds, secretSourceFromEnv } from '../../lambdas/step-runner/handler.ts';
+import { callbackIssuerFromEnv, secretCacheTtlSeconds, secretSourceFromEnv } from '../../lambdas/step-runner/handler.ts';
 
 describe('SECRET_CACHE_TTL_SECONDS', () => {
   it('left empty or blank means the default of 300 seconds', () => {
@@ -25,5 +25,20 @@ describe('SECRET_ARN', () => {
       name: 'Arazzo.SecretMisconfigured',
       message: 'SECRET_ARN is not set, but the step needs the secret inputs apiKey, token; set SECRET_ARN to the ARN of the secret that holds them',
     });
+  });
+});
+
+describe('CALLBACK_TABLE and CALLBACK_BASE_URL', () => {
+  it('a deployment without callback-woken waits (either variable unset or empty) issues no callback URLs', () => {
+    expect(callbackIssuerFromEnv({})).toBeUndefined();
+    expect(callbackIssuerFromEnv({ CALLBACK_TABLE: 'tokens' })).toBeUndefined();
+    expect(callbackIssuerFromEnv({ CALLBACK_BASE_URL: 'https://api.example.test/prod/callbacks' })).toBeUndefined();
+    expect(callbackIssuerFromEnv({ CALLBACK_TABLE: '', CALLBACK_BASE_URL: 'https://api.example.test/prod/callbacks' })).toBeUndefined();
+    expect(callbackIssuerFromEnv({ CALLBACK_TABLE: 'tokens', CALLBACK_BASE_URL: '' })).toBeUndefined();
+  });
+
+  it('with both set, callback URLs are issued under that base URL, and a base URL that is not absolute http(s) is refused', () => {
+    expect(callbackIssuerFromEnv({ CALLBACK_TABLE: 'tokens', CALLBACK_BASE_URL: 'https://api.example.test/prod/callbacks' })).toMatchObject({ issue: expect.any(Function) });
+    expect(() => callbackIssuerFromEnv({ CALLBACK_TABLE: 'tokens', CALLBACK_BASE_URL: 'callbacks' })).toThrow("the callback base URL must be an absolute http(s) URL, not 'callbacks'");
   });
 });
