@@ -29,6 +29,7 @@ import {
   type SubmittedImageGenInput,
   type WorkflowTemplate,
 } from './civitai-simulator-jobs.ts';
+import { isRecord, parseJsonOrUndefined } from '../lib/arazzo/json-values.ts';
 
 export const CLOCK_HEADER = 'x-sim-clock';
 /**
@@ -266,7 +267,7 @@ export class CivitaiSimulator {
       await this.deliver(req, res, reply, undefined);
       return log(reply.status);
     }
-    const parsed = parseJson(text);
+    const parsed = parseJsonOrUndefined(text);
     const externalId = isRecord(parsed) && typeof parsed.externalId === 'string' ? parsed.externalId : undefined;
     let context: FaultContext;
     if (externalId !== undefined) {
@@ -618,18 +619,6 @@ async function readBody(req: IncomingMessage): Promise<string | undefined> {
     chunks.push(buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** A 1x1 transparent PNG: blob URLs answer with a real image so a person can open them. */

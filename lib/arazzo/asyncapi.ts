@@ -8,6 +8,7 @@
  */
 import { JSONPointer, type JSONValue } from 'json-p3';
 import { ArazzoDocumentError, documentPath } from './errors.ts';
+import { isRecord } from './json-values.ts';
 
 export interface AsyncApiMessage {
   /** The message's key where it is declared (channel messages or components.messages). */
@@ -209,8 +210,4 @@ function decodeFragment(fragment: string): string {
 
 function decodeToken(token: string): string {
   return decodeFragment(token).replace(/~1/g, '/').replace(/~0/g, '~');
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -6,6 +6,7 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import { ArazzoDocumentError, documentPath } from './errors.ts';
 import { linearRegExpEngine } from './linear-regex.ts';
 import type { JsonSchema } from './types.ts';
+import { isRecord } from './json-values.ts';
 
 /**
  * The document's workflow input schema minus the secret inputs (removed from properties and required).
@@ -144,8 +145,4 @@ function fieldName(instancePath: string): string {
 
 function joinField(path: string, name: string): string {
   return path === '' ? name : `${path}.${name}`;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

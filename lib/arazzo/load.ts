@@ -13,6 +13,7 @@ import { pinnedSourcePath } from './pinned-sources.ts';
 import { applyOverlay, loadOverlay } from './overlay.ts';
 import { checkArazzoStructure } from './structure.ts';
 import type { ArazzoDocument, JsonSchema, ResolvedOperation } from './types.ts';
+import { isRecord } from './json-values.ts';
 
 export { ArazzoDocumentError } from './errors.ts';
 export { validateForCompilation } from './compilation-checks.ts';
@@ -164,8 +165,4 @@ function listOrNone(names: string[]): string {
   if (names.length === 0) return 'none';
   const shown = names.slice(0, 30).map((name) => `"${name}"`).join(', ');
   return names.length > 30 ? `${shown}, …` : shown;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -5,6 +5,7 @@ import { ArazzoDocumentError, documentPath } from './errors.ts';
 import type { LoadedArazzo, LoadedSource } from './load.ts';
 import { operationAtPointer } from './openapi.ts';
 import type { ReusableObject, ResolvedOperation, Step, Workflow } from './types.ts';
+import { isRecord } from './json-values.ts';
 
 /** The named workflow, or the first one. An unknown id is an error listing the ids. */
 export function findWorkflow(loaded: LoadedArazzo, workflowId?: string): Workflow {
@@ -153,8 +154,4 @@ export function listOrNone(names: string[]): string {
   if (names.length === 0) return 'none';
   const shown = names.slice(0, 30).map((name) => `"${name}"`).join(', ');
   return names.length > 30 ? `${shown}, …` : shown;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -5,6 +5,7 @@
 import { JSONPointer, type JSONValue } from 'json-p3';
 import { ArazzoDocumentError, documentPath } from './errors.ts';
 import type { ResolvedOperation } from './types.ts';
+import { isRecord } from './json-values.ts';
 
 export const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
@@ -89,8 +90,4 @@ export function operationAtPointer(
 function versionText(value: unknown): string {
   if (value === undefined) return 'no version';
   return /^\d+(?:\.\d+){0,2}$/.test(String(value)) ? JSON.stringify(value) : 'a value that is not a version number';
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -14,6 +14,7 @@
 import { jsonpath, type JSONValue, type JSONPathNode } from 'json-p3';
 import { readDocumentFile } from './document-file.ts';
 import { ArazzoDocumentError, documentPath, problemsError, type DocumentProblem } from './errors.ts';
+import { isRecord } from './json-values.ts';
 
 export interface OverlayDocument {
   overlay: string;
@@ -195,8 +196,4 @@ function describe(value: unknown): string {
 
 function isPrimitive(value: unknown): boolean {
   return value === null || (typeof value !== 'object' && value !== undefined);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -4,6 +4,7 @@
  * JSON Schema so every message names the document path by ids (`workflows[w] › steps[s] › …`) and the fix.
  */
 import { documentPath, type DocumentProblem } from './errors.ts';
+import { isRecord } from './json-values.ts';
 
 const FIELDS = {
   document: ['arazzo', 'info', 'sourceDescriptions', 'workflows', 'components'],
@@ -382,10 +383,6 @@ function checkComponents(check: StructureChecker, components: Record<string, unk
       }
     }
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function editDistance(a: string, b: string): number {

@@ -15,6 +15,7 @@ import { Route, type ReceivedMessage, type ReceiveState, type RunState, type Ste
 import { chooseRoute, type StepCounters, type StepOutcome } from './choose-route.ts';
 import { takeRoute, type RouteTaken } from './loop-control.ts';
 import type { WorkflowCallDeps } from './workflow-call.ts';
+import { isRecord } from '../arazzo/json-values.ts';
 
 export interface ReceiveDeps extends WorkflowCallDeps {
   /** Epoch milliseconds. */
@@ -153,8 +154,4 @@ function failing(state: RunState, message: string): RouteTaken {
 function withWait(state: RunState, receive: ReceiveState): RunState {
   const { message: _message, ...waiting } = receive;
   return { ...state, receive: waiting };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -12,6 +12,7 @@ import { resolveValue, type ExpressionContext } from '../arazzo/expressions.ts';
 import { Route, type RunState, type StepPlan, type WorkflowCallState } from '../compile/step-plan.ts';
 import { chooseRoute, type StepCounters, type StepOutcome } from './choose-route.ts';
 import { takeRoute, type RouteTaken } from './loop-control.ts';
+import { isRecord, parseJsonOrUndefined } from '../arazzo/json-values.ts';
 
 export interface WorkflowCallDeps {
   random: () => number;
@@ -82,25 +83,12 @@ export function finishWorkflowCall(
  */
 export function describeChildFailure(error: WorkflowCallState['error']): string {
   if (error === undefined) return 'ended without an output';
-  const described = parseJson(error.Cause);
+  const described = parseJsonOrUndefined(error.Cause);
   if (isRecord(described) && (typeof described.Error === 'string' || typeof described.Status === 'string')) {
     const status = typeof described.Status === 'string' ? described.Status.toLowerCase().replace('_', ' ') : 'failed';
-    const childCause = parseJson(described.Cause);
+    const childCause = parseJsonOrUndefined(described.Cause);
     const message = isRecord(childCause) && typeof childCause.message === 'string' ? childCause.message : described.Cause;
     return `${status === 'failed' ? 'failed' : status} with ${String(described.Error ?? error.Error)}${typeof message === 'string' && message !== '' ? `: ${message}` : ''}`;
   }
   return `could not be run: ${error.Error ?? 'error'}${error.Cause ? `: ${error.Cause}` : ''}`;
-}
-
-function parseJson(text: unknown): unknown {
-  if (typeof text !== 'string') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
