@@ -9,11 +9,15 @@ import { dynamoDbCallbackStore } from '../lambdas/callbacks/dynamodb-store.ts';
 
 const client = new DynamoDBClient({ region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
 const dynamo = mockClient(client);
-const store = dynamoDbCallbackStore('callbacks', { client, now: () => 1_700_000_000_000 });
+// Made afresh for every test, so what the factory sets up is exercised inside a test (and by mutation testing).
+let store: ReturnType<typeof dynamoDbCallbackStore>;
 const failed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
 const message = { payload: { status: 'succeeded' }, headers: {} };
 
-beforeEach(() => dynamo.reset());
+beforeEach(() => {
+  dynamo.reset();
+  store = dynamoDbCallbackStore('callbacks', { client, now: () => 1_700_000_000_000 });
+});
 
 describe('claimToken', () => {
   it('claims a live, unclaimed token by its hash, once (or again when reusable), and returns its wait', async () => {
