@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import type { AslDefinition, AslState } from '../../lib/compile/asl.ts';
 import { checkDefinitionLimits, MAX_TASK_PARAMETERS_BYTES } from '../../lib/compile/definition-limits.ts';
 
-const task = (text: string): AslState => ({ Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', Parameters: { text }, End: true }) as AslState;
-const pass = (text: string): AslState => ({ Type: 'Pass', Parameters: { text }, End: true }) as AslState;
+const task = (text: string): AslState => ({ Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', Parameters: { text }, End: true }) as unknown as AslState;
+const pass = (text: string): AslState => ({ Type: 'Pass', Parameters: { text }, End: true }) as unknown as AslState;
 /** Parameters of exactly `bytes` bytes of JSON ({"text":"..."} is 11 bytes more than the text). */
 const sized = (bytes: number) => 'x'.repeat(bytes - 11);
 const refusal = (States: Record<string, AslState>) => {
@@ -41,7 +41,7 @@ describe('a definition over 1 MB', () => {
   it('is refused naming the largest states, but never a Parallel (it holds the states that are large)', () => {
     const value = sized(230 * 1024);
     const States = {
-      p: { Type: 'Parallel', Branches: [{ StartAt: 'inner', States: { inner: pass(`${value}xxxx`) } }], End: true } as AslState,
+      p: { Type: 'Parallel', Branches: [{ StartAt: 'inner', States: { inner: pass(`${value}xxxx`) } }], End: true } as unknown as AslState,
       s1: pass(value),
       s2: pass(value),
       s3: pass(value),
