@@ -273,7 +273,7 @@ const WAIT_POLICY_FIELDS: Record<string, readonly string[]> = {
 function checkWaitPolicy(field: string, policy: WaitPolicy, fail: (field: string, message: string) => never): void {
   // A wait of 0 would let a poll spin: every wait is at least a second (Step Functions waits whole seconds).
   const seconds = (name: string, value: number | undefined) => {
-    if (value === undefined || !Number.isFinite(value) || value < 1) fail(`${field}.${name}`, `must be a number of seconds, at least 1, not ${JSON.stringify(value)}`);
+    if (!(Number.isFinite(value) && (value as number) >= 1)) fail(`${field}.${name}`, `must be a number of seconds, at least 1, not ${JSON.stringify(value)}`);
   };
   const wholeSeconds = (name: string, value: number | undefined, least: number) => {
     if (value === undefined || !Number.isInteger(value) || value < least) fail(`${field}.${name}`, `must be a whole number of seconds, at least ${least}`);
@@ -292,7 +292,8 @@ function checkWaitPolicy(field: string, policy: WaitPolicy, fail: (field: string
   else if (policy.kind === 'exponential') {
     seconds('initialSeconds', policy.initialSeconds);
     seconds('maxSeconds', policy.maxSeconds);
-    if (policy.factor === undefined || !(policy.factor >= 1)) fail(`${field}.factor`, 'must be 1 or more');
+    // A missing factor (undefined) or NaN compares false.
+    if (!((policy.factor as number) >= 1)) fail(`${field}.factor`, 'must be 1 or more');
   } else {
     if (policy.ratio === undefined || !(policy.ratio > 0 && policy.ratio <= 1)) {
       fail(`${field}.ratio`, 'must be a fraction above 0 and at most 1, e.g. 0.1 to wait a tenth of the time already spent polling');
