@@ -18,7 +18,7 @@ import { compileFor } from '../support/run-document.ts';
 const shop = fixture('shop-order.arazzo.yml');
 const REGISTRAR = 'arn:aws:lambda:eu-west-1:123456789012:function:registrar';
 const functionName = (state: AslState | undefined) => (state as { Parameters?: { FunctionName?: string } } | undefined)?.Parameters?.FunctionName;
-const taskPlan = (state: AslState | undefined): StepPlan => JSON.parse((state as { Parameters: { Payload: { plan: string } } }).Parameters.Payload.plan) as StepPlan;
+const taskPlan = (state: AslState | undefined): StepPlan => JSON.parse((state as unknown as { Parameters: { Payload: { plan: string } } }).Parameters.Payload.plan) as StepPlan;
 
 describe('state names', () => {
   it('longer than 80 characters are refused, naming the state and the fix', () => {
@@ -27,7 +27,7 @@ describe('state names', () => {
     const name = 'n'.repeat(76);
     poll.onSuccess = [...(poll.onSuccess ?? []), { name, type: 'end', criteria: [{ condition: '$statusCode == 299' }] } as SuccessAction];
     expect(() => compileWorkflow(loaded, {})).toThrow(`state name 'poll: ${name}' is longer than 80 characters; shorten the stepId or action name`);
-    poll.onSuccess[poll.onSuccess.length - 1]!.name = 'n'.repeat(74);
+    (poll.onSuccess[poll.onSuccess.length - 1] as SuccessAction).name = 'n'.repeat(74);
     expect(() => compileWorkflow(loaded, {})).not.toThrow();
   });
 
