@@ -6,8 +6,15 @@
  */
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import ajvDraft04 from 'ajv-draft-04';
-import { describe, expect, it } from 'vitest';
+import { App, type CfnElement, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { IConstruct } from 'constructs';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { JsonSchema } from '../../lib/arazzo/types.ts';
+import { ArazzoHttpApi, type ArazzoHttpApiProps } from '../../lib/http-api/arazzo-http-api.ts';
 import { SchemaTranslationError, toDraft04 } from '../../lib/http-api/draft04-schema.ts';
 import { inputModelSchema } from '../../lib/http-api/input-model.ts';
 
@@ -170,5 +177,102 @@ describe('the request model', () => {
     expect(() => inputModelSchema({ type: 'object', required: ['apiKey'] }, { where, secretInputs: ['apiKey'] })).toThrow(
       /secret input "apiKey" appears in the public input schema/,
     );
+  });
+});
+
+/** A Standard state machine and the HTTP API in front of it, synthesized once per describe block. */
+function synthHttpApi(props: Partial<ArazzoHttpApiProps> = {}): { stack: Stack; template: Template; http: ArazzoHttpApi } {
+  const stack = new Stack(new App(), 'RulesStack', { env: { account: '123456789012', region: 'eu-west-1' } });
+  const stateMachine = new sfn.StateMachine(stack, 'Machine', { definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'Pass')) });
+  const http = new ArazzoHttpApi(stack, 'Http', {
+    stateMachine,
+    inputSchema: { type: 'object', required: ['prompt'], properties: { prompt: { type: 'string', maxLength: 100 } } },
+    ...props,
+  });
+  return { stack, template: Template.fromStack(stack), http };
+}
+
+type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
+const resourcesOf = (template: Template, type: string) => Object.entries(template.findResources(type)) as Array<[string, Resource]>;
+const onlyOf = (template: Template, type: string): Resource => {
+  const found = resourcesOf(template, type);
+  expect(found).toHaveLength(1);
+  return found[0][1];
+};
+
+/** Every cdk-nag acknowledgement recorded in the construct tree, as rule id → reason. */
+function acknowledgements(root: IConstruct): Array<[string, unknown]> {
+  return root.node
+    .findAll()
+    .flatMap((construct) => construct.node.metadata.filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY))
+    .flatMap((entry) => Object.entries(entry.data as Record<string, unknown>));
+}
+
+describe('the HTTP API with logging on and nothing else set', () => {
+  let synthesized: ReturnType<typeof synthHttpApi>;
+  beforeAll(() => {
+    synthesized = synthHttpApi({ logging: true });
+  });
+
+  it('keeps access logs for a year, and keeps them when the stack is deleted', () => {
+    const group = onlyOf(synthesized.template, 'AWS::Logs::LogGroup');
+    expect(group.Properties.RetentionInDays).toBe(365);
+    expect(group.DeletionPolicy).toBe('Retain');
+  });
+
+  it('gives a reason for every cdk-nag finding it acknowledges', () => {
+    const acknowledged = acknowledgements(synthesized.http);
+    expect(acknowledged.length).toBeGreaterThan(0);
+    for (const [rule, reason] of acknowledged) expect({ rule, reason }).toEqual({ rule, reason: expect.stringMatching(/\w{4,} \w+/) });
+  });
+
+  it('deploys the stage again when the input model changes', () => {
+    const deploymentId = (template: Template) => resourcesOf(template, 'AWS::ApiGateway::Deployment').map(([id]) => id);
+    const other = synthHttpApi({ logging: true, inputSchema: { type: 'object', properties: { prompt: { type: 'string', maxLength: 200 } } } });
+    expect(deploymentId(other.template)).toHaveLength(1);
+    expect(deploymentId(other.template)).not.toEqual(deploymentId(synthesized.template));
+  });
+});
+
+describe('the HTTP API with a usage plan, chosen log retention and removal, and a callback route', () => {
+  let synthesized: ReturnType<typeof synthHttpApi>;
+  beforeAll(() => {
+    const scope = new Stack(new App(), 'Functions', { env: { account: '123456789012', region: 'eu-west-1' } });
+    synthesized = synthHttpApi({
+      logging: true,
+      cloudWatchRole: true,
+      accessLogRetention: logs.RetentionDays.ONE_WEEK,
+      accessLogRemovalPolicy: RemovalPolicy.DESTROY,
+      usagePlan: {},
+      callbacks: { handler: lambda.Function.fromFunctionArn(scope, 'Receiver', 'arn:aws:lambda:eu-west-1:123456789012:function:receiver') },
+    });
+  });
+
+  it('keeps access logs as long as asked, and deletes them with the stack when asked', () => {
+    const group = onlyOf(synthesized.template, 'AWS::Logs::LogGroup');
+    expect(group.Properties.RetentionInDays).toBe(7);
+    expect(group.DeletionPolicy).toBe('Delete');
+  });
+
+  it('meters the stage it serves: the usage plan names this API and stage', () => {
+    const { stack, http } = synthesized;
+    expect(onlyOf(synthesized.template, 'AWS::ApiGateway::UsagePlan').Properties.ApiStages).toEqual([
+      expect.objectContaining({
+        ApiId: { Ref: stack.getLogicalId(http.api.node.defaultChild as CfnElement) },
+        Stage: { Ref: stack.getLogicalId(http.stage.node.defaultChild as CfnElement) },
+      }),
+    ]);
+  });
+
+  it('describes the API key as a metering key of this API, not a credential', () => {
+    expect(onlyOf(synthesized.template, 'AWS::ApiGateway::ApiKey').Properties.Description).toBe('Metering key for RulesStack/Http; not a credential.');
+  });
+
+  it('gives a reason for every cdk-nag finding it acknowledges, the callback route\'s and the CloudWatch role\'s too', () => {
+    const acknowledged = acknowledgements(synthesized.http);
+    expect(acknowledged.map(([rule]) => rule)).toEqual(
+      expect.arrayContaining([expect.stringContaining('AwsSolutions-APIG4'), expect.stringContaining('AwsSolutions-IAM4')]),
+    );
+    for (const [rule, reason] of acknowledged) expect({ rule, reason }).toEqual({ rule, reason: expect.stringMatching(/\w{4,} \w+/) });
   });
 });
