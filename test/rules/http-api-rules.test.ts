@@ -220,6 +220,11 @@ describe('the HTTP API with logging on and nothing else set', () => {
     expect(group.DeletionPolicy).toBe('Retain');
   });
 
+  it('logs the request path when there is no callback route', () => {
+    const format = JSON.parse((onlyOf(synthesized.template, 'AWS::ApiGateway::Stage').Properties.AccessLogSetting as { Format: string }).Format) as object;
+    expect(format).toHaveProperty('path', '$context.path');
+  });
+
   it('gives a reason for every cdk-nag finding it acknowledges', () => {
     const acknowledged = acknowledgements(synthesized.http);
     expect(acknowledged.length).toBeGreaterThan(0);
@@ -244,7 +249,10 @@ describe('the HTTP API with a usage plan, chosen log retention and removal, and 
       accessLogRetention: logs.RetentionDays.ONE_WEEK,
       accessLogRemovalPolicy: RemovalPolicy.DESTROY,
       usagePlan: {},
-      callbacks: { handler: lambda.Function.fromFunctionArn(scope, 'Receiver', 'arn:aws:lambda:eu-west-1:123456789012:function:receiver') },
+      callbacks: {
+        handler: lambda.Function.fromFunctionArn(scope, 'Receiver', 'arn:aws:lambda:eu-west-1:123456789012:function:receiver'),
+        throttle: { rateLimit: 3, burstLimit: 6 },
+      },
     });
   });
 
@@ -262,6 +270,23 @@ describe('the HTTP API with a usage plan, chosen log retention and removal, and 
         Stage: { Ref: stack.getLogicalId(http.stage.node.defaultChild as CfnElement) },
       }),
     ]);
+  });
+
+  it('serves POST /callbacks/{token} to the receiver as a proxy, the token required, throttled as asked beside the stage-wide limits', () => {
+    const { template, stack, http } = synthesized;
+    const callback = resourcesOf(template, 'AWS::ApiGateway::Method').find(([id]) => id === stack.getLogicalId(http.callbackMethod!.node.defaultChild as CfnElement))![1];
+    expect(callback.Properties).toMatchObject({ HttpMethod: 'POST', AuthorizationType: 'NONE', RequestParameters: { 'method.request.path.token': true } });
+    expect(callback.Properties.Integration).toMatchObject({ Type: 'AWS_PROXY' });
+    expect(onlyOf(template, 'AWS::ApiGateway::Stage').Properties.MethodSettings).toEqual([
+      expect.objectContaining({ HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20, LoggingLevel: 'ERROR' }),
+      { ResourcePath: '/~1callbacks~1{token}', HttpMethod: 'POST', ThrottlingRateLimit: 3, ThrottlingBurstLimit: 6 },
+    ]);
+  });
+
+  it('leaves the request path, which carries a callback token, out of the access log', () => {
+    const format = JSON.parse((onlyOf(synthesized.template, 'AWS::ApiGateway::Stage').Properties.AccessLogSetting as { Format: string }).Format) as object;
+    expect(format).not.toHaveProperty('path');
+    expect(format).toHaveProperty('resourcePath', '$context.resourcePath');
   });
 
   it('describes the API key as a metering key of this API, not a credential', () => {
