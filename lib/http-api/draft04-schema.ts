@@ -91,8 +91,9 @@ export function toDraft04(schema: JsonSchema | boolean, where: string): JsonSche
       );
     }
   }
-  const root = typeof schema === 'object' && schema !== null ? schema : {};
-  return translate(schema, '#', { root, where, resolving: [] }, true);
+  // `root` is read only to resolve a "$ref", which only an object schema can hold.
+  // Stryker disable next-line ArrayDeclaration: a reference is checked for recursion only once it has the form #/$defs/<name>, which no element added here has
+  return translate(schema, '#', { root: schema as JsonSchema, where, resolving: [] }, true);
 }
 
 function translate(schema: unknown, at: string, walk: Walk, isRoot = false): JsonSchema {
@@ -113,12 +114,10 @@ function translate(schema: unknown, at: string, walk: Walk, isRoot = false): Jso
   const out: JsonSchema = {};
   const applyIf: JsonSchema[] = [];
   for (const [keyword, value] of Object.entries(source)) {
+    if (ANNOTATIONS.has(keyword) || keyword.startsWith('x-')) continue;
     const here = `${at}/${escapePointer(keyword)}`;
     if (SAME_IN_DRAFT_04.has(keyword)) {
       out[keyword] = value;
-      // Stryker disable next-line BlockStatement: the branch is the last statement of the loop body, so an empty block skips the keyword as `continue` does
-    } else if (ANNOTATIONS.has(keyword) || keyword.startsWith('x-')) {
-      continue;
     } else if (Object.hasOwn(REFUSED, keyword)) {
       throw refuse(walk, here, REFUSED[keyword]);
     } else {
@@ -309,6 +308,7 @@ function withoutDefs(schema: JsonSchema): JsonSchema {
 function checkType(value: unknown, at: string, walk: Walk): unknown {
   const names = Array.isArray(value) ? value : [value];
   for (const name of names) {
+    // Stryker disable next-line ConditionalExpression: TYPES holds strings only, so it never has a name that is not one
     if (typeof name !== 'string' || !TYPES.has(name)) {
       throw refuse(walk, at, `"type" ${JSON.stringify(name)} is not one of ${[...TYPES].join(', ')}`);
     }

@@ -6,17 +6,21 @@
  */
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import ajvDraft04 from 'ajv-draft-04';
-import { App, type CfnElement, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { App, type CfnElement, CfnParameter, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { IConstruct } from 'constructs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JsonSchema } from '../../lib/arazzo/types.ts';
 import { ArazzoHttpApi, type ArazzoHttpApiProps } from '../../lib/http-api/arazzo-http-api.ts';
 import { SchemaTranslationError, toDraft04 } from '../../lib/http-api/draft04-schema.ts';
 import { inputModelSchema } from '../../lib/http-api/input-model.ts';
+import { badRequestBodyTemplate } from '../../lib/http-api/mapping-templates.ts';
+import { renderGatewayResponse } from '../support/vtl.ts';
 
 // ajv-draft-04 is CommonJS: under NodeNext the default import is the module, whose `default` is the class.
 const AjvDraft04 = ajvDraft04.default;
@@ -75,6 +79,40 @@ describe('a refusal names the place of the offending keyword', () => {
 
   it('and an unknown "type" is refused with the list of the seven draft-04 types', () => {
     expect(refusal({ type: 'text' }).message).toContain('"type" "text" is not one of null, boolean, object, array, number, integer, string');
+  });
+});
+
+describe('a whole schema', () => {
+  it('that is true or false becomes the draft-04 schema accepting everything or nothing', () => {
+    expect(toDraft04(true, WHERE)).toEqual({});
+    expect(toDraft04(false, WHERE)).toEqual({ not: {} });
+  });
+
+  it.each([
+    ['null at the top', null, '#'],
+    ['null below', { properties: { a: null } }, '#/properties/a'],
+  ])('that is %s is refused as not a schema', (_, schema, location) => {
+    expect(refusal(schema).message).toBe(`${at(location)} a schema must be an object or a boolean.`);
+  });
+
+  it.each([
+    ['a string', 'ab'],
+    ['null', null],
+  ])('with "properties" that is %s is refused as not an object of schemas', (_, properties) => {
+    expect(refusal({ properties }).message).toBe(`${at('#/properties')} must be an object of schemas.`);
+  });
+
+  it('names a property holding "/" or "~" in a refusal as JSON Pointer writes it', () => {
+    expect(refusal({ properties: { 'w/h': { nullable: true } } }).message).toContain(at('#/properties/w~1h/nullable'));
+    expect(refusal({ properties: { 'a~b': { nullable: true } } }).message).toContain(at('#/properties/a~0b/nullable'));
+  });
+
+  it('with an additionalProperties schema has that schema translated too', () => {
+    agreeOn({ additionalProperties: { const: 1 } }, [{}, { a: 1 }, { a: 2 }]);
+  });
+
+  it('with draft-04 style "definitions" resolves "$ref" into them', () => {
+    agreeOn({ definitions: { size: { type: 'integer', maximum: 8 } }, properties: { w: { $ref: '#/definitions/size' } } }, [{ w: 8 }, { w: 9 }, { w: 'x' }]);
   });
 });
 
@@ -180,11 +218,15 @@ describe('the request model', () => {
   });
 });
 
-/** A Standard state machine and the HTTP API in front of it, synthesized once per describe block. */
-function synthHttpApi(props: Partial<ArazzoHttpApiProps> = {}): { stack: Stack; template: Template; http: ArazzoHttpApi } {
+/**
+ * A Standard state machine and the HTTP API in front of it. Each test synthesizes its own (a fraction of a second):
+ * work done in beforeAll is not attributed to any test by Stryker's per-test coverage, so a test reading a shared
+ * synthesis would never be run against the mutants in the code that made it.
+ */
+function synthHttpApi(props: Partial<ArazzoHttpApiProps> = {}, id = 'Http'): { stack: Stack; template: Template; http: ArazzoHttpApi } {
   const stack = new Stack(new App(), 'RulesStack', { env: { account: '123456789012', region: 'eu-west-1' } });
   const stateMachine = new sfn.StateMachine(stack, 'Machine', { definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'Pass')) });
-  const http = new ArazzoHttpApi(stack, 'Http', {
+  const http = new ArazzoHttpApi(stack, id, {
     stateMachine,
     inputSchema: { type: 'object', required: ['prompt'], properties: { prompt: { type: 'string', maxLength: 100 } } },
     ...props,
@@ -199,6 +241,9 @@ const onlyOf = (template: Template, type: string): Resource => {
   expect(found).toHaveLength(1);
   return found[0][1];
 };
+const logicalId = (stack: Stack, construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
+const accessLogFields = (template: Template) =>
+  JSON.parse((onlyOf(template, 'AWS::ApiGateway::Stage').Properties.AccessLogSetting as { Format: string }).Format) as object;
 
 /** Every cdk-nag acknowledgement recorded in the construct tree, as rule id → reason. */
 function acknowledgements(root: IConstruct): Array<[string, unknown]> {
@@ -207,97 +252,186 @@ function acknowledgements(root: IConstruct): Array<[string, unknown]> {
     .flatMap((construct) => construct.node.metadata.filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY))
     .flatMap((entry) => Object.entries(entry.data as Record<string, unknown>));
 }
+const acknowledgedRules = (root: IConstruct) => acknowledgements(root).map(([rule]) => /AwsSolutions-[A-Z]+\d+/.exec(rule)?.[0]);
 
-describe('the HTTP API with logging on and nothing else set', () => {
-  let synthesized: ReturnType<typeof synthHttpApi>;
-  beforeAll(() => {
-    synthesized = synthHttpApi({ logging: true });
+function expectEveryAcknowledgementToGiveAReason(root: IConstruct): void {
+  const acknowledged = acknowledgements(root);
+  expect(acknowledged.length).toBeGreaterThan(0);
+  for (const [rule, reason] of acknowledged) expect({ rule, reason }).toEqual({ rule, reason: expect.stringMatching(/\w{4,} \w+/) });
+}
+
+const receiver = (stack: Stack) => lambda.Function.fromFunctionArn(stack, 'Receiver', 'arn:aws:lambda:eu-west-1:123456789012:function:receiver');
+
+describe('the HTTP API by default', () => {
+  it('is a regional REST API named after its stack and construct, described generically, with metrics', () => {
+    const { template } = synthHttpApi();
+    expect(onlyOf(template, 'AWS::ApiGateway::RestApi').Properties).toMatchObject({
+      Name: 'RulesStack-Http',
+      Description: 'Starts and reads runs of a workflow state machine.',
+      EndpointConfiguration: { Types: ['REGIONAL'] },
+    });
+    expect(onlyOf(template, 'AWS::ApiGateway::Stage').Properties.MethodSettings).toEqual([expect.objectContaining({ MetricsEnabled: true })]);
   });
 
-  it('keeps access logs for a year, and keeps them when the stack is deleted', () => {
-    const group = onlyOf(synthesized.template, 'AWS::Logs::LogGroup');
+  it('answers any other 4xx or 5xx with JSON naming the error type', () => {
+    const { template } = synthHttpApi();
+    const responses = resourcesOf(template, 'AWS::ApiGateway::GatewayResponse').map(([, r]) => r.Properties);
+    for (const type of ['DEFAULT_4XX', 'DEFAULT_5XX']) {
+      const response = responses.find((r) => r.ResponseType === type)!;
+      const body = renderGatewayResponse((response.ResponseTemplates as Record<string, string>)['application/json'], {
+        '$context.error.responseType': 'THROTTLED',
+        '$context.error.messageString': '"Too Many Requests"',
+      });
+      expect(JSON.parse(body)).toEqual({ error: 'THROTTLED', message: 'Too Many Requests' });
+    }
+  });
+
+  it('says what its integration role is for', () => {
+    const { stack, template, http } = synthHttpApi();
+    expect(template.toJSON().Resources[logicalId(stack, http.integrationRole)].Properties.Description).toMatch(/start and describe executions of one state machine/);
+  });
+
+  it('gives a reason for every cdk-nag finding it acknowledges, among them the stage logging and WAF findings', () => {
+    const { http } = synthHttpApi();
+    expect(acknowledgedRules(http)).toEqual(expect.arrayContaining(['AwsSolutions-APIG1', 'AwsSolutions-APIG6', 'AwsSolutions-APIG3', 'AwsSolutions-COG4', 'AwsSolutions-IAM5']));
+    expectEveryAcknowledgementToGiveAReason(http);
+  });
+
+  it('deploys the stage again when the input model changes', () => {
+    const deploymentIds = (template: Template) => resourcesOf(template, 'AWS::ApiGateway::Deployment').map(([id]) => id);
+    const before = deploymentIds(synthHttpApi().template);
+    const after = deploymentIds(synthHttpApi({ inputSchema: { type: 'object', properties: { prompt: { type: 'string', maxLength: 200 } } } }).template);
+    expect(after).toHaveLength(1);
+    expect(after).not.toEqual(before);
+  });
+});
+
+describe('400 for a body that breaks the input model', () => {
+  it('tells the caller how to find the field: validate against the schema it carries, or run the body locally', () => {
+    const body = JSON.parse(renderGatewayResponse(badRequestBodyTemplate({ type: 'object' }), { '$context.requestId': 'r-1' })) as { message: string };
+    expect(body.message).toContain('Validate it against inputSchema');
+    expect(body.message).toContain('npm start -- --input <body.json>');
+  });
+});
+
+describe('the HTTP API as configured', () => {
+  it('takes the name, description and endpoint type it is given', () => {
+    const { template } = synthHttpApi({ apiName: 'renders', description: 'Render farm runs.', endpointType: apigateway.EndpointType.EDGE });
+    expect(onlyOf(template, 'AWS::ApiGateway::RestApi').Properties).toMatchObject({
+      Name: 'renders',
+      Description: 'Render farm runs.',
+      EndpointConfiguration: { Types: ['EDGE'] },
+    });
+  });
+
+  it('does not acknowledge the WAF finding when a web ACL is associated', () => {
+    const { http } = synthHttpApi({ webAclArn: 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/w/1' });
+    expect(acknowledgedRules(http)).not.toContain('AwsSolutions-APIG3');
+  });
+});
+
+describe('access logs', () => {
+  it('are kept for a year, and kept when the stack is deleted, unless asked otherwise', () => {
+    const group = onlyOf(synthHttpApi({ logging: true }).template, 'AWS::Logs::LogGroup');
     expect(group.Properties.RetentionInDays).toBe(365);
     expect(group.DeletionPolicy).toBe('Retain');
   });
 
-  it('logs the request path when there is no callback route', () => {
-    const format = JSON.parse((onlyOf(synthesized.template, 'AWS::ApiGateway::Stage').Properties.AccessLogSetting as { Format: string }).Format) as object;
-    expect(format).toHaveProperty('path', '$context.path');
-  });
-
-  it('gives a reason for every cdk-nag finding it acknowledges', () => {
-    const acknowledged = acknowledgements(synthesized.http);
-    expect(acknowledged.length).toBeGreaterThan(0);
-    for (const [rule, reason] of acknowledged) expect({ rule, reason }).toEqual({ rule, reason: expect.stringMatching(/\w{4,} \w+/) });
-  });
-
-  it('deploys the stage again when the input model changes', () => {
-    const deploymentId = (template: Template) => resourcesOf(template, 'AWS::ApiGateway::Deployment').map(([id]) => id);
-    const other = synthHttpApi({ logging: true, inputSchema: { type: 'object', properties: { prompt: { type: 'string', maxLength: 200 } } } });
-    expect(deploymentId(other.template)).toHaveLength(1);
-    expect(deploymentId(other.template)).not.toEqual(deploymentId(synthesized.template));
-  });
-});
-
-describe('the HTTP API with a usage plan, chosen log retention and removal, and a callback route', () => {
-  let synthesized: ReturnType<typeof synthHttpApi>;
-  beforeAll(() => {
-    const scope = new Stack(new App(), 'Functions', { env: { account: '123456789012', region: 'eu-west-1' } });
-    synthesized = synthHttpApi({
-      logging: true,
-      cloudWatchRole: true,
-      accessLogRetention: logs.RetentionDays.ONE_WEEK,
-      accessLogRemovalPolicy: RemovalPolicy.DESTROY,
-      usagePlan: {},
-      callbacks: {
-        handler: lambda.Function.fromFunctionArn(scope, 'Receiver', 'arn:aws:lambda:eu-west-1:123456789012:function:receiver'),
-        throttle: { rateLimit: 3, burstLimit: 6 },
-      },
-    });
-  });
-
-  it('keeps access logs as long as asked, and deletes them with the stack when asked', () => {
-    const group = onlyOf(synthesized.template, 'AWS::Logs::LogGroup');
+  it('are kept as long as asked, and deleted with the stack when asked', () => {
+    const group = onlyOf(
+      synthHttpApi({ logging: true, accessLogRetention: logs.RetentionDays.ONE_WEEK, accessLogRemovalPolicy: RemovalPolicy.DESTROY }).template,
+      'AWS::Logs::LogGroup',
+    );
     expect(group.Properties.RetentionInDays).toBe(7);
     expect(group.DeletionPolicy).toBe('Delete');
   });
 
+  it('log the request path when there is no callback route, and the stage-logging findings are not acknowledged away', () => {
+    const { template, http } = synthHttpApi({ logging: true });
+    expect(accessLogFields(template)).toHaveProperty('path', '$context.path');
+    expect(acknowledgedRules(http)).not.toContain('AwsSolutions-APIG1');
+    expect(acknowledgedRules(http)).not.toContain('AwsSolutions-APIG6');
+  });
+
+  it('leave out the request path, which carries a callback token, when there is a callback route', () => {
+    const { template } = synthHttpApi({ logging: true, callbacks: { handler: receiver(new Stack(new App(), 'F')) } });
+    expect(accessLogFields(template)).not.toHaveProperty('path');
+    expect(accessLogFields(template)).toHaveProperty('resourcePath', '$context.resourcePath');
+  });
+});
+
+describe('a state machine imported from an ARN known only at deploy time', () => {
+  it('still synthesizes, its executions derived from the ARN', () => {
+    const stack = new Stack(new App(), 'RulesStack', { env: { account: '123456789012', region: 'eu-west-1' } });
+    const arn = new CfnParameter(stack, 'MachineArn').valueAsString;
+    const http = new ArazzoHttpApi(stack, 'Http', { stateMachine: sfn.StateMachine.fromStateMachineArn(stack, 'Machine', arn), inputSchema: { type: 'object' } });
+    expect(acknowledgedRules(http)).toContain('AwsSolutions-IAM5');
+    expect(JSON.stringify(Template.fromStack(stack).toJSON())).toContain(':execution:');
+  });
+});
+
+describe('with a customer managed key', () => {
+  it('access logs go to a group named after the whole construct path, encrypted with it; the key lets CloudWatch Logs use it for that group only, and the integration role for this state machine only', () => {
+    const stack = new Stack(new App(), 'RulesStack', { env: { account: '123456789012', region: 'eu-west-1' } });
+    const key = new kms.Key(stack, 'Key');
+    const stateMachine = new sfn.StateMachine(stack, 'Machine', { definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'Pass')) });
+    const longId = `Http${'x'.repeat(300)}`;
+    const http = new ArazzoHttpApi(stack, longId, { stateMachine, inputSchema: { type: 'object' }, logging: true, encryptionKey: key });
+    const template = Template.fromStack(stack);
+    const group = onlyOf(template, 'AWS::Logs::LogGroup').Properties;
+    expect(group.KmsKeyId).toEqual({ 'Fn::GetAtt': [logicalId(stack, key), 'Arn'] });
+    const groupName = group.LogGroupName as string;
+    expect(groupName).toMatch(new RegExp(`^/aws/apigateway/RulesStack${longId}[0-9A-F]{8}-AccessLogs$`));
+    const keyPolicy = JSON.stringify(onlyOf(template, 'AWS::KMS::Key').Properties.KeyPolicy);
+    expect(keyPolicy).toContain(`:log-group:${groupName}`);
+    const rolePolicy = JSON.stringify(
+      resourcesOf(template, 'AWS::IAM::Policy').find(([, p]) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: logicalId(stack, http.integrationRole) }]))![1],
+    );
+    expect(rolePolicy).toContain('kms:EncryptionContext:aws:states:stateMachineArn');
+  });
+});
+
+describe('the HTTP API with a usage plan', () => {
   it('meters the stage it serves: the usage plan names this API and stage', () => {
-    const { stack, http } = synthesized;
-    expect(onlyOf(synthesized.template, 'AWS::ApiGateway::UsagePlan').Properties.ApiStages).toEqual([
-      expect.objectContaining({
-        ApiId: { Ref: stack.getLogicalId(http.api.node.defaultChild as CfnElement) },
-        Stage: { Ref: stack.getLogicalId(http.stage.node.defaultChild as CfnElement) },
-      }),
+    const { stack, template, http } = synthHttpApi({ usagePlan: {} });
+    expect(onlyOf(template, 'AWS::ApiGateway::UsagePlan').Properties.ApiStages).toEqual([
+      expect.objectContaining({ ApiId: { Ref: logicalId(stack, http.api) }, Stage: { Ref: logicalId(stack, http.stage) } }),
     ]);
   });
 
-  it('serves POST /callbacks/{token} to the receiver as a proxy, the token required, throttled as asked beside the stage-wide limits', () => {
-    const { template, stack, http } = synthesized;
-    const callback = resourcesOf(template, 'AWS::ApiGateway::Method').find(([id]) => id === stack.getLogicalId(http.callbackMethod!.node.defaultChild as CfnElement))![1];
+  it('describes the API key as a metering key of this API, not a credential', () => {
+    expect(onlyOf(synthHttpApi({ usagePlan: {} }).template, 'AWS::ApiGateway::ApiKey').Properties.Description).toBe('Metering key for RulesStack/Http; not a credential.');
+  });
+});
+
+describe('the callback route', () => {
+  const withCallbacks = (throttle?: { rateLimit: number; burstLimit: number }) =>
+    synthHttpApi({ logging: true, callbacks: { handler: receiver(new Stack(new App(), 'F')), throttle } });
+
+  it('serves POST /callbacks/{token} to the receiver as a proxy, without AWS signatures, the token required', () => {
+    const { stack, template, http } = withCallbacks();
+    const callback = template.toJSON().Resources[logicalId(stack, http.callbackMethod!)] as Resource;
     expect(callback.Properties).toMatchObject({ HttpMethod: 'POST', AuthorizationType: 'NONE', RequestParameters: { 'method.request.path.token': true } });
     expect(callback.Properties.Integration).toMatchObject({ Type: 'AWS_PROXY' });
-    expect(onlyOf(template, 'AWS::ApiGateway::Stage').Properties.MethodSettings).toEqual([
+  });
+
+  it('is throttled as asked, beside the stage-wide limits it keeps', () => {
+    expect(onlyOf(withCallbacks({ rateLimit: 3, burstLimit: 6 }).template, 'AWS::ApiGateway::Stage').Properties.MethodSettings).toEqual([
       expect.objectContaining({ HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20, LoggingLevel: 'ERROR' }),
       { ResourcePath: '/~1callbacks~1{token}', HttpMethod: 'POST', ThrottlingRateLimit: 3, ThrottlingBurstLimit: 6 },
     ]);
   });
 
-  it('leaves the request path, which carries a callback token, out of the access log', () => {
-    const format = JSON.parse((onlyOf(synthesized.template, 'AWS::ApiGateway::Stage').Properties.AccessLogSetting as { Format: string }).Format) as object;
-    expect(format).not.toHaveProperty('path');
-    expect(format).toHaveProperty('resourcePath', '$context.resourcePath');
+  it('gives runs the base URL a token is appended to', () => {
+    const { stack, http } = withCallbacks();
+    const url = JSON.stringify(stack.resolve(http.callbackBaseUrl));
+    expect(url).toContain(`{"Ref":"${logicalId(stack, http.api)}"}`);
+    expect(url).toMatch(/\.execute-api\.".*"\/v1\/callbacks\/"/);
   });
 
-  it('describes the API key as a metering key of this API, not a credential', () => {
-    expect(onlyOf(synthesized.template, 'AWS::ApiGateway::ApiKey').Properties.Description).toBe('Metering key for RulesStack/Http; not a credential.');
-  });
-
-  it('gives a reason for every cdk-nag finding it acknowledges, the callback route\'s and the CloudWatch role\'s too', () => {
-    const acknowledged = acknowledgements(synthesized.http);
-    expect(acknowledged.map(([rule]) => rule)).toEqual(
-      expect.arrayContaining([expect.stringContaining('AwsSolutions-APIG4'), expect.stringContaining('AwsSolutions-IAM4')]),
-    );
-    for (const [rule, reason] of acknowledged) expect({ rule, reason }).toEqual({ rule, reason: expect.stringMatching(/\w{4,} \w+/) });
+  it('gives a reason for every cdk-nag finding it acknowledges, the unsigned route\'s and the CloudWatch role\'s too', () => {
+    const { http } = synthHttpApi({ cloudWatchRole: true, callbacks: { handler: receiver(new Stack(new App(), 'F')) } });
+    expect(acknowledgedRules(http)).toEqual(expect.arrayContaining(['AwsSolutions-APIG4', 'AwsSolutions-IAM4']));
+    expectEveryAcknowledgementToGiveAReason(http);
   });
 });
