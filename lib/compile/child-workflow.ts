@@ -45,7 +45,8 @@ export function callPlan(template: StepPlan, stepId: string, call: WorkflowCallP
     ...rest,
     stepId,
     index,
-    ...(index === 0 && inputSchema !== undefined ? { inputSchema } : {}),
+    // Only a dependency (index 0) checks the run's inputs, before the first step, as the first step's plan does.
+    ...(index === 0 ? { inputSchema } : {}),
     request: { method: 'WORKFLOW', url: `workflow:${call.workflow}`, parameters: [], timeoutMs: template.request.timeoutMs, maxResponseBytes: template.request.maxResponseBytes },
     successCriteria: [],
     outputs: {},
