@@ -419,8 +419,8 @@ function executionArnPrefixOf(stateMachine: sfn.IStateMachine): string {
 function nagResourceText(scope: Construct, value: string): string {
   const resolved: unknown = Stack.of(scope).resolve(value);
   const render = (node: unknown): string => {
+    // Resolved, the ARN is text, or an intrinsic function object whose arguments are the same.
     if (typeof node === 'string') return node;
-    if (typeof node !== 'object' || node === null) return String(node);
     const record = node as Record<string, unknown>;
     if ('Fn::Join' in record) {
       const [separator, pieces] = record['Fn::Join'] as [string, unknown[]];

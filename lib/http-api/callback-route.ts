@@ -18,10 +18,12 @@ export interface CallbackRouteProps {
 export const DEFAULT_CALLBACK_THROTTLE = { rateLimit: 20, burstLimit: 40 };
 
 export function addCallbackRoute(api: apigateway.RestApi, stage: apigateway.Stage, stageName: string, props: CallbackRouteProps): { method: apigateway.Method; baseUrl: string } {
+  // Stryker disable next-line ObjectLiteral: LambdaIntegration proxies by default; `proxy: true` is written for the reader
+  const integration = new apigateway.LambdaIntegration(props.handler, { proxy: true });
   const method = api.root
     .addResource('callbacks')
     .addResource('{token}')
-    .addMethod('POST', new apigateway.LambdaIntegration(props.handler, { proxy: true }), {
+    .addMethod('POST', integration, {
       authorizationType: apigateway.AuthorizationType.NONE,
       requestParameters: { 'method.request.path.token': true },
     });

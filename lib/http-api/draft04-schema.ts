@@ -91,8 +91,9 @@ export function toDraft04(schema: JsonSchema | boolean, where: string): JsonSche
       );
     }
   }
-  const root = typeof schema === 'object' && schema !== null ? schema : {};
-  return translate(schema, '#', { root, where, resolving: [] }, true);
+  // `root` is read only to resolve a "$ref", which only an object schema can hold.
+  // Stryker disable next-line ArrayDeclaration: a reference is checked for recursion only once it has the form #/$defs/<name>, which no element added here has
+  return translate(schema, '#', { root: schema as JsonSchema, where, resolving: [] }, true);
 }
 
 function translate(schema: unknown, at: string, walk: Walk, isRoot = false): JsonSchema {
@@ -113,11 +114,10 @@ function translate(schema: unknown, at: string, walk: Walk, isRoot = false): Jso
   const out: JsonSchema = {};
   const applyIf: JsonSchema[] = [];
   for (const [keyword, value] of Object.entries(source)) {
+    if (ANNOTATIONS.has(keyword) || keyword.startsWith('x-')) continue;
     const here = `${at}/${escapePointer(keyword)}`;
     if (SAME_IN_DRAFT_04.has(keyword)) {
       out[keyword] = value;
-    } else if (ANNOTATIONS.has(keyword) || keyword.startsWith('x-')) {
-      continue;
     } else if (Object.hasOwn(REFUSED, keyword)) {
       throw refuse(walk, here, REFUSED[keyword]);
     } else {
@@ -135,6 +135,7 @@ function translate(schema: unknown, at: string, walk: Walk, isRoot = false): Jso
           out.type = checkType(value, here, walk);
           break;
         case 'format':
+          // Stryker disable next-line ConditionalExpression: the set holds strings only, so it never has a value that is not one
           if (typeof value === 'string' && DRAFT_04_FORMATS.has(value)) out.format = value;
           break;
         case 'enum':
@@ -192,7 +193,7 @@ function translate(schema: unknown, at: string, walk: Walk, isRoot = false): Jso
     }
   }
 
-  mergeConst(source, out, at, walk);
+  mergeConst(source, out);
   mergeExclusiveBound(source, out, 'minimum', 'exclusiveMinimum', (a, b) => a > b);
   mergeExclusiveBound(source, out, 'maximum', 'exclusiveMaximum', (a, b) => a < b);
   mergeDependencies(source, out, at, walk);
@@ -215,15 +216,14 @@ function translateConditional(source: JsonSchema, at: string, walk: Walk): JsonS
   return { anyOf: [{ allOf: [condition, then] }, { allOf: [{ not: condition }, otherwise] }] };
 }
 
-function mergeConst(source: JsonSchema, out: JsonSchema, at: string, walk: Walk): void {
+function mergeConst(source: JsonSchema, out: JsonSchema): void {
   if (!('const' in source)) return;
   if (out.enum === undefined) {
     out.enum = [source.const];
     return;
   }
-  if (!Array.isArray(out.enum)) throw refuse(walk, `${at}/enum`, '"enum" must be an array');
-  // Both must hold: the instance must equal the const and be one of the enum.
-  if (out.enum.some((candidate) => isDeepStrictEqual(candidate, source.const))) {
+  // The "enum" case above refused anything but an array. Both must hold: the instance must equal the const and be one of the enum.
+  if ((out.enum as unknown[]).some((candidate) => isDeepStrictEqual(candidate, source.const))) {
     out.enum = [source.const];
     return;
   }
@@ -308,6 +308,7 @@ function withoutDefs(schema: JsonSchema): JsonSchema {
 function checkType(value: unknown, at: string, walk: Walk): unknown {
   const names = Array.isArray(value) ? value : [value];
   for (const name of names) {
+    // Stryker disable next-line ConditionalExpression: TYPES holds strings only, so it never has a name that is not one
     if (typeof name !== 'string' || !TYPES.has(name)) {
       throw refuse(walk, at, `"type" ${JSON.stringify(name)} is not one of ${[...TYPES].join(', ')}`);
     }

@@ -27,13 +27,12 @@ export function inputModelSchema(inputSchema: JsonSchema, options: InputModelOpt
   // additionalProperties only sees sibling "properties", so names declared inside allOf/anyOf/oneOf
   // (including translated if/then/else) are listed at the top too, constraining nothing.
   const properties: JsonSchema = { ...((translated.properties as JsonSchema | undefined) ?? {}) };
-  for (const name of namesDeclaredInCombinators(translated)) {
+  for (const name of namesDeclared(translated)) {
     if (!Object.hasOwn(properties, name)) properties[name] = {};
   }
 
   for (const secret of options.secretInputs ?? []) {
-    const required = Array.isArray(translated.required) ? translated.required : [];
-    if (Object.hasOwn(properties, secret) || required.includes(secret)) {
+    if (Object.hasOwn(properties, secret) || (Array.isArray(translated.required) && translated.required.includes(secret))) {
       throw new SchemaTranslationError(
         `${where}: secret input "${secret}" appears in the public input schema; remove it from "properties" and "required" — its value comes from the secret store, never from a request`,
       );
@@ -51,24 +50,27 @@ export function inputModelSchema(inputSchema: JsonSchema, options: InputModelOpt
   return { $schema: DRAFT_04_URI, ...rest, type: 'object', properties, additionalProperties: false };
 }
 
-function namesDeclaredInCombinators(schema: JsonSchema): string[] {
+/**
+ * Every property name the translated schema declares: at the top, and inside allOf/anyOf/oneOf branches and
+ * dependency schemas at any depth. Everything here is toDraft04's output, so each subschema is an object and
+ * each "properties" an object of schemas.
+ */
+function namesDeclared(schema: JsonSchema): string[] {
   const names: string[] = [];
-  const visit = (node: unknown, includeOwn: boolean): void => {
-    if (typeof node !== 'object' || node === null) return;
-    const subschema = node as JsonSchema;
-    if (includeOwn && typeof subschema.properties === 'object' && subschema.properties !== null) {
-      names.push(...Object.keys(subschema.properties));
-    }
+  const visit = (subschema: JsonSchema): void => {
+    if (subschema.properties !== undefined) names.push(...Object.keys(subschema.properties as JsonSchema));
     for (const keyword of ['allOf', 'anyOf', 'oneOf']) {
       const branches = subschema[keyword];
-      if (Array.isArray(branches)) for (const branch of branches) visit(branch, true);
+      if (Array.isArray(branches)) for (const branch of branches as JsonSchema[]) visit(branch);
     }
-    const dependencies = subschema.dependencies;
-    if (typeof dependencies === 'object' && dependencies !== null) {
-      for (const dependency of Object.values(dependencies)) if (!Array.isArray(dependency)) visit(dependency, true);
+    if (subschema.dependencies !== undefined) {
+      for (const dependency of Object.values(subschema.dependencies as JsonSchema)) {
+        // Stryker disable next-line ConditionalExpression: a name list has no properties and no branches, so visiting it would add no name
+        if (!Array.isArray(dependency)) visit(dependency as JsonSchema);
+      }
     }
   };
-  visit(schema, false);
+  visit(schema);
   return names;
 }
 
