@@ -168,8 +168,9 @@ export function passThroughInputs(
 /** The input names a schema accepts, or undefined when it accepts any. */
 function declaredInputs(schema: JsonSchema | undefined): string[] | undefined {
   if (schema === undefined) return undefined;
-  const properties = schema.properties;
-  if (typeof properties !== 'object' || properties === null) return undefined;
+  // The loader checked the schema (JSON Schema 2020-12), so `properties`, when present, is an object.
+  const properties = schema.properties as Record<string, unknown> | undefined;
+  if (properties === undefined) return undefined;
   if (schema.additionalProperties === true || typeof schema.additionalProperties === 'object' || schema.patternProperties !== undefined) return undefined;
   return Object.keys(properties);
 }

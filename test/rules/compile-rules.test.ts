@@ -90,7 +90,7 @@ describe('steps that run at once', () => {
 
   it('gives the join of a Parallel inside a branch the share of the state budget its branch has', () => {
     const joinOfBranch = everyState(nested().definition.States).find(([name]) => name === 'Join b + c')![1];
-    const plan = JSON.parse(((joinOfBranch as { Parameters: { Payload: { plan: string } } }).Parameters.Payload.plan)) as { stateBudgetShare?: number };
+    const plan = JSON.parse(((joinOfBranch as unknown as { Parameters: { Payload: { plan: string } } }).Parameters.Payload.plan)) as { stateBudgetShare?: number };
     expect(plan.stateBudgetShare).toBeCloseTo(1 / 3);
   });
 });
