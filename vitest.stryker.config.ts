@@ -5,14 +5,17 @@
  * - so is the poll-cost measurement (hundreds of polls on virtual time): it states what the default wait policy
  *   costs, and test/wait-policy.test.ts and test/rules/ state the policy's rules in milliseconds;
  * - quick unit tests run first: Stryker stops a mutant's run at its first failing test;
- * - test files share one worker per mutant run (`isolate: false`): the modules load once, not once per file; every
- *   run starts a fresh worker, so nothing carries over from one mutant to the next;
+ * - test files share one worker per mutant run (`isolate: false`): the modules load once, not once per file;
+ * - the worker thread outlives the run (test/mutation/kept-thread-pool.ts): the next mutant's run finds vitest and
+ *   the packages already loaded, and evaluates the project's modules afresh, with no mutant active
+ *   (test/mutation/fresh-run-setup.ts), so nothing carries over from one mutant to the next;
  * - CDK apps synthesize without bundling the step runner Lambda: no test here runs the bundle (the local runner
  *   calls the step runner in-process), and esbuild would cost a second per synthesis.
  */
 import { configDefaults, defineConfig, mergeConfig } from 'vitest/config';
 import base from './vitest.config.ts';
 import { FastFirstSequencer } from './test/mutation/fast-first-sequencer.ts';
+import { useKeptThreadsPool } from './test/mutation/kept-thread-pool.ts';
 
 export const OUT_OF_PROCESS_TESTS = ['test/compile-cli.test.ts', 'test/local-cli.test.ts', 'test/docs-diagram.test.ts', 'test/security/foreign-plan.test.ts'];
 export const MEASUREMENTS = ['test/rules/poll-cost.test.ts'];
@@ -20,7 +23,9 @@ export const MEASUREMENTS = ['test/rules/poll-cost.test.ts'];
 export default mergeConfig(
   base,
   defineConfig({
+    plugins: [useKeptThreadsPool()],
     test: {
+      setupFiles: ['test/mutation/fresh-run-setup.ts'],
       exclude: [...configDefaults.exclude, ...OUT_OF_PROCESS_TESTS, ...MEASUREMENTS],
       isolate: false,
       sequence: { sequencer: FastFirstSequencer },
