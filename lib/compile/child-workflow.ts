@@ -45,7 +45,8 @@ export function callPlan(template: StepPlan, stepId: string, call: WorkflowCallP
     ...rest,
     stepId,
     index,
-    ...(index === 0 && inputSchema !== undefined ? { inputSchema } : {}),
+    // Only a dependency (index 0) checks the run's inputs, before the first step, as the first step's plan does.
+    ...(index === 0 ? { inputSchema } : {}),
     request: { method: 'WORKFLOW', url: `workflow:${call.workflow}`, parameters: [], timeoutMs: template.request.timeoutMs, maxResponseBytes: template.request.maxResponseBytes },
     successCriteria: [],
     outputs: {},
@@ -167,8 +168,9 @@ export function passThroughInputs(
 /** The input names a schema accepts, or undefined when it accepts any. */
 function declaredInputs(schema: JsonSchema | undefined): string[] | undefined {
   if (schema === undefined) return undefined;
-  const properties = schema.properties;
-  if (typeof properties !== 'object' || properties === null) return undefined;
+  // The loader checked the schema (JSON Schema 2020-12), so `properties`, when present, is an object.
+  const properties = schema.properties as Record<string, unknown> | undefined;
+  if (properties === undefined) return undefined;
   if (schema.additionalProperties === true || typeof schema.additionalProperties === 'object' || schema.patternProperties !== undefined) return undefined;
   return Object.keys(properties);
 }

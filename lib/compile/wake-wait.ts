@@ -23,7 +23,8 @@ export interface WakeWaitOptions {
   next: string;
   /** The state after the wait timed out (the state unchanged); omitted: the timeout is not caught. */
   onTimeout?: string;
-  comment?: string;
+  /** What the console shows on the state: what it waits for, and what ends the wait. */
+  comment: string;
   /** @default CALLBACK_REGISTRAR_PLACEHOLDER */
   functionArn?: string;
 }
@@ -32,7 +33,7 @@ export interface WakeWaitOptions {
 export function wakeWaitState(options: WakeWaitOptions): AslState {
   return {
     Type: 'Task',
-    Comment: options.comment ?? `Waits until a callback wakes ${options.waitId}, or ${options.timeoutSecondsPath} seconds pass.`,
+    Comment: options.comment,
     Resource: WAIT_FOR_TASK_TOKEN,
     Parameters: {
       FunctionName: options.functionArn ?? CALLBACK_REGISTRAR_PLACEHOLDER,

@@ -1,8 +1,16 @@
 /**
  * Compiler rules observed on what it emits: the state machine's states and the plans the step runner runs.
  */
-import { describe, expect, it } from 'vitest';
-import { compileFile, fixture } from '../support/compile-fixture.ts';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { loadArazzo } from '../../lib/arazzo/load.ts';
+import { everyState, type AslState } from '../../lib/compile/asl.ts';
+import { compileWorkflow } from '../../lib/compile/compile-workflow.ts';
+import { deployedPlans, deployedPlansDefine, parseDeployedPlans, planDigest, planOrigin } from '../../lib/compile/plan-digests.ts';
+import { compileFile, fixture, projectRoot } from '../support/compile-fixture.ts';
 import { initialRunState } from '../../lib/compile/step-plan.ts';
 import { causeOf, runPlan } from './step-harness.ts';
 
@@ -31,5 +39,86 @@ describe('a workflow-level end action', () => {
     expect(() => compileFile(withWorkflowActions, { failureEnds: { '*': ['rejected'] } })).toThrow(
       /failureEnds\.\*.*names 'rejected', which is not an end action of the workflow; end actions: closed/,
     );
+  });
+});
+
+describe('the plans a deployment may run (plan-digests.ts)', () => {
+  it('refuses a set too large for the bundling command line, giving its size and the limit in KiB', () => {
+    const many = { digests: Array.from({ length: 2000 }, (_, i) => planDigest(String(i))), origins: [] };
+    expect(() => deployedPlansDefine(many)).toThrow('the step runner would carry 2000 plan digests (131 KiB), more than the 96 KiB its bundling command line can hold');
+  });
+
+  it('reads only the strings of what was baked in: anything else allows nothing', () => {
+    expect(parseDeployedPlans('{"digests":["ab",1,null,{}],"origins":"https://api.test"}')).toEqual({ digests: ['ab'], origins: [] });
+  });
+
+  it('refuses a step plan without a request URL, saying so', () => {
+    expect(() => planOrigin('{"request":{}}')).toThrow('a step plan in the definition has no request.url');
+  });
+
+  it('finds no plan in a Parallel branch without states, and still reads the others', () => {
+    const { definition } = compileFile(fixture('shop-order.arazzo.yml'), { secretInputs: ['token'], serverUrls: { shop: 'https://shop.example.com/v1' } });
+    const fan = { Type: 'Parallel', Branches: [{ StartAt: 'x' }, { StartAt: 'y', States: definition.States }], Next: 'x' } as unknown as AslState;
+    expect(deployedPlans([{ StartAt: 'fan', States: { fan } }])).toEqual(deployedPlans([definition]));
+  });
+});
+
+describe('steps that run at once', () => {
+  const scratch = mkdtempSync(path.join(tmpdir(), 'compile-rules-'));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+  copyFileSync(path.join(projectRoot, 'test/fixtures/spec/pet-store.openapi.yml'), path.join(scratch, 'pet-store.openapi.yml'));
+  /** a; then b and c, each after a; x beside them; j after b, c and x: a Parallel inside a branch of a Parallel. */
+  const nested = () => {
+    const step = (stepId: string, operationId: string, dependsOn: string[]) => ({ stepId, operationId, dependsOn });
+    const file = path.join(scratch, 'nested.arazzo.yml');
+    writeFileSync(file, stringify({
+      arazzo: '1.1.0',
+      info: { title: 'nested', version: '1.0.0' },
+      sourceDescriptions: [{ name: 'petStore', url: './pet-store.openapi.yml', type: 'openapi' }],
+      workflows: [{ workflowId: 'nested', steps: [step('a', 'findPetsByStatus', []), step('b', 'getInventory', ['a']), step('c', 'getInventory', ['a']), step('x', 'findPetsByStatus', []), step('j', 'createReport', ['b', 'c', 'x'])] }],
+    }));
+    return compileWorkflow(loadArazzo(file), { serverUrls: { petStore: 'https://pets.example.test' } });
+  };
+
+  it('lists every state once with its name, those inside Parallel branches included (everyState)', () => {
+    const { definition } = nested();
+    const states = everyState(definition.States);
+    expect(states.every((entry) => entry.length === 2 && typeof entry[0] === 'string' && typeof entry[1] === 'object')).toBe(true);
+    expect(states.map(([name]) => name)).toEqual(expect.arrayContaining(['Start', 'a', 'b', 'c', 'x', 'j', 'Join b + c']));
+    expect(new Set(states.map(([name]) => name)).size).toBe(states.length);
+  });
+
+  it('gives the join of a Parallel inside a branch the share of the state budget its branch has', () => {
+    const joinOfBranch = everyState(nested().definition.States).find(([name]) => name === 'Join b + c')![1];
+    const plan = JSON.parse(((joinOfBranch as unknown as { Parameters: { Payload: { plan: string } } }).Parameters.Payload.plan)) as { stateBudgetShare?: number };
+    expect(plan.stateBudgetShare).toBeCloseTo(1 / 3);
+  });
+});
+
+describe('a receive step', () => {
+  const receiveFixtures = path.join(projectRoot, 'test/fixtures/receive');
+  const compileReceive = (edit: (text: string) => string = (text) => text) => {
+    const scratch = mkdtempSync(path.join(tmpdir(), 'receive-rules-'));
+    for (const name of readdirSync(receiveFixtures)) copyFileSync(path.join(receiveFixtures, name), path.join(scratch, name));
+    const file = path.join(scratch, 'order-confirmation.arazzo.yml');
+    writeFileSync(file, edit(readFileSync(file, 'utf8')));
+    try {
+      return compileWorkflow(loadArazzo(file), { serverUrls: { orders: 'https://orders.example.test' }, callbacks: { url: { step: 'place', in: 'body', name: '/notifyUrl' }, wakes: 'awaitConfirmation' } });
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  };
+
+  it('named by channelPath waits on that channel', () => {
+    const { plans } = compileReceive((text) => text.replace('operationId: $sourceDescriptions.orderEvents.sendOrderEvent', "channelPath: '{$sourceDescriptions.orderEvents.url}#/channels/orderEvents'"));
+    expect(plans.find((plan) => plan.stepId === 'awaitConfirmation')!.receive!.channel).toBe('orderEvents#/channels/orderEvents');
+  });
+
+  it('is the only step whose Choice sends the run back to a wait for a message', () => {
+    const { definition } = compileReceive();
+    const waitsAgain = Object.entries(definition.States)
+      .filter(([, state]) => state.Type === 'Choice' && state.Choices.some((rule) => typeof rule !== 'object' || rule.StringEquals === 'awaitMessage'))
+      .map(([name]) => name);
+    expect(waitsAgain).toEqual(['Ready to receive awaitConfirmation', 'After awaitConfirmation']);
   });
 });
