@@ -286,6 +286,11 @@ describe('the HTTP API by default', () => {
     }
   });
 
+  it('declares the Location header of the 202 answer to POST /executions', () => {
+    const post = resourcesOf(synthHttpApi().template, 'AWS::ApiGateway::Method').find(([, m]) => m.Properties.HttpMethod === 'POST')![1];
+    expect((post.Properties.MethodResponses as unknown[])[0]).toEqual({ StatusCode: '202', ResponseParameters: { 'method.response.header.Location': true } });
+  });
+
   it('says what its integration role is for', () => {
     const { stack, template, http } = synthHttpApi();
     expect(template.toJSON().Resources[logicalId(stack, http.integrationRole)].Properties.Description).toMatch(/start and describe executions of one state machine/);
@@ -433,5 +438,8 @@ describe('the callback route', () => {
     const { http } = synthHttpApi({ cloudWatchRole: true, callbacks: { handler: receiver(new Stack(new App(), 'F')) } });
     expect(acknowledgedRules(http)).toEqual(expect.arrayContaining(['AwsSolutions-APIG4', 'AwsSolutions-IAM4']));
     expectEveryAcknowledgementToGiveAReason(http);
+    // The unsigned route's reason names what protects it instead of a signature.
+    const unsigned = acknowledgements(http).find(([rule]) => rule.includes('AwsSolutions-APIG4'))![1];
+    expect(unsigned).toMatch(/per-run 256-bit token.*single use, expiring/);
   });
 });
