@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mergeReports, type StrykerReport } from './mutation/merge-reports.ts';
+import { mergeReports, onlyFiles, type StrykerReport } from './mutation/merge-reports.ts';
 
 const report = (file: string, tests: string[], status: string, coveredBy: string[]): StrykerReport => ({
   files: { [file]: { mutants: [{ id: '0', status, coveredBy, killedBy: status === 'Killed' ? coveredBy.slice(0, 1) : [] }] } },
@@ -33,5 +33,13 @@ describe('merging mutation reports into the baseline', () => {
     expect(merged.testFiles?.['test/a.test.ts']?.tests.map((t) => t.name)).toEqual(['kept']);
     expect(merged.files['lib/x.ts']?.mutants[0]?.killedBy).toEqual([]);
     expect(merged.files['lib/x.ts']?.mutants[0]?.coveredBy).toEqual([]);
+  });
+
+  it('a report limited to a folder leaves the stale results it carries for other folders out of the baseline', () => {
+    const base = report('lib/y.ts', ['t1'], 'Killed', ['0']);
+    const later = { ...report('lib/x.ts', ['t1'], 'Killed', ['0']), files: { ...report('lib/x.ts', ['t1'], 'Killed', ['0']).files, ...report('lib/y.ts', ['t1'], 'Survived', ['0']).files } };
+    const merged = mergeReports(base, [onlyFiles(later, 'lib/x')]);
+    expect(merged.files['lib/y.ts']?.mutants[0]?.status).toBe('Killed');
+    expect(merged.files['lib/x.ts']?.mutants[0]?.status).toBe('Killed');
   });
 });

@@ -53,15 +53,29 @@ export function mergeReports(base: StrykerReport, reports: StrykerReport[]): Str
   return { ...base, files, testFiles };
 }
 
+/** The report with only the source files under a prefix (a folder, or one file). */
+export function onlyFiles(report: StrykerReport, prefix: string): StrykerReport {
+  return { ...report, files: Object.fromEntries(Object.entries(report.files).filter(([file]) => file.startsWith(prefix))) };
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const target = 'test/mutation/stryker-incremental.json';
   const read = (path: string): StrykerReport => JSON.parse(readFileSync(path, 'utf8')) as StrykerReport;
   const reports = process.argv.slice(2);
   if (reports.length === 0) {
-    console.error('usage: npm run mutate:merge -- <reports/mutation/mutation.json> [...]  (merged into ' + target + ')');
+    console.error('usage: npm run mutate:merge -- <reports/mutation/mutation.json>[#<folder>] [...]  (merged into ' + target + ')');
     process.exit(2);
   }
-  const merged = mergeReports(read(target), reports.map(read));
+  // `report.json#lib/http-api` takes only that folder's files: a report also carries the results it reused from its
+  // own (possibly older) baseline for files it did not mutate, and those must not overwrite newer ones.
+  const merged = mergeReports(
+    read(target),
+    reports.map((arg) => {
+      const [path = arg, only] = arg.split('#');
+      const report = read(path);
+      return only === undefined ? report : onlyFiles(report, only);
+    }),
+  );
   writeFileSync(target, JSON.stringify(merged));
   console.log(`merged ${reports.length} report(s) into ${target}: ${Object.keys(merged.files).length} source files, ${Object.keys(merged.testFiles ?? {}).length} test files`);
 }
