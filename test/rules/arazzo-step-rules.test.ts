@@ -1,0 +1,229 @@
+/**
+ * Rules of the Arazzo document checks around steps, observed through their public functions on documents built
+ * inside each test: how an AsyncAPI description is read (readAsyncApi), which channel a receive step waits on
+ * (checkAsyncApiStep, resolveReceiveTarget), step order and workflow graphs, and the refused features.
+ * Every error names the field and says the fix.
+ */
+import { describe, expect, it } from 'vitest';
+import { parseMessageLocation, readAsyncApi } from '../../lib/arazzo/asyncapi.ts';
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- free-form documents in tests
+
+const FILE = 'events.asyncapi.yml';
+
+/** A small AsyncAPI 3 description: one HTTP webhook channel `orders` with one message, and a receive operation on it. */
+function description(edit: (d: Json) => void = () => undefined): Json {
+  const d: Json = {
+    asyncapi: '3.0.0',
+    channels: {
+      orders: {
+        address: '/hooks/orders',
+        messages: { orderEvent: { $ref: '#/components/messages/OrderEvent' } },
+        bindings: { http: {} },
+      },
+    },
+    operations: {
+      onOrder: { action: 'receive', channel: { $ref: '#/channels/orders' } },
+    },
+    components: {
+      messages: {
+        OrderEvent: {
+          correlationId: { location: '$message.payload#/orderId' },
+          headers: { type: 'object', properties: { 'X-Event-Type': { type: 'string' } } },
+        },
+      },
+    },
+  };
+  edit(d);
+  return d;
+}
+
+const read = (edit: (d: Json) => void) => readAsyncApi(description(edit), FILE);
+const refusal = (edit: (d: Json) => void): string => {
+  try {
+    read(edit);
+  } catch (error) {
+    expect(error).toHaveProperty('name', 'ArazzoDocumentError');
+    return (error as Error).message;
+  }
+  throw new Error('expected the description to be refused');
+};
+
+describe('an AsyncAPI description', () => {
+  it('must be an object', () => {
+    expect(() => readAsyncApi('asyncapi: 3.0.0', FILE)).toThrow(`${FILE}: is not an AsyncAPI description (expected an object)`);
+  });
+
+  it('must declare an AsyncAPI 3.x version string, quoting a version it refuses only when it looks like one', () => {
+    const found = (version: unknown) => refusal((d) => (d.asyncapi = version)).match(/\(found (.*)\); convert the description to AsyncAPI 3\.0$/)?.[1];
+    expect(refusal((d) => (d.asyncapi = '2.6.0'))).toBe(`${FILE} › asyncapi: must be an AsyncAPI 3.x version (found "2.6.0"); convert the description to AsyncAPI 3.0`);
+    expect(found(['3.0.0'])).toBe('no 3.x version');
+    expect(found(2)).toBe('no 3.x version');
+    expect(found('13.0.0')).toBe('"13.0.0"');
+    expect(found('10.1')).toBe('"10.1"');
+    expect(found('2.10')).toBe('"2.10"');
+    expect(found('v2.6.0')).toBe('no 3.x version');
+    expect(found('2.6.0-beta')).toBe('no 3.x version');
+    expect(found('3')).toBe('"3"');
+    expect(read((d) => (d.asyncapi = '3.10.0')).version).toBe('3.10.0');
+    expect(read((d) => (d.asyncapi = '3.0.12-rc1')).version).toBe('3.0.12-rc1');
+  });
+
+  it('reads a channel: its address (null when it has none), messages and server protocols', () => {
+    const channel = read(() => undefined).channels.orders!;
+    expect(channel).toEqual({
+      key: 'orders',
+      address: '/hooks/orders',
+      messages: [{ name: 'orderEvent', correlation: { in: 'payload', pointer: '/orderId' }, headers: ['x-event-type'] }],
+      protocols: [],
+    });
+    expect(read((d) => delete d.channels.orders.address).channels.orders!.address).toBeNull();
+  });
+
+  it('refuses a channel or message that is not an object, at its path', () => {
+    expect(refusal((d) => (d.channels.orders = 'orders'))).toBe(`${FILE} › channels › orders: must be a Channel Object`);
+    expect(refusal((d) => (d.channels.orders.messages.orderEvent = 'event'))).toBe(`${FILE} › channels › orders › messages › orderEvent: must be a Message Object`);
+    expect(refusal((d) => (d.operations.onOrder.messages = ['event']))).toBe(`${FILE} › operations › onOrder › messages[0]: must be a Message Object`);
+  });
+
+  it('refuses an operation that is not an object or whose action is neither send nor receive, at its path', () => {
+    expect(refusal((d) => (d.operations.onOrder = 'receive'))).toBe(`${FILE} › operations › onOrder: must be an Operation Object`);
+    expect(refusal((d) => (d.operations.onOrder.action = 'publish'))).toBe(`${FILE} › operations › onOrder › action: must be send or receive`);
+  });
+
+  it('requires an operation to reference a channel of the description as #/channels/<name>', () => {
+    const fix = `${FILE} › operations › onOrder › channel: must be a reference to a channel of this description, e.g. $ref: "#/channels/<name>"`;
+    expect(refusal((d) => delete d.operations.onOrder.channel)).toBe(fix);
+    expect(refusal((d) => (d.operations.onOrder.channel = { $ref: ['#/channels/orders'] }))).toBe(fix);
+    expect(refusal((d) => (d.operations.onOrder.channel = { $ref: '#/components/messages/OrderEvent' }))).toBe(fix);
+    expect(refusal((d) => (d.operations.onOrder.channel = { $ref: 'x#/channels/orders' }))).toBe(fix);
+    expect(refusal((d) => (d.operations.onOrder.channel = { $ref: '#/channels/orders/messages' }))).toBe(fix);
+    // No reference at all is refused even when a channel happens to be called "undefined".
+    expect(refusal((d) => {
+      d.channels.undefined = d.channels.orders;
+      delete d.operations.onOrder.channel;
+    })).toBe(fix);
+  });
+
+  it('decodes a channel reference: ~1 is "/", ~0 is "~", and %-escapes', () => {
+    const operation = read((d) => {
+      d.channels['a/b~c d'] = d.channels.orders;
+      d.operations.onOrder.channel.$ref = '#/channels/a~1b~0c%20d';
+    }).operations.onOrder!;
+    expect(operation.channel.key).toBe('a/b~c d');
+  });
+
+  it('keeps a reference with a malformed %-escape as written', () => {
+    const channel = read((d) => {
+      d.components.messages['100%'] = { headers: { properties: { 'X-Id': {} } } };
+      d.channels.orders.messages.orderEvent.$ref = '#/components/messages/100%';
+    }).channels.orders!;
+    expect(channel.messages[0]!.headers).toEqual(['x-id']);
+  });
+
+  it('gives an operation the messages it lists, named by their reference or their index, else its channel\'s', () => {
+    const listed = read((d) => {
+      d.components.messages['Order/Shipped'] = { headers: {} };
+      d.operations.onOrder.messages = [{ $ref: '#/components/messages/Order~1Shipped' }, { payload: { type: 'object' } }];
+    }).operations.onOrder!;
+    expect(listed.messages).toEqual([
+      { name: 'Order/Shipped', headers: [] },
+      { name: '1', headers: [] },
+    ]);
+    const unlisted = read(() => undefined).operations.onOrder!;
+    expect(unlisted.action).toBe('receive');
+    expect(unlisted.messages.map((message) => message.name)).toEqual(['orderEvent']);
+  });
+
+  it('follows references only inside the description, refusing one that names nothing or refers to itself', () => {
+    expect(refusal((d) => (d.channels.orders.messages.orderEvent.$ref = '#/components/messages/Nope'))).toBe(
+      `${FILE} › channels › orders › messages › orderEvent › $ref: "#/components/messages/Nope" names nothing in the description`,
+    );
+    expect(refusal((d) => (d.channels.orders = { $ref: '#/channels/orders' }))).toBe(`${FILE} › channels › orders › $ref: "#/channels/orders" refers to itself`);
+    expect(refusal((d) => {
+      d.channels.orders = { $ref: '#/components/channels/loop' };
+      d.components.channels = { loop: { $ref: '#/channels/orders' } };
+    })).toBe(`${FILE} › channels › orders › $ref: "#/components/channels/loop" refers to itself`);
+  });
+
+  it('reads a message\'s declared headers (lower case), following a reference at the headers path, and none when it declares none', () => {
+    expect(read((d) => delete d.components.messages.OrderEvent.headers).channels.orders!.messages[0]!.headers).toEqual([]);
+    expect(refusal((d) => (d.components.messages.OrderEvent.headers = { $ref: '#/components/schemas/Nope' }))).toBe(
+      `${FILE} › channels › orders › messages › orderEvent › headers › $ref: "#/components/schemas/Nope" names nothing in the description`,
+    );
+  });
+
+  it('refuses a correlationId without a location string, at correlationId › location', () => {
+    const at = `${FILE} › channels › orders › messages › orderEvent › correlationId › location: must be a runtime expression`;
+    expect(refusal((d) => (d.components.messages.OrderEvent.correlationId = {}))).toContain(at);
+    expect(refusal((d) => (d.components.messages.OrderEvent.correlationId = { location: 5 }))).toContain(at);
+    expect(refusal((d) => (d.components.messages.OrderEvent.correlationId = '$message.payload#/orderId'))).toContain(at);
+  });
+});
+
+describe('a correlation ID location', () => {
+  it('is $message.payload#<pointer> or $message.header#/<name>, read after trimming', () => {
+    expect(parseMessageLocation('  $message.payload#/order/id')).toEqual({ in: 'payload', pointer: '/order/id' });
+    expect(parseMessageLocation('$message.payload#')).toEqual({ in: 'payload', pointer: '' });
+    expect(parseMessageLocation('$message.header#/X-Id')).toEqual({ in: 'header', pointer: '/X-Id' });
+  });
+
+  it('is refused when it is not a $message expression or its pointer is not a JSON Pointer', () => {
+    expect(parseMessageLocation('$.orderId')).toBeUndefined();
+    expect(parseMessageLocation('$message.payload#orderId')).toBeUndefined();
+  });
+
+  it('in a header must name the header', () => {
+    expect(parseMessageLocation('$message.header#')).toBeUndefined();
+    expect(parseMessageLocation('$message.header#/')).toBeUndefined();
+  });
+});
+
+describe('an AsyncAPI channel is an HTTP webhook', () => {
+  const webhook = (edit: (d: Json) => void) => read(edit).operations.onOrder!.channel.notWebhook;
+
+  it('when every server it is on speaks http or https', () => {
+    const https = read((d) => {
+      d.servers = { hooks: { host: 'hooks.example.test', protocol: 'HTTPS' } };
+      delete d.channels.orders.bindings;
+    });
+    expect(https.channels.orders!.protocols).toEqual(['https']);
+    expect(https.channels.orders!.notWebhook).toBeUndefined();
+  });
+
+  it('not when a server speaks another protocol, naming each protocol once', () => {
+    const channel = read((d) => {
+      d.servers = { a: { protocol: 'kafka' }, b: { protocol: 'mqtt' }, c: { protocol: 'kafka' }, d: { protocol: 'https' } };
+    }).channels.orders!;
+    expect(channel.notWebhook).toBe('its messages travel over kafka, mqtt (server protocol), not HTTP');
+  });
+
+  it('not when a server names no protocol', () => {
+    expect(webhook((d) => (d.channels.orders.servers = [{ host: 'x' }]))).toBe('its messages travel over unknown (server protocol), not HTTP');
+    expect(webhook((d) => (d.channels.orders.servers = [{ protocol: 5 }]))).toBe('its messages travel over unknown (server protocol), not HTTP');
+  });
+
+  it('reading the servers the channel lists, following their references at servers[i]', () => {
+    expect(refusal((d) => (d.channels.orders.servers = [{ $ref: '#/servers/nope' }]))).toBe(`${FILE} › channels › orders › servers[0] › $ref: "#/servers/nope" names nothing in the description`);
+  });
+
+  it('when it has no server but an http binding, on the channel or on the operation; another binding does not count', () => {
+    expect(webhook(() => undefined)).toBeUndefined();
+    expect(webhook((d) => (d.channels.orders.bindings = { kafka: {} }))).toContain('it names no server protocol and has no http binding');
+    expect(webhook((d) => {
+      d.channels.orders.bindings = { kafka: {} };
+      d.operations.onOrder.bindings = { http: { method: 'POST' } };
+    })).toBeUndefined();
+    expect(webhook((d) => {
+      d.channels.orders.bindings = { kafka: {} };
+      d.operations.onOrder.bindings = { kafka: {} };
+    })).toContain('it names no server protocol and has no http binding');
+  });
+
+  it('not when its server speaks another protocol, whatever binding the operation has', () => {
+    expect(webhook((d) => {
+      d.servers = { broker: { protocol: 'kafka' } };
+      d.operations.onOrder.bindings = { http: {} };
+    })).toBe('its messages travel over kafka (server protocol), not HTTP');
+  });
+});
