@@ -6,6 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseMessageLocation, readAsyncApi } from '../../lib/arazzo/asyncapi.ts';
+import type { LoadedArazzo } from '../../lib/arazzo/load.ts';
+import { checkAsyncApiStep, resolveReceiveTarget } from '../../lib/arazzo/receive-steps.ts';
+import type { Step, Workflow } from '../../lib/arazzo/types.ts';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- free-form documents in tests
 
@@ -225,5 +228,102 @@ describe('an AsyncAPI channel is an HTTP webhook', () => {
       d.servers = { broker: { protocol: 'kafka' } };
       d.operations.onOrder.bindings = { http: {} };
     })).toBe('its messages travel over kafka (server protocol), not HTTP');
+  });
+});
+
+/** A 1.1 document with an OpenAPI source `orders`, an arazzo source `flows` and the AsyncAPI source `events` above. */
+function documentWith(step: Json, editDescription: (d: Json) => void = () => undefined, extraSources: Record<string, Json> = {}): { loaded: LoadedArazzo; workflow: Workflow; step: Step } {
+  const workflow = { workflowId: 'confirm', steps: [{ stepId: 'await', ...step }] } as unknown as Workflow;
+  const loaded = {
+    file: 'flow.arazzo.yml',
+    document: { arazzo: '1.1.0', info: { title: 't', version: '1' }, sourceDescriptions: [], workflows: [workflow] },
+    sources: {
+      orders: { name: 'orders', url: 'orders.openapi.yml', type: 'openapi', operations: [] },
+      flows: { name: 'flows', url: 'flows.arazzo.yml', type: 'arazzo', operations: [] },
+      events: { name: 'events', url: FILE, type: 'asyncapi', operations: [], asyncapi: readAsyncApi(description(editDescription), FILE) },
+      ...extraSources,
+    },
+  } as unknown as LoadedArazzo;
+  return { loaded, workflow, step: workflow.steps[0]! };
+}
+
+/** What checkAsyncApiStep reports for the step, each problem as `<field>: <message>` relative to the step. */
+function stepProblems(step: Json, editDescription?: (d: Json) => void, extraSources?: Record<string, Json>): string[] {
+  const { loaded, workflow, step: built } = documentWith(step, editDescription, extraSources);
+  const problems: string[] = [];
+  checkAsyncApiStep(loaded, workflow, built, (location, message) => problems.push(`${location.replace('flow.arazzo.yml › workflows[confirm] › steps[await]', '')}: ${message}`));
+  return problems;
+}
+
+const receiveTarget = (step: Json, editDescription?: (d: Json) => void, extraSources?: Record<string, Json>) => {
+  const { loaded, workflow, step: built } = documentWith(step, editDescription, extraSources);
+  return resolveReceiveTarget(loaded, workflow, built);
+};
+
+describe('an AsyncAPI step without action', () => {
+  it('is refused at the field that makes it one, saying action: receive is needed', () => {
+    const needs = 'an AsyncAPI step needs action: receive (wait for a message on an HTTP webhook); action send is not supported';
+    expect(stepProblems({ channelPath: '{$sourceDescriptions.events.url}#/channels/orders', correlationId: '$inputs.id' })).toEqual([` › channelPath: ${needs}`]);
+    expect(stepProblems({ operationId: '$sourceDescriptions.events.onOrder', correlationId: '$inputs.id' })).toEqual([` › correlationId: ${needs}`]);
+    expect(stepProblems({ operationPath: '{$sourceDescriptions.events.url}#/operations/onOrder' })).toEqual([` › operationPath: ${needs}`]);
+    expect(stepProblems({ operationId: '$sourceDescriptions.events.onOrder' })).toEqual([` › operationId: ${needs}`]);
+  });
+});
+
+describe('a receive step', () => {
+  it('needs an operationId, operationPath or channelPath, said at the step', () => {
+    expect(stepProblems({ action: 'receive' })).toEqual([': a receive step needs an operationId, operationPath or channelPath naming the AsyncAPI operation or channel it waits on']);
+  });
+
+  it('may name its channel with channelPath {$sourceDescriptions.<name>.url}#/channels/<key>, decoding ~1, ~0 and %-escapes', () => {
+    const target = receiveTarget({ action: 'receive', channelPath: '{$sourceDescriptions.events.url}#/channels/a~1b~0c%20d' }, (d) => (d.channels['a/b~c d'] = d.channels.orders));
+    expect(target.channel.key).toBe('a/b~c d');
+    expect(target.operationId).toBeUndefined();
+    expect(receiveTarget({ action: 'receive', channelPath: '{$sourceDescriptions.events.url}#/channels/100%' }, (d) => (d.channels['100%'] = d.channels.orders)).channel.key).toBe('100%');
+  });
+
+  it('with a channelPath of another shape is refused, saying the shape', () => {
+    for (const channelPath of ['orders', 'x{$sourceDescriptions.events.url}#/channels/orders', '{$sourceDescriptions.events.url}#/channels/orders/messages']) {
+      expect(stepProblems({ action: 'receive', channelPath })).toEqual([` › channelPath: "${channelPath}" must be {$sourceDescriptions.<name>.url}#/channels/<channel>`]);
+    }
+  });
+
+  it('may name its operation with a plain operationId when the document has exactly one asyncapi source', () => {
+    const target = receiveTarget({ action: 'receive', operationId: 'onOrder' });
+    expect(target).toMatchObject({ source: 'events', operationId: 'onOrder', channel: { key: 'orders' } });
+    const none = stepProblems({ action: 'receive', operationId: 'onOrder' }, undefined, { events: { name: 'events', url: 'x', type: 'openapi', operations: [] } });
+    expect(none).toEqual([' › operationId: "onOrder": write $sourceDescriptions.<name>.onOrder to say which AsyncAPI source description it is in (the document has none)']);
+    const events = { name: 'events', url: FILE, type: 'asyncapi', operations: [], asyncapi: readAsyncApi(description(), FILE) };
+    const two = stepProblems({ action: 'receive', operationId: 'onOrder' }, undefined, { more: { ...events, name: 'more' } });
+    expect(two).toEqual([' › operationId: "onOrder": write $sourceDescriptions.<name>.onOrder to say which AsyncAPI source description it is in (the document has events, more)']);
+  });
+
+  it('may name its operation with an operationPath {$sourceDescriptions.<name>.url}#/operations/<id>, and nothing else', () => {
+    expect(receiveTarget({ action: 'receive', operationPath: '{$sourceDescriptions.events.url}#/operations/on~1order' }, (d) => (d.operations['on/order'] = d.operations.onOrder)).operationId).toBe('on/order');
+    for (const operationPath of ['onOrder', 'x{$sourceDescriptions.events.url}#/operations/onOrder', '{$sourceDescriptions.events.url}#/operations/onOrder/x']) {
+      expect(stepProblems({ action: 'receive', operationPath })).toEqual([` › operationPath: "${operationPath}" must be {$sourceDescriptions.<name>.url}#/operations/<operationId> for an AsyncAPI operation`]);
+    }
+  });
+
+  it('naming a source that is missing or not an asyncapi one is refused, saying which it is', () => {
+    expect(stepProblems({ action: 'receive', operationId: '$sourceDescriptions.nope.onOrder' })).toEqual([' › operationId: names no source description "nope"; the document has "orders", "flows", "events"']);
+    expect(stepProblems({ action: 'receive', operationId: '$sourceDescriptions.flows.onOrder' })).toEqual([
+      ' › operationId: "flows" is an Arazzo source description; a receive step waits on a channel of an asyncapi one',
+    ]);
+    expect(stepProblems({ action: 'receive', operationId: '$sourceDescriptions.orders.onOrder' })).toEqual([
+      ' › operationId: "orders" is an OpenAPI source description; a receive step waits on a channel of an asyncapi one',
+    ]);
+  });
+
+  it('with a correlationId, on a channel whose messages carry it in different places, is refused listing them', () => {
+    const mixed = (d: Json) => (d.channels.orders.messages.plain = { payload: { type: 'object' } });
+    expect(stepProblems({ action: 'receive', operationId: '$sourceDescriptions.events.onOrder', correlationId: '$inputs.id' }, mixed)).toEqual([
+      ' › correlationId: the messages of channel orders carry their correlation ID in different places ($message.payload#/orderId, none); give them one correlationId.location',
+    ]);
+    const matched = receiveTarget({ action: 'receive', operationId: '$sourceDescriptions.events.onOrder', correlationId: '$inputs.id' });
+    expect(matched).toMatchObject({ correlation: { in: 'payload', pointer: '/orderId' }, headers: ['x-event-type'] });
+    const waiting = receiveTarget({ action: 'receive', operationId: '$sourceDescriptions.events.onOrder' }, mixed);
+    expect(waiting.correlation).toBeUndefined();
+    expect(waiting.messages.map((message) => message.name)).toEqual(['orderEvent', 'plain']);
   });
 });
