@@ -4,9 +4,16 @@
  * (checkAsyncApiStep, resolveReceiveTarget), step order and workflow graphs, and the refused features.
  * Every error names the field and says the fix.
  */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { parseMessageLocation, readAsyncApi } from '../../lib/arazzo/asyncapi.ts';
-import type { LoadedArazzo } from '../../lib/arazzo/load.ts';
+import { checkRefusedFeatures } from '../../lib/arazzo/feature-refusals.ts';
+import { loadArazzo, type LoadedArazzo } from '../../lib/arazzo/load.ts';
+import { checkStepOrder } from '../../lib/arazzo/step-order-checks.ts';
+import { buildWorkflowGraph, loadedSourceDocument } from '../../lib/arazzo/workflow-graph.ts';
 import { checkAsyncApiStep, resolveReceiveTarget } from '../../lib/arazzo/receive-steps.ts';
 import type { Step, Workflow } from '../../lib/arazzo/types.ts';
 
@@ -325,5 +332,176 @@ describe('a receive step', () => {
     const waiting = receiveTarget({ action: 'receive', operationId: '$sourceDescriptions.events.onOrder' }, mixed);
     expect(waiting.correlation).toBeUndefined();
     expect(waiting.messages.map((message) => message.name)).toEqual(['orderEvent', 'plain']);
+  });
+});
+
+/** A document of its own workflows (in memory, no sources unless given). */
+function documentOf(workflows: Json[], extra: Json = {}): LoadedArazzo {
+  return {
+    file: 'flow.arazzo.yml',
+    document: { arazzo: '1.1.0', info: { title: 't', version: '1' }, sourceDescriptions: [], workflows, ...extra },
+    sources: {},
+  } as unknown as LoadedArazzo;
+}
+
+/** checkStepOrder's problems for a workflow `w`, each `<where>: <message>` after the workflow's path. */
+function orderProblems(steps: Json[], workflowFields: Json = {}): string[] {
+  const loaded = documentOf([{ workflowId: 'w', steps, ...workflowFields }]);
+  const problems: string[] = [];
+  checkStepOrder(loaded, loaded.document.workflows[0]!, (location, message) => problems.push(`${location.replace('flow.arazzo.yml › workflows[w] › ', '')}: ${message}`));
+  return problems;
+}
+
+const readsLater = (reader: string, read: string) =>
+  `steps[${reader}]: reads the outputs of step ${read}, which comes later in the steps list and has not run yet (a forward reference); move ${read} before ${reader}, or declare dependsOn (Arazzo 1.1)`;
+const readC = { parameters: [{ name: 'id', in: 'query', value: '$steps.c.outputs.id' }] };
+const gotoStep = (stepId: string) => ({ onSuccess: [{ name: 'again', type: 'goto', stepId }] });
+
+describe('a forward reference to a later step', () => {
+  it('is reported, unless a goto from that step or later comes back to the reader or earlier', () => {
+    expect(orderProblems([{ stepId: 'a', ...readC }, { stepId: 'b' }, { stepId: 'c' }])).toEqual([readsLater('a', 'c')]);
+    expect(orderProblems([{ stepId: 'a', ...readC }, { stepId: 'b' }, { stepId: 'c', ...gotoStep('a') }])).toEqual([]);
+  });
+
+  it('is still reported when the goto back starts before the step read', () => {
+    expect(orderProblems([{ stepId: 'a', ...readC }, { stepId: 'b', ...gotoStep('a') }, { stepId: 'c' }])).toEqual([readsLater('a', 'c')]);
+  });
+
+  it('is still reported when the goto back lands after the reader', () => {
+    expect(orderProblems([{ stepId: 'a' }, { stepId: 'b', ...readC }, { stepId: 'c', ...gotoStep('c') }])).toEqual([readsLater('b', 'c')]);
+  });
+
+  it('is not reported when a workflow-level goto runs the steps again', () => {
+    expect(orderProblems([{ stepId: 'a', ...readC }, { stepId: 'b' }, { stepId: 'c' }], { successActions: [{ name: 'again', type: 'goto', stepId: 'a' }] })).toEqual([]);
+  });
+
+  it('is found in replacement values and Selector Object outputs; other outputs read nothing', () => {
+    const replacing = { requestBody: { contentType: 'application/json', payload: {}, replacements: [{ target: '/id', value: '$steps.c.outputs.id' }] } };
+    expect(orderProblems([{ stepId: 'a', ...replacing }, { stepId: 'b' }, { stepId: 'c' }])).toEqual([readsLater('a', 'c')]);
+    const selecting = { outputs: { id: { context: '$steps.c.outputs.body', selector: '/id', type: 'jsonpointer' }, n: 5, none: null } };
+    expect(orderProblems([{ stepId: 'a', ...selecting }, { stepId: 'b' }, { stepId: 'c' }])).toEqual([readsLater('a', 'c')]);
+  });
+});
+
+describe('step dependsOn', () => {
+  it('may not name the step itself', () => {
+    expect(orderProblems([{ stepId: 'a', dependsOn: ['a'] }, { stepId: 'b' }])).toEqual(['steps[a] › dependsOn[0]: step a cannot depend on itself']);
+  });
+
+  it('in a cycle is refused naming the steps of the cycle only', () => {
+    expect(orderProblems([{ stepId: 'x', dependsOn: ['a'] }, { stepId: 'a', dependsOn: ['b'] }, { stepId: 'b', dependsOn: ['a'] }])).toEqual([
+      'steps: steps depend on each other in a cycle: a → b → a (through dependsOn and $steps references); break the cycle',
+    ]);
+  });
+});
+
+const runs = (workflowId: string) => ({ stepId: `run-${workflowId}`, workflowId });
+const graphError = (workflows: Json[], maxDepth?: number, sources: Json = {}): string => {
+  const loaded = { ...documentOf(workflows), sources } as LoadedArazzo;
+  try {
+    buildWorkflowGraph(loaded, 'root', maxDepth);
+  } catch (error) {
+    return (error as Error).message.replace(/^flow\.arazzo\.yml › /, '');
+  }
+  throw new Error('expected the graph to be refused');
+};
+
+describe('a workflow reference', () => {
+  it('starting with $ must be $sourceDescriptions.<name>.<workflowId> of a source that exists and is an arazzo one', () => {
+    expect(graphError([{ workflowId: 'root', steps: [runs('$steps.x')] }])).toBe(
+      'workflows[root] › steps[run-$steps.x] › workflowId: "$steps.x" must be a workflowId of this document or $sourceDescriptions.<name>.<workflowId>',
+    );
+    expect(graphError([{ workflowId: 'root', steps: [runs('$sourceDescriptions.nope.w')] }], undefined, { api: { name: 'api', type: 'openapi' } })).toBe(
+      'workflows[root] › steps[run-$sourceDescriptions.nope.w] › workflowId: "$sourceDescriptions.nope.w" names no source description "nope"; the document has "api"',
+    );
+    expect(graphError([{ workflowId: 'root', steps: [runs('$sourceDescriptions.api.w')] }], undefined, { api: { name: 'api', type: 'openapi' } })).toBe(
+      'workflows[root] › steps[run-$sourceDescriptions.api.w] › workflowId: "$sourceDescriptions.api.w": source description "api" is an OpenAPI description; a workflowId must name a workflow of an arazzo source description',
+    );
+  });
+
+  it('is refused where it is written: a workflow dependsOn, a goto action', () => {
+    expect(graphError([{ workflowId: 'root', dependsOn: ['nope'], steps: [] }])).toMatch(/^workflows\[root\] › dependsOn\[0\]: "nope" is not a workflow of flow\.arazzo\.yml/);
+    expect(graphError([{ workflowId: 'root', steps: [{ stepId: 's', onSuccess: [{ name: 'g', type: 'goto', workflowId: 'nope' }] }] }])).toMatch(
+      /^workflows\[root\] › steps\[s\] › onSuccess\[0\] › workflowId: "nope" is not a workflow of flow\.arazzo\.yml/,
+    );
+  });
+});
+
+describe('the workflows a workflow runs', () => {
+  it('may not form a cycle, which is named from where it starts', () => {
+    const workflows = [
+      { workflowId: 'root', steps: [runs('a')] },
+      { workflowId: 'a', steps: [runs('b')] },
+      { workflowId: 'b', steps: [runs('a')] },
+    ];
+    expect(graphError(workflows)).toMatch(/^workflows\[b\] › steps\[run-a\] › workflowId: workflow cycle a → b → a: a workflow may not run itself/);
+  });
+
+  it('may not nest deeper than maxWorkflowDepth, refused where the deepest reference is written', () => {
+    expect(graphError([{ workflowId: 'root', steps: [runs('a')] }, { workflowId: 'a', steps: [] }], 0)).toBe(
+      'workflows[root] › steps[run-a] › workflowId: workflows nest 1 deep (root → a), deeper than maxWorkflowDepth 0; flatten the chain or raise maxWorkflowDepth',
+    );
+  });
+
+  it('of an arazzo source are loaded once, confined to the naming document\'s directories', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'arazzo-step-rules-'));
+    try {
+      mkdirSync(path.join(dir, 'sub'));
+      writeFileSync(
+        path.join(dir, 'api.openapi.yml'),
+        stringify({ openapi: '3.0.3', info: { title: 'a', version: '1' }, servers: [{ url: 'https://api.test' }], paths: { '/x': { get: { operationId: 'getX', responses: { 200: { description: 'ok' } } } } } }),
+      );
+      // The child reads ../api.openapi.yml: outside its own directory, inside the naming document's.
+      writeFileSync(
+        path.join(dir, 'sub/child.arazzo.yml'),
+        stringify({ arazzo: '1.0.1', info: { title: 'c', version: '1' }, sourceDescriptions: [{ name: 'api', url: '../api.openapi.yml', type: 'openapi' }], workflows: [{ workflowId: 'w', steps: [{ stepId: 's', operationId: 'getX' }] }] }),
+      );
+      writeFileSync(
+        path.join(dir, 'root.arazzo.yml'),
+        stringify({ arazzo: '1.0.1', info: { title: 'r', version: '1' }, sourceDescriptions: [{ name: 'child', url: 'sub/child.arazzo.yml', type: 'arazzo' }], workflows: [{ workflowId: 'root', steps: [{ stepId: 'run', workflowId: '$sourceDescriptions.child.w' }] }] }),
+      );
+      const loaded = loadArazzo(path.join(dir, 'root.arazzo.yml'));
+      const graph = buildWorkflowGraph(loaded, 'root');
+      expect(graph.order).toEqual(['child.w', 'root']);
+      expect(loadedSourceDocument(loaded, 'child')).toBe(graph.nodes.get('child.w')!.loaded);
+      expect(loadedSourceDocument(loaded, 'child')).toBe(loadedSourceDocument(loaded, 'child'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a refused feature', () => {
+  const refusals = (workflow: Json): string[] => {
+    const loaded = documentOf([{ workflowId: 'w', ...workflow }]);
+    const problems: string[] = [];
+    checkRefusedFeatures(loaded, loaded.document.workflows[0]!, (location, message) => problems.push(`${location.replace('flow.arazzo.yml › workflows[w] › ', '')}: ${message}`));
+    return problems;
+  };
+
+  it('a Selector Object whose context is not a runtime expression', () => {
+    expect(refusals({ steps: [{ stepId: 's', outputs: { id: { context: 5, selector: '/id', type: 'jsonpointer' } } }] })).toEqual([
+      'steps[s] › outputs › id › context: must be a runtime expression, e.g. $response.body: "" is not a runtime expression: it must start with "$"',
+    ]);
+  });
+
+  it('a Selector Object in a replacement value, at that value', () => {
+    const requestBody = { contentType: 'application/json', payload: {}, replacements: [{ target: '/id', value: { context: '$inputs.x', selector: '/id', type: 'regex' } }] };
+    expect(refusals({ steps: [{ stepId: 's', requestBody }] })).toEqual([
+      'steps[s] › requestBody › replacements[0] › value › type: must be jsonpath, jsonpointer or xpath (or an Expression Type Object), not "regex"',
+    ]);
+  });
+
+  it('a retry that first runs a step or a workflow, naming which', () => {
+    expect(refusals({ steps: [{ stepId: 's', onFailure: [{ name: 'r', type: 'retry', workflowId: 'other' }, { name: 'q', type: 'retry', stepId: 's' }] }] })).toEqual([
+      'steps[s] › onFailure[0]: a retry that first runs workflow other is not supported; retry the step itself, or goto that step and let it goto back',
+      'steps[s] › onFailure[1]: a retry that first runs step s is not supported; retry the step itself, or goto that step and let it goto back',
+    ]);
+  });
+
+  it('action parameters without a workflowId; with one they are passed', () => {
+    expect(refusals({ steps: [{ stepId: 's', onSuccess: [{ name: 'e', type: 'end', parameters: [] }, { name: 'g', type: 'goto', workflowId: 'other', parameters: [] }] }] })).toEqual([
+      'steps[s] › onSuccess[0] › parameters: parameters are passed to a workflow named by workflowId; this action names none, so remove them',
+    ]);
   });
 });
