@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ArazzoDocumentError, loadArazzo, validateForCompilation, type LoadedArazzo } from '../../lib/arazzo/load.ts';
+import { checkArazzoStructure } from '../../lib/arazzo/structure.ts';
 import type { Step, Workflow } from '../../lib/arazzo/types.ts';
 import { fixture, projectRoot } from '../support/compile-fixture.ts';
 
@@ -124,6 +125,79 @@ describe('compilation checks', () => {
   it('a receive step\'s correlationId is checked like any value, at correlationId', () => {
     expect(receiveProblems((_w, step) => (step('awaitConfirmation').correlationId = '$steps.ghost.outputs.orderId'))).toEqual([
       'steps[awaitConfirmation] › correlationId: "$steps.ghost.outputs.orderId" names step "ghost", which is not in workflow confirmOrder; steps are "place", "awaitConfirmation", "readOrder"',
+    ]);
+  });
+});
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- free-form document edits in tests
+
+/** The structural problems of a minimal sound document after one edit of its only step, as `location: message`. */
+function structureProblems(arazzo: string, edit: (step: Json, workflow: Json) => void): string[] {
+  const step: Json = { stepId: 'find', operationId: 'findPets' };
+  const workflow: Json = { workflowId: 'w', steps: [step] };
+  edit(step, workflow);
+  const document = { arazzo, info: { title: 'Pets', version: '1' }, sourceDescriptions: [{ name: 'api', url: 'pets.yml' }], workflows: [workflow] };
+  return checkArazzoStructure(document, 'doc.yml').map((p) => `${p.location.replace(/^doc\.yml › workflows\[w\] › /, '')}: ${p.message}`);
+}
+
+const STEP_FIELDS = 'stepId, description, operationId, operationPath, workflowId, parameters, requestBody, successCriteria, onSuccess, onFailure, outputs';
+
+describe('document structure', () => {
+  it('the document as written has no structural problem', () => {
+    expect(structureProblems('1.0.1', () => undefined)).toEqual([]);
+    expect(structureProblems('1.1.0', () => undefined)).toEqual([]);
+  });
+
+  it('an unknown field is refused with the allowed fields, suggesting a near one: two edits away, or another letter case', () => {
+    const unknown = (key: string, suggestion?: string) =>
+      `steps[find] › ${key}: is not a field of the Arazzo step object${suggestion ? `; did you mean ${suggestion}?` : ''} (allowed: ${STEP_FIELDS}, or an x- extension)`;
+    expect(structureProblems('1.0.1', (step) => (step.sucessCritera = []))).toEqual([unknown('sucessCritera', 'successCriteria')]);
+    expect(structureProblems('1.0.1', (step) => (step.SUCCESSCRITERIA = []))).toEqual([unknown('SUCCESSCRITERIA', 'successCriteria')]);
+    expect(structureProblems('1.0.1', (step) => (step.onFeilor = []))).toEqual([unknown('onFeilor')]);
+  });
+
+  it('a replacement that is not an object is refused once, as such', () => {
+    expect(structureProblems('1.0.1', (step) => (step.requestBody = { payload: {}, replacements: ['/a', null] }))).toEqual([
+      'steps[find] › requestBody › replacements[0]: must be an object (replacement)',
+      'steps[find] › requestBody › replacements[1]: must be an object (replacement)',
+    ]);
+  });
+
+  it('a 1.1 step timeout is a positive whole number of milliseconds', () => {
+    for (const timeout of [0, -5, 1.5, '600']) {
+      expect(structureProblems('1.1.0', (step) => (step.timeout = timeout)), String(timeout)).toEqual([
+        'steps[find] › timeout: must be a positive whole number of milliseconds',
+      ]);
+    }
+    expect(structureProblems('1.1.0', (step) => (step.timeout = 600000))).toEqual([]);
+  });
+
+  it('a 1.1 step dependsOn lists stepIds', () => {
+    expect(structureProblems('1.1.0', (step) => (step.dependsOn = ['other', 3]))).toEqual(['steps[find] › dependsOn[1]: must be a stepId (string)']);
+  });
+
+  it('a criterion type object has a type and a version, and no other field', () => {
+    expect(structureProblems('1.0.1', (step) => (step.successCriteria = [{ condition: '$', context: '$response.body', type: { version: 'rfc9535', flavour: 'x' } }]))).toEqual([
+      'steps[find] › successCriteria[0] › type › flavour: is not a field of the Arazzo criterionType object (allowed: type, version, or an x- extension)',
+      'steps[find] › successCriteria[0] › type › type: is required',
+    ]);
+  });
+
+  it('an output is a runtime expression; in 1.1 it may be a Selector Object instead', () => {
+    const selector = { context: '$response.body', selector: '/id', type: 'jsonpointer' };
+    expect(structureProblems('1.0.1', (step) => (step.outputs = { id: selector }))).toEqual(['steps[find] › outputs › id: must be a runtime expression (string), e.g. $response.body#/id']);
+    expect(structureProblems('1.1.0', (step) => (step.outputs = { id: 5 }))).toEqual([
+      'steps[find] › outputs › id: must be a runtime expression (string), e.g. $response.body#/id, or a Selector Object',
+    ]);
+    expect(structureProblems('1.1.0', (step) => (step.outputs = { id: selector }))).toEqual([]);
+  });
+
+  it('a Selector Object output needs its context, selector and type, and has no other field', () => {
+    expect(structureProblems('1.1.0', (_step, workflow) => (workflow.outputs = { id: { pick: 'x' } }))).toEqual([
+      'outputs › id › pick: is not a field of the Arazzo selector object (allowed: context, selector, type, or an x- extension)',
+      'outputs › id › context: is required',
+      'outputs › id › selector: is required',
+      'outputs › id › type: is required (jsonpath, xpath or jsonpointer)',
     ]);
   });
 });
