@@ -2,8 +2,10 @@
  * The rules of the callback route and the wake-up wait that the security tests state only in bulk: what a token
  * looks like, where the body cap sits, how long a wake is kept, what the registrar accepts.
  */
+import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { describe, expect, it } from 'vitest';
+import { mockClient } from 'aws-sdk-client-mock';
+import { describe, expect, it, vi } from 'vitest';
 import { createCallbackHandler, maxBodyBytesFromEnv } from '../../lambdas/callbacks/handler.ts';
 import { callbackIssuer } from '../../lib/runtime/callbacks/issuer.ts';
 import { memoryCallbackStore } from '../../lib/runtime/callbacks/memory-store.ts';
@@ -271,6 +273,29 @@ describe('MAX_CALLBACK_BODY_BYTES', () => {
     expect(maxBodyBytesFromEnv('2048')).toBe(2048);
     for (const value of ['0', '-5', '1.5', 'lots', '2k']) {
       expect(() => maxBodyBytesFromEnv(value)).toThrow(`MAX_CALLBACK_BODY_BYTES is "${value}"; set it to a whole number of bytes or leave it unset`);
+    }
+  });
+});
+
+describe('the deployed callback function', () => {
+  it('keeps tokens in CALLBACK_TABLE, reads its body cap from MAX_CALLBACK_BODY_BYTES and writes each log entry to stdout as one JSON line', async () => {
+    vi.stubEnv('MAX_CALLBACK_BODY_BYTES', '10');
+    vi.stubEnv('CALLBACK_TABLE', 'callbacks');
+    const stdout = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    const dynamo = mockClient(DynamoDBClient).on(UpdateItemCommand).resolves({});
+    try {
+      vi.resetModules();
+      const { handler } = await import('../../lambdas/callbacks/handler.ts');
+      const invoke = (body: string) => handler({ httpMethod: 'POST', requestContext: {}, pathParameters: { token: 'not-a-token' }, headers: {}, body, isBase64Encoded: false } as unknown as APIGatewayProxyEvent);
+      expect(await invoke('x'.repeat(10))).toMatchObject({ statusCode: 202 });
+      expect(await invoke('x'.repeat(11))).toMatchObject({ statusCode: 413 });
+      expect(stdout.mock.calls).toEqual([['{"level":"INFO","message":"callback answered","status":202}'], ['{"level":"INFO","message":"callback answered","status":413}']]);
+      await handler({ httpMethod: 'POST', requestContext: {}, pathParameters: { token: newCallbackToken() }, headers: {}, body: '{}', isBase64Encoded: false } as unknown as APIGatewayProxyEvent);
+      expect(dynamo.commandCalls(UpdateItemCommand).map((call) => call.args[0].input.TableName)).toEqual(['callbacks']);
+    } finally {
+      dynamo.restore();
+      stdout.mockRestore();
+      vi.unstubAllEnvs();
     }
   });
 });
