@@ -59,7 +59,12 @@ export function compileWorkflowSet(loaded: LoadedArazzo, options: CompileOptions
           transientRetry: options.transientRetry,
           loopLimit: options.loopLimit,
           requestTimeoutMs: options.requestTimeoutMs,
+          maxResponseBytes: options.maxResponseBytes,
+          // A called workflow's inputs come from its caller's run, which let strings this long in.
+          maxStringLength: options.maxStringLength,
           functionArn: options.functionArn,
+          // No called workflow has a wake-up wait today (callbacks name the root's steps); when one does, it uses the same registrar.
+          callbackRegistrarArn: options.callbackRegistrarArn,
           // Stryker disable next-line ArrayDeclaration: callsOf gives every child (the target of some edge) its list of secret inputs
           secretInputs: calls.secretInputs.get(key) ?? [],
         };

@@ -181,4 +181,13 @@ describe('a called workflow is compiled with the deployment-wide options', () =>
     expect(place.plan.transientRetry.budgetSeconds).toBe(123);
     expect(place.plan.waitPolicy).toEqual({ kind: 'fixed', seconds: 7 });
   });
+
+  it("caps a called workflow's responses and string inputs as the caller's: maxResponseBytes and maxStringLength hold for every workflow deployed", () => {
+    const file = document([caller([callStep('order', '$sourceDescriptions.orders.place-order', [{ name: 'pet_id', value: 1 }])])], [ordersSource]);
+    const set = compileSet(file, { serverUrls: { ...serverUrls, orders: 'https://orders.example.test' }, maxResponseBytes: 2048, maxStringLength: 9000 });
+    expect(taskOf(set.root.definition, 'find').plan.request.maxResponseBytes).toBe(2048);
+    const place = taskOf(set.children[0]!.definition, 'place').plan;
+    expect(place.request.maxResponseBytes).toBe(2048);
+    expect(place.inputSchema).toMatchObject({ properties: { apiKey: { type: 'string', maxLength: 9000 } } });
+  });
 });
