@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { loadArazzo } from '../../lib/arazzo/load.ts';
 import type { CompileOptions } from '../../lib/compile/compile-options.ts';
 import { compileWorkflow } from '../../lib/compile/compile-workflow.ts';
+import { WAIT_FOR_TASK_TOKEN } from '../../lib/compile/wake-wait.ts';
 import { projectRoot } from '../support/compile-fixture.ts';
 
 const receiveFixtures = path.join(projectRoot, 'test/fixtures/receive');
@@ -69,5 +70,12 @@ describe('a receive step', () => {
     expect(after?.Type).toBe('Choice');
     const again = after?.Type === 'Choice' ? after.Choices.filter((rule) => rule.StringEquals === 'awaitMessage') : [];
     expect(again).toEqual([{ Variable: '$.control.route', StringEquals: 'awaitMessage', Next: 'Receive awaitConfirmation', Comment: "not this step's message: wait again for the time left" }]);
+  });
+
+  it("waits in a waitForTaskToken Task that retries the registrar's throttling and service errors, and hands its own timeout to the finish phase", () => {
+    const wait = compileReceive().definition.States['Receive awaitConfirmation'];
+    expect(wait).toMatchObject({ Type: 'Task', Resource: WAIT_FOR_TASK_TOKEN, Next: 'Message of awaitConfirmation' });
+    expect(wait).toHaveProperty('Retry', [expect.objectContaining({ ErrorEquals: expect.arrayContaining(['Lambda.TooManyRequestsException', 'Lambda.ServiceException']) })]);
+    expect(wait).toHaveProperty('Catch', [{ ErrorEquals: ['States.Timeout'], ResultPath: null, Next: 'Message of awaitConfirmation' }]);
   });
 });
