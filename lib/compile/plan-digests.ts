@@ -23,7 +23,8 @@ export const DEPLOYED_PLANS_GLOBAL = '__ARAZZO_DEPLOYED_PLANS__';
 export const MAX_DEPLOYED_PLANS_TEXT = 96 * 1024;
 
 export function planDigest(planText: string): string {
-  return createHash('sha256').update(planText, 'utf8').digest('hex');
+  // A string is hashed as its UTF-8 bytes.
+  return createHash('sha256').update(planText).digest('hex');
 }
 
 /** The deployed plans of any number of definitions (a construct's state machine and its child workflows). */
@@ -75,9 +76,9 @@ export function planOrigin(planText: string): string {
 
 function* planTexts(states: Record<string, AslState>): Generator<string> {
   for (const state of Object.values(states)) {
-    const nested = state as { Branches?: Array<{ States?: Record<string, AslState> }>; ItemProcessor?: { States?: Record<string, AslState> }; Iterator?: { States?: Record<string, AslState> } };
+    // The compiler nests states only in Parallel branches (it emits no Map state).
+    const nested = state as { Branches?: Array<{ States?: Record<string, AslState> }> };
     for (const branch of nested.Branches ?? []) if (branch.States) yield* planTexts(branch.States);
-    for (const inner of [nested.ItemProcessor, nested.Iterator]) if (inner?.States) yield* planTexts(inner.States);
     if (state.Type !== 'Task') continue;
     const payload = (state.Parameters as { Payload?: { plan?: unknown } } | undefined)?.Payload;
     if (typeof payload?.plan === 'string') yield payload.plan;
