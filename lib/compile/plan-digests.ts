@@ -76,9 +76,9 @@ export function planOrigin(planText: string): string {
 
 function* planTexts(states: Record<string, AslState>): Generator<string> {
   for (const state of Object.values(states)) {
-    // The compiler nests states only in Parallel branches (it emits no Map state).
-    const nested = state as { Branches?: Array<{ States?: Record<string, AslState> }> };
+    const nested = state as { Branches?: Array<{ States?: Record<string, AslState> }>; ItemProcessor?: { States?: Record<string, AslState> }; Iterator?: { States?: Record<string, AslState> } };
     for (const branch of nested.Branches ?? []) if (branch.States) yield* planTexts(branch.States);
+    for (const inner of [nested.ItemProcessor, nested.Iterator]) if (inner?.States) yield* planTexts(inner.States);
     if (state.Type !== 'Task') continue;
     const payload = (state.Parameters as { Payload?: { plan?: unknown } } | undefined)?.Payload;
     if (typeof payload?.plan === 'string') yield payload.plan;
