@@ -177,8 +177,9 @@ function declaredInputs(schema: JsonSchema | undefined): string[] | undefined {
 
 /** The secret input a value reads, and whether the value is exactly `$inputs.<name>`. */
 function secretReference(value: unknown, secrets: string[]): { name: string; whole: boolean } | undefined {
+  // expressionsIn gives each expression without the spaces around it.
   for (const expression of expressionsIn(value)) {
-    const parsed = parseExpression(expression.trim());
+    const parsed = parseExpression(expression);
     if (!('expression' in parsed) || parsed.expression.root !== 'inputs') continue;
     const name = parsed.expression.path[0]!;
     if (!secrets.includes(name)) continue;

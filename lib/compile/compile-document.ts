@@ -59,7 +59,12 @@ export function compileWorkflowSet(loaded: LoadedArazzo, options: CompileOptions
           transientRetry: options.transientRetry,
           loopLimit: options.loopLimit,
           requestTimeoutMs: options.requestTimeoutMs,
+          maxResponseBytes: options.maxResponseBytes,
+          // A called workflow's inputs come from its caller's run, which let strings this long in.
+          maxStringLength: options.maxStringLength,
           functionArn: options.functionArn,
+          // No called workflow has a wake-up wait today (callbacks name the root's steps); when one does, it uses the same registrar.
+          callbackRegistrarArn: options.callbackRegistrarArn,
           // Stryker disable next-line ArrayDeclaration: callsOf gives every child (the target of some edge) its list of secret inputs
           secretInputs: calls.secretInputs.get(key) ?? [],
         };
@@ -97,9 +102,11 @@ function callsOf(graph: WorkflowGraph, rootSecrets: string[]) {
   const dependencies = new Map<string, WorkflowCallPlan[]>();
   const gotos = new Map<string, WorkflowCallPlan>();
   const publicBindings: Array<{ child: string; names: string[]; where: string }> = [];
+  // Callers before the workflows they run, so each workflow's secret inputs are known before it passes them on.
   for (const key of [...graph.order].reverse()) {
     const node = graph.nodes.get(key)!;
-    const parentSecrets = secretInputs.get(key) ?? [];
+    // The root's are set above; any other workflow's by its callers, which came first.
+    const parentSecrets = secretInputs.get(key)!;
     for (const edge of node.edges) {
       const child = graph.nodes.get(edge.target)!;
       const bound = edgeInputs(node, edge, child, parentSecrets);
@@ -112,7 +119,8 @@ function callsOf(graph: WorkflowGraph, rootSecrets: string[]) {
     }
   }
   for (const binding of publicBindings) {
-    const clash = binding.names.find((name) => secretInputs.get(binding.child)?.includes(name));
+    // Every called workflow got its list of secret inputs above.
+    const clash = binding.names.find((name) => secretInputs.get(binding.child)!.includes(name));
     if (clash !== undefined) {
       throw new ArazzoDocumentError(
         binding.where,
@@ -133,6 +141,7 @@ function planned(calls: Map<string, WorkflowCallPlan>, id: string): WorkflowCall
 function edgeInputs(node: WorkflowNode, edge: WorkflowEdge, child: WorkflowNode, parentSecrets: string[]) {
   if (edge.kind === 'step') {
     const step = node.workflow.steps.find((candidate) => candidate.stepId === edge.stepId)!;
+    // Stryker disable next-line Regex: a step edge's where ends in ' › workflowId'; only a file path or id holding that very text earlier would differ
     return stepCallInputs(node.loaded, step, parentSecrets, child, edge.where.replace(/ › workflowId$/, ''));
   }
   return passThroughInputs(node.workflow, parentSecrets, child.workflow);

@@ -23,7 +23,8 @@ export const DEPLOYED_PLANS_GLOBAL = '__ARAZZO_DEPLOYED_PLANS__';
 export const MAX_DEPLOYED_PLANS_TEXT = 96 * 1024;
 
 export function planDigest(planText: string): string {
-  return createHash('sha256').update(planText, 'utf8').digest('hex');
+  // A string is hashed as its UTF-8 bytes.
+  return createHash('sha256').update(planText).digest('hex');
 }
 
 /** The deployed plans of any number of definitions (a construct's state machine and its child workflows). */

@@ -48,8 +48,8 @@ export function receivePlan(loaded: LoadedArazzo, workflow: Workflow, step: Step
   const target = resolveReceiveTarget(loaded, workflow, step);
   return {
     channel: `${target.source}#${target.operationId !== undefined ? `/operations/${target.operationId}` : `/channels/${target.channel.key}`}`,
-    ...(step.correlationId !== undefined ? { correlationId: step.correlationId } : {}),
-    ...(target.correlation && step.correlationId !== undefined ? { correlation: target.correlation } : {}),
+    // The loader refuses a correlationId on messages that declare no correlation location, so it has one here.
+    ...(step.correlationId !== undefined ? { correlationId: step.correlationId, correlation: target.correlation! } : {}),
     headers: target.headers,
     // Arazzo's timeout is in milliseconds; Step Functions' in whole seconds. Without one, the deployment's loop budget.
     timeoutSeconds: step.timeout !== undefined ? Math.max(1, Math.ceil(step.timeout / 1000)) : defaultTimeoutSeconds,
@@ -92,9 +92,8 @@ export function receiveStates(
   ];
 }
 
-/** The extra rule of "After S": a message that was not this step's sends the run back to the wait. */
+/** The extra rule of "After S" of a receive step: a message that was not this step's sends the run back to the wait. */
 export function awaitAgainRule(plan: StepPlan): AslChoiceRule[] {
-  if (plan.receive === undefined) return [];
   return [{ Variable: '$.control.route', StringEquals: Route.awaitMessage, Next: receiveState(plan.stepId), Comment: 'not this step\'s message: wait again for the time left' }];
 }
 

@@ -21,8 +21,8 @@ export interface WakeWaitOptions {
   resultPath: string | null;
   /** The state after a wake. */
   next: string;
-  /** The state after the wait timed out (the state unchanged); omitted: the timeout is not caught. */
-  onTimeout?: string;
+  /** The state after the wait timed out (the state unchanged): a timeout is how a wait that no callback ends ends. */
+  onTimeout: string;
   /** What the console shows on the state: what it waits for, and what ends the wait. */
   comment: string;
   /** @default CALLBACK_REGISTRAR_PLACEHOLDER */
@@ -48,7 +48,7 @@ export function wakeWaitState(options: WakeWaitOptions): AslState {
     ResultPath: options.resultPath,
     // Trouble invoking the registrar is retried; the wait itself is bounded by TimeoutSecondsPath.
     Retry: [LAMBDA_RETRY],
-    ...(options.onTimeout !== undefined ? { Catch: [{ ErrorEquals: ['States.Timeout'], ResultPath: null, Next: options.onTimeout }] } : {}),
+    Catch: [{ ErrorEquals: ['States.Timeout'], ResultPath: null, Next: options.onTimeout }],
     Next: options.next,
   };
 }

@@ -88,6 +88,12 @@ describe("a workflow step's parameters are the called workflow's inputs", () => 
     expect(set.children[0]!.secretInputs).toEqual(['apiKey']);
   });
 
+  it('passes no inputs for a step without parameters, even to a workflow whose inputs are closed', () => {
+    const { root } = compileSet(document([caller([{ stepId: 'to-keyed', workflowId: 'keyed' }]), keyed]));
+    expect(taskOf(root.definition, 'to-keyed').plan.workflowCall).toMatchObject({ workflow: 'keyed', secretInputs: [] });
+    expect(taskOf(root.definition, 'to-keyed').plan.workflowCall!.inputs).toEqual({});
+  });
+
   it('refuses a secret input passed under another name, in braces, or inside an object', () => {
     for (const value of ['$inputs.apiKey', '{ $inputs.apiKey }', { header: '$inputs.apiKey' }]) {
       const name = value === '$inputs.apiKey' ? 'token' : 'apiKey';
@@ -102,6 +108,15 @@ describe("a workflow step's parameters are the called workflow's inputs", () => 
     expect(set.children[0]!.secretInputs).toEqual([]);
     const other = compileSet(passing({ name: 'token', value: '$workflows.caller.inputs.apiKey' }), { secretInputs: ['apiKey'] });
     expect(taskOf(other.root.definition, 'to-keyed').plan.workflowCall).toMatchObject({ inputs: { token: '$workflows.caller.inputs.apiKey' } });
+  });
+
+  it('keeps a secret input secret however deep it is passed: the workflow a called workflow calls reads it from the secret store too', () => {
+    const middle = { workflowId: 'middle', inputs: { type: 'object', properties: props('apiKey') }, steps: [callStep('to-keyed', 'keyed', [{ name: 'apiKey', value: '$inputs.apiKey' }])] };
+    const set = compileSet(document([caller([callStep('to-middle', 'middle', [{ name: 'apiKey', value: '$inputs.apiKey' }])]), middle, keyed]), { secretInputs: ['apiKey'] });
+    const byId = Object.fromEntries(set.children.map((compiled) => [compiled.workflowId, compiled]));
+    expect(byId.middle!.secretInputs).toEqual(['apiKey']);
+    expect(byId.keyed!.secretInputs).toEqual(['apiKey']);
+    expect(taskOf(byId.middle!.definition, 'to-keyed').plan.workflowCall).toMatchObject({ inputs: {}, secretInputs: ['apiKey'] });
   });
 
   it('refuses a value one caller passes and another reads from the secret store, naming the caller', () => {
@@ -132,6 +147,8 @@ describe("dependsOn and a goto to a workflow pass the caller's inputs of the sam
     const { root } = compileSet(document([caller([gotoStep], { dependsOn: ['dependency'] }), dependency]), { secretInputs: ['apiKey'] });
     for (const state of ['Depends on dependency', 'Go to dependency']) {
       expect(taskOf(root.definition, state).plan.workflowCall, state).toMatchObject({ inputs: { tag: '$inputs.tag' }, secretInputs: ['apiKey'] });
+      // limit: the caller declares no such input.
+      expect(taskOf(root.definition, state).plan.workflowCall!.inputs, state).toEqual({ tag: '$inputs.tag' });
     }
   });
 
@@ -140,6 +157,7 @@ describe("dependsOn and a goto to a workflow pass the caller's inputs of the sam
     const { root } = compileSet(document([open, dependency, child('any', { type: 'object' })]));
     expect(taskOf(root.definition, 'Depends on dependency').plan.workflowCall).toMatchObject({ inputs: { tag: '$inputs.tag', limit: '$inputs.limit', apiKey: '$inputs.apiKey' } });
     expect(taskOf(root.definition, 'Depends on any').plan.workflowCall).toMatchObject({ inputs: {}, secretInputs: [] });
+    expect(taskOf(root.definition, 'Depends on any').plan.workflowCall!.inputs).toEqual({});
     expect(Object.keys(root.definition.States).filter((name) => name.startsWith('Depends on '))).toEqual(['Depends on dependency', 'Depends on any']);
   });
 
@@ -180,5 +198,14 @@ describe('a called workflow is compiled with the deployment-wide options', () =>
     expect(place.plan.loopLimit.maxIterations).toBe(17);
     expect(place.plan.transientRetry.budgetSeconds).toBe(123);
     expect(place.plan.waitPolicy).toEqual({ kind: 'fixed', seconds: 7 });
+  });
+
+  it("caps a called workflow's responses and string inputs as the caller's: maxResponseBytes and maxStringLength hold for every workflow deployed", () => {
+    const file = document([caller([callStep('order', '$sourceDescriptions.orders.place-order', [{ name: 'pet_id', value: 1 }])])], [ordersSource]);
+    const set = compileSet(file, { serverUrls: { ...serverUrls, orders: 'https://orders.example.test' }, maxResponseBytes: 2048, maxStringLength: 9000 });
+    expect(taskOf(set.root.definition, 'find').plan.request.maxResponseBytes).toBe(2048);
+    const place = taskOf(set.children[0]!.definition, 'place').plan;
+    expect(place.request.maxResponseBytes).toBe(2048);
+    expect(place.inputSchema).toMatchObject({ properties: { apiKey: { type: 'string', maxLength: 9000 } } });
   });
 });

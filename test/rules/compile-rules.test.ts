@@ -9,7 +9,7 @@ import { stringify } from 'yaml';
 import { loadArazzo } from '../../lib/arazzo/load.ts';
 import { everyState, type AslState } from '../../lib/compile/asl.ts';
 import { compileWorkflow } from '../../lib/compile/compile-workflow.ts';
-import { deployedPlans, deployedPlansDefine, parseDeployedPlans, planDigest, planOrigin } from '../../lib/compile/plan-digests.ts';
+import { deployedPlans, deployedPlansDefine, MAX_DEPLOYED_PLANS_TEXT, parseDeployedPlans, planDigest, planOrigin } from '../../lib/compile/plan-digests.ts';
 import { compileFile, fixture, projectRoot } from '../support/compile-fixture.ts';
 import { initialRunState } from '../../lib/compile/step-plan.ts';
 import { causeOf, runPlan } from './step-harness.ts';
@@ -54,6 +54,39 @@ describe('the plans a deployment may run (plan-digests.ts)', () => {
 
   it('refuses a step plan without a request URL, saying so', () => {
     expect(() => planOrigin('{"request":{}}')).toThrow('a step plan in the definition has no request.url');
+  });
+
+  it('holds a set whose text is exactly the limit, and refuses one character more', () => {
+    const withOrigin = (length: number) => ({ digests: [], origins: ['o'.repeat(length)] });
+    const room = MAX_DEPLOYED_PLANS_TEXT - JSON.stringify(withOrigin(0)).length;
+    expect(JSON.stringify(withOrigin(room))).toHaveLength(96 * 1024);
+    expect(() => deployedPlansDefine(withOrigin(room))).not.toThrow();
+    expect(() => deployedPlansDefine(withOrigin(room + 1))).toThrow(/more than the 96 KiB/);
+  });
+
+  it('reads only text: the same JSON in an array or a String object allows nothing', () => {
+    const text = '{"digests":["ab"],"origins":["https://api.test"]}';
+    expect(parseDeployedPlans(text)).toEqual({ digests: ['ab'], origins: ['https://api.test'] });
+    for (const wrapped of [[text], new String(text)]) expect(parseDeployedPlans(wrapped)).toEqual({ digests: [], origins: [] });
+  });
+
+  it('refuses a step plan without a request, saying so', () => {
+    expect(() => planOrigin('{}')).toThrow('a step plan in the definition has no request.url');
+  });
+
+  it('reads the origin of a URL template with each {placeholder} filled by a plain name, so one left in the host still gives an origin', () => {
+    expect(planOrigin('{"request":{"url":"https://{tenant}.api.test:8443/v1/items/{id}"}}')).toBe('https://x.api.test:8443');
+    expect(planOrigin('{"request":{"url":"https://api.test/v1/items/{id}?q={q}"}}')).toBe('https://api.test');
+  });
+
+  it("bakes in only the plans of Task states: a Pass carrying a plan-like payload and a Task without Parameters add nothing", () => {
+    const { definition } = compileFile(fixture('shop-order.arazzo.yml'), { secretInputs: ['token'], serverUrls: { shop: 'https://shop.example.com/v1' } });
+    const plan = JSON.stringify({ request: { url: 'https://elsewhere.test/x' } });
+    const extra = {
+      decoy: { Type: 'Pass', Parameters: { Payload: { plan } }, Next: 'bare' },
+      bare: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', End: true },
+    } as unknown as Record<string, AslState>;
+    expect(deployedPlans([{ ...definition, States: { ...definition.States, ...extra } }])).toEqual(deployedPlans([definition]));
   });
 
   it('finds no plan in a Parallel branch without states, and still reads the others', () => {
