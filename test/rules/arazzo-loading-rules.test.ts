@@ -4,23 +4,26 @@
  * test writes the few files it needs into a scratch directory and loads them through the public functions.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { join, relative } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { stringify } from 'yaml';
 import { ArazzoDocumentError, ArazzoExpressionError } from '../../lib/arazzo/errors.ts';
+import { MAX_DOCUMENT_BYTES } from '../../lib/arazzo/document-file.ts';
 import { findWorkflow, loadArazzo, resolveStepOperation, type LoadArazzoOptions } from '../../lib/arazzo/load.ts';
+import { pinSources } from '../../lib/arazzo/pin-sources.ts';
+import { lockFileOf, sha256 } from '../../lib/arazzo/pinned-sources.ts';
 import type { Step } from '../../lib/arazzo/types.ts';
 
-const scratch = mkdtempSync(join(tmpdir(), 'arazzo-loading-rules-'));
+const scratch = mkdtempSync(join(tmpdir(), 'alr-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 type Json = Record<string, unknown>;
 
 /** A fresh directory for one test's files. */
-const directory = (): string => mkdtempSync(join(scratch, 'case-'));
+const directory = (): string => mkdtempSync(join(scratch, 'c-'));
 
 /** Writes `content` (text, or a value written as YAML) to `name` in `dir`; returns its path. */
 function write(dir: string, name: string, content: unknown): string {
@@ -205,7 +208,7 @@ describe('the source descriptions of a document', () => {
     const dir = directory();
     const file = write(dir, 'doc.arazzo.yml', arazzo([{ name: 'child', url: `../${outside.split('/').pop()}/child.arazzo.yml`, type: 'arazzo' }]));
     expect(refusal(() => load(file))).toMatch(
-      new RegExp(`^${escape(file)} › sourceDescriptions\\[0\\] › url: "\\.\\./case-\\w+/child\\.arazzo\\.yml" \\(${escape(join(outside, 'child.arazzo.yml'))}\\): is outside the directories the compiler may read: ${escape(dir)}\\. `),
+      new RegExp(`^${escape(file)} › sourceDescriptions\\[0\\] › url: "\\.\\./c-\\w+/child\\.arazzo\\.yml" \\(${escape(join(outside, 'child.arazzo.yml'))}\\): is outside the directories the compiler may read: ${escape(dir)}\\. `),
     );
     const loaded = load(file, { allowRoots: [outside] });
     expect(loaded.sources.child).toEqual({ name: 'child', url: join(outside, 'child.arazzo.yml'), type: 'arazzo', operations: [] });
@@ -410,5 +413,202 @@ describe('a file the compiler reads', () => {
     const dir = directory();
     write(dir, 'api.yml', 'openapi: *sk-live-SENTINEL\n');
     expect(sourceError('./api.yml', dir)).toMatch(/ is not valid YAML or JSON \(ReferenceError while parsing\); fix it there$/);
+  });
+});
+
+const REMOTE = 'https://x.test/pets.yml';
+
+/** A fetch that answers from `answers` (by URL; 404 otherwise) and records what it was asked. */
+function fakeFetch(answers: Record<string, () => Response> = {}) {
+  const calls: Array<{ url: string; init?: RequestInit }> = [];
+  const fetchFn = (async (input: string | URL | Request, init?: RequestInit) => {
+    const url = String(input);
+    calls.push({ url, ...(init ? { init } : {}) });
+    const answer = answers[url];
+    return answer ? answer() : new Response('missing', { status: 404 });
+  }) as typeof fetch;
+  return { fetchFn, calls };
+}
+const serving = (url: string, body: string | Uint8Array = stringify(openapi()), headers: Record<string, string> = {}) =>
+  fakeFetch({ [url]: () => new Response(body, { headers }) });
+
+/** A document in a fresh directory whose sources are `sources` (as written), with a local api.yml beside it. */
+function documentNaming(sources: unknown[], extra: Json = {}): string {
+  const dir = directory();
+  write(dir, 'api.yml', openapi());
+  return write(dir, 'doc.arazzo.yml', { ...arazzo(sources as Json[]), ...extra });
+}
+const pinRefusal = async (file: string, fetchFn: typeof fetch): Promise<string> => {
+  const error: unknown = await pinSources(file, fetchFn).then(() => undefined, (thrown: unknown) => thrown);
+  if (error instanceof ArazzoDocumentError) return error.message;
+  throw new Error(`expected an ArazzoDocumentError, got ${String(error)}`);
+};
+
+describe('pinning remote source descriptions', () => {
+  it('fetches each https source once, following redirects under a deadline, and synth then reads the pinned copy', async () => {
+    const file = documentNaming([{ name: 'local', url: './api.yml' }, { name: 'pets', url: REMOTE }]);
+    const body = stringify(openapi());
+    const { fetchFn, calls } = serving(REMOTE, body);
+    const pinned = await pinSources(file, fetchFn);
+    expect(calls.map((call) => call.url)).toEqual([REMOTE]);
+    expect(calls[0]!.init).toMatchObject({ redirect: 'follow', signal: expect.any(AbortSignal) });
+    expect(calls[0]!.init!.signal!.aborted).toBe(false);
+    expect(pinned).toEqual([{ name: 'pets', url: REMOTE, file: 'pinned-sources/pets.yml', sha256: sha256(body), fetchedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) }]);
+    expect(readFileSync(join(file, '../pinned-sources/pets.yml'), 'utf8')).toBe(body);
+    expect(JSON.parse(readFileSync(lockFileOf(file), 'utf8'))).toEqual({ sources: { pets: { url: REMOTE, file: 'pinned-sources/pets.yml', sha256: sha256(body), fetchedAt: pinned[0]!.fetchedAt } } });
+    expect(load(file).sources.pets).toMatchObject({ type: 'openapi', url: join(file, '../pinned-sources/pets.yml'), operations: [expect.objectContaining({ operationId: 'listPets' })] });
+  });
+
+  it('saves a copy under the extension of its URL when that is .json, .yaml or .yml, else as .yaml', async () => {
+    const urls = { a: 'https://specs.example.test/a.JSON', b: 'https://specs.example.test/b.yaml', c: 'https://specs.example.test/c.yml', d: 'https://specs.example.test/d' };
+    const file = documentNaming(Object.entries(urls).map(([name, url]) => ({ name, url })));
+    const { fetchFn } = fakeFetch(Object.fromEntries(Object.values(urls).map((url) => [url, () => new Response('{}')])));
+    expect((await pinSources(file, fetchFn)).map((pinned) => pinned.file)).toEqual(['pinned-sources/a.json', 'pinned-sources/b.yaml', 'pinned-sources/c.yml', 'pinned-sources/d.yaml']);
+  });
+
+  it('again keeps the other sources the lock file records, and replaces a lock file that is not one', async () => {
+    const file = documentNaming([{ name: 'pets', url: REMOTE }]);
+    const other = { url: 'https://specs.example.test/other.yml', file: 'pinned-sources/other.yml', sha256: 'ab'.repeat(32), fetchedAt: '2026-01-01T00:00:00.000Z' };
+    writeFileSync(lockFileOf(file), JSON.stringify({ sources: { other } }));
+    await pinSources(file, serving(REMOTE).fetchFn);
+    await pinSources(file, serving(REMOTE).fetchFn);
+    expect(Object.keys(JSON.parse(readFileSync(lockFileOf(file), 'utf8')).sources)).toEqual(['other', 'pets']);
+    for (const broken of ['{"sources": "other"}', '{"sources": null}', 'null', 'not json']) {
+      writeFileSync(lockFileOf(file), broken);
+      await pinSources(file, serving(REMOTE).fetchFn);
+      expect(Object.keys(JSON.parse(readFileSync(lockFileOf(file), 'utf8')).sources)).toEqual(['pets']);
+    }
+  });
+
+  it('writes nothing when the document has no remote source', async () => {
+    const file = documentNaming([{ name: 'local', url: './api.yml' }]);
+    const { fetchFn, calls } = fakeFetch();
+    expect(await pinSources(file, fetchFn)).toEqual([]);
+    expect(calls).toEqual([]);
+    expect(existsSync(lockFileOf(file))).toBe(false);
+    expect(existsSync(join(file, '../pinned-sources'))).toBe(false);
+    expect(await pinSources(write(directory(), 'empty.arazzo.yml', ''), fetchFn)).toEqual([]);
+    expect(await pinSources(write(directory(), 'none.arazzo.yml', { arazzo: '1.0.1' }), fetchFn)).toEqual([]);
+  });
+
+  it('resolves relative URLs against $self, skipping entries without a string name and url', async () => {
+    const file = documentNaming([null, 'pets', { name: 'noUrl' }, { name: 5, url: 'five.yml' }, { name: 'pets', url: 'pets.yml' }], {
+      arazzo: '1.1.0',
+      $self: 'https://x.test/doc.arazzo.yml',
+    });
+    const { fetchFn, calls } = serving(REMOTE);
+    expect((await pinSources(file, fetchFn)).map((pinned) => pinned.name)).toEqual(['pets']);
+    expect(calls.map((call) => call.url)).toEqual([REMOTE]);
+  });
+
+  it('resolves against the document itself when $self is not a URL (loading then refuses the $self)', async () => {
+    const file = documentNaming([{ name: 'local', url: './api.yml' }], { arazzo: '1.1.0', $self: 'http://[bad' });
+    expect(await pinSources(file, fakeFetch().fetchFn)).toEqual([]);
+  });
+
+  it('refuses a url that is not a URL, naming its field', async () => {
+    const file = documentNaming([{ name: 'local', url: './api.yml' }, { name: 'pets', url: 'http://[bad' }]);
+    expect(await pinRefusal(file, fakeFetch().fetchFn)).toBe(`${file} › sourceDescriptions[1] › url: "http://[bad" is not a URL or relative path`);
+  });
+
+  it('fetches only https, and plain http only from a loopback address', async () => {
+    const refused = async (url: string) => pinRefusal(documentNaming([{ name: 'pets', url }]), fakeFetch().fetchFn);
+    expect(await refused('http://specs.example.test/pets.yml')).toMatch(/› url: http:\/\/specs\.example\.test\/pets\.yml is not an https:\/\/ URL; only https sources are pinned \(plain http only from a loopback address\)$/);
+    expect(await refused('ftp://127.0.0.1/pets.yml')).toMatch(/› url: ftp:\/\/127\.0\.0\.1\/pets\.yml is not an https:\/\/ URL/);
+    const loopback = 'http://127.0.0.1:8080/pets.yml';
+    expect(await pinSources(documentNaming([{ name: 'pets', url: loopback }]), serving(loopback).fetchFn)).toHaveLength(1);
+  });
+
+  it('refuses a fetch that fails, naming the URL and the cause', async () => {
+    const failing = (async () => {
+      throw new Error('connection refused');
+    }) as typeof fetch;
+    expect(await pinRefusal(documentNaming([{ name: 'pets', url: REMOTE }]), failing)).toMatch(
+      new RegExp(`› url: cannot fetch ${escape(REMOTE)} \\(connection refused\\); check the URL and the network$`),
+    );
+  });
+
+  it('refuses an answer over the size limit, by its declared length or by what arrives', async () => {
+    const file = documentNaming([{ name: 'pets', url: REMOTE }]);
+    const declared = (length: number) => serving(REMOTE, '{}', { 'content-length': String(length) }).fetchFn;
+    expect(await pinRefusal(file, declared(MAX_DOCUMENT_BYTES + 1))).toMatch(
+      new RegExp(`› url: ${escape(REMOTE)} is ${MAX_DOCUMENT_BYTES + 1} bytes, more than the ${MAX_DOCUMENT_BYTES} a description may have$`),
+    );
+    expect(await pinSources(file, declared(MAX_DOCUMENT_BYTES))).toHaveLength(1);
+    const big = new Uint8Array(MAX_DOCUMENT_BYTES + 1).fill(0x20);
+    expect(await pinRefusal(file, serving(REMOTE, big).fetchFn)).toMatch(
+      new RegExp(`› url: ${escape(REMOTE)} is ${MAX_DOCUMENT_BYTES + 1} bytes, more than the ${MAX_DOCUMENT_BYTES} a description may have$`),
+    );
+    expect(await pinSources(file, serving(REMOTE, big.subarray(1)).fetchFn)).toHaveLength(1);
+  });
+
+  it('refuses an answer that is not YAML or JSON', async () => {
+    expect(await pinRefusal(documentNaming([{ name: 'pets', url: REMOTE }]), serving(REMOTE, 'a: [1, 2').fetchFn)).toMatch(
+      new RegExp(`› url: ${escape(REMOTE)} answered something that is not YAML or JSON; check the URL points at the description itself$`),
+    );
+  });
+
+  it('prints no parser warnings for what it fetches', async () => {
+    const warnings = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      await pinSources(documentNaming([{ name: 'pets', url: REMOTE }]), serving(REMOTE, 'openapi: !custom 3.0.3\n').fetchFn);
+      expect(warnings).not.toHaveBeenCalled();
+    } finally {
+      warnings.mockRestore();
+    }
+  });
+});
+
+describe('a remote source description at synth', () => {
+  const pinnedDocument = async () => {
+    const file = documentNaming([{ name: 'pets', url: REMOTE }]);
+    await pinSources(file, serving(REMOTE).fetchFn);
+    return file;
+  };
+  const FIX = (file: string) => `Fetch it once into a pinned copy with: npm run compile -- --pin-sources ${relative(process.cwd(), file)}`;
+  const notPinned = (file: string, why: string) =>
+    `${file} › sourceDescriptions[0] › url: ${REMOTE} is a remote source description and synth never reads the network; ${why}. ${FIX(file)}`;
+
+  it('without a lock file is refused, saying the command that pins it', () => {
+    const file = documentNaming([{ name: 'pets', url: REMOTE }]);
+    expect(refusal(() => load(file))).toBe(notPinned(file, 'doc.arazzo.yml.sources.lock.json does not exist'));
+  });
+
+  it('whose lock file is not a file is refused by the gate, not as missing', () => {
+    const file = documentNaming([{ name: 'pets', url: REMOTE }]);
+    mkdirSync(lockFileOf(file));
+    expect(refusal(() => load(file))).toMatch(/sources\.lock\.json: is a directory, not a regular file; give the path of a YAML or JSON file$/);
+  });
+
+  it('whose lock file is not JSON, has no entry for it, or pinned another URL is refused, saying which', async () => {
+    const file = await pinnedDocument();
+    const lock = readFileSync(lockFileOf(file), 'utf8');
+    writeFileSync(lockFileOf(file), 'pets: {');
+    expect(refusal(() => load(file))).toBe(notPinned(file, 'doc.arazzo.yml.sources.lock.json is not JSON'));
+    writeFileSync(lockFileOf(file), '{}');
+    expect(refusal(() => load(file))).toBe(notPinned(file, 'doc.arazzo.yml.sources.lock.json has no copy of source description "pets"'));
+    writeFileSync(lockFileOf(file), lock.replace(REMOTE, 'https://x.test/v0.yml'));
+    expect(refusal(() => load(file))).toBe(notPinned(file, `the pinned copy of "pets" was fetched from https://x.test/v0.yml, not ${REMOTE}`));
+  });
+
+  it('whose pinned copy is gone is refused, naming the copy', async () => {
+    const file = await pinnedDocument();
+    rmSync(join(file, '../pinned-sources/pets.yml'));
+    expect(refusal(() => load(file))).toBe(
+      `${file} › sourceDescriptions[0] › url: "pinned-sources/pets.yml" (${join(file, '../pinned-sources/pets.yml')}): cannot read the pinned copy of source description "pets" (no such file); check the path`,
+    );
+  });
+
+  it('whose pinned copy changed is refused, giving both digests abbreviated and the command that re-pins it', async () => {
+    const file = await pinnedDocument();
+    const copy = join(file, '../pinned-sources/pets.yml');
+    const pinnedDigest = sha256(readFileSync(copy, 'utf8'));
+    writeFileSync(copy, `${readFileSync(copy, 'utf8')}# edited\n`);
+    const digest = sha256(readFileSync(copy, 'utf8'));
+    expect(refusal(() => load(file))).toBe(
+      `${file} › sourceDescriptions[0] › url: the pinned copy pinned-sources/pets.yml of ${REMOTE} changed since it was pinned. ` +
+        `Re-pin it on purpose with: npm run compile -- --pin-sources ${relative(process.cwd(), file)} ` +
+        `(SHA-256 ${digest.slice(0, 12)}…, doc.arazzo.yml.sources.lock.json records ${pinnedDigest.slice(0, 12)}…)`,
+    );
   });
 });
