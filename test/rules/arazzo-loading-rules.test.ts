@@ -429,7 +429,7 @@ function fakeFetch(answers: Record<string, () => Response> = {}) {
   }) as typeof fetch;
   return { fetchFn, calls };
 }
-const serving = (url: string, body: string | Uint8Array = stringify(openapi()), headers: Record<string, string> = {}) =>
+const serving = (url: string, body: string | Uint8Array<ArrayBuffer> = stringify(openapi()), headers: Record<string, string> = {}) =>
   fakeFetch({ [url]: () => new Response(body, { headers }) });
 
 /** A document in a fresh directory whose sources are `sources` (as written), with a local api.yml beside it. */
