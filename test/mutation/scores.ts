@@ -9,7 +9,7 @@ interface Report {
   files: Record<string, { mutants: Array<{ status: string; mutatorName: string; location: { start: { line: number } } }> }>;
 }
 
-export const FOLDERS = ['lib/arazzo', 'lib/compile', 'lib/http-api', 'lib/runtime', 'lambdas/step-runner'];
+export const FOLDERS = ['lib/arazzo', 'lib/compile', 'lib/http-api', 'lib/runtime', 'lambdas/step-runner', 'lambdas/callbacks'];
 
 export function scores(report: Report): Array<{ folder: string; killed: number; survived: number; noCoverage: number; timeout: number; ignored: number; score: number }> {
   return FOLDERS.map((folder) => {
