@@ -75,17 +75,13 @@ class WorkflowChecks {
       if (problem) this.problem(documentPath(where, 'inputs'), `is not a valid JSON Schema (draft 2020-12): ${problem}`);
     }
     const workflowParameters = this.parameters(workflow.parameters, where, false);
-    this.actions(workflow.successActions, documentPath(where, 'successActions'), 'success');
-    this.actions(workflow.failureActions, documentPath(where, 'failureActions'), 'failure');
+    this.actions(workflow.successActions, documentPath(where, 'successActions'), false);
+    this.actions(workflow.failureActions, documentPath(where, 'failureActions'), true);
     for (const step of workflow.steps) this.step(step, workflowParameters);
     const report = (location: string, message: string) => this.problem(location, message);
     checkStepOrder(this.loaded, workflow, report);
     checkRefusedFeatures(this.loaded, workflow, report);
-    for (const [name, expression] of Object.entries(workflow.outputs ?? {})) {
-      // A Selector Object (1.1) reads its context (its type and selector: see feature-refusals).
-      const read = typeof expression === 'string' ? expression : expression.context;
-      if (typeof read === 'string') this.outputExpression(read, documentPath(where, 'outputs', name, ...(typeof expression === 'string' ? [] : ['context'])), true);
-    }
+    this.outputs(workflow.outputs, where, true);
   }
 
   private step(step: Step, workflowParameters: Parameter[]): void {
@@ -99,7 +95,7 @@ class WorkflowChecks {
     if (operation) this.pathParameters(operation, [...parameters, ...workflowParameters], where);
     this.callee = callee;
     this.receiving = asyncApi; // a send step is refused by its action alone, not again for each $message it reads
-    if (step.correlationId !== undefined) this.value(step.correlationId, documentPath(where, 'correlationId'));
+    this.value(step.correlationId, documentPath(where, 'correlationId'));
     if (step.requestBody !== undefined) {
       const body = step.requestBody;
       this.value(body.payload, documentPath(where, 'requestBody', 'payload'));
@@ -117,17 +113,16 @@ class WorkflowChecks {
     (step.successCriteria ?? []).forEach((criterion, index) => {
       this.criterion(criterion, documentPath(where, `successCriteria[${index}]`));
     });
-    this.actions(step.onSuccess, documentPath(where, 'onSuccess'), 'success');
-    this.actions(step.onFailure, documentPath(where, 'onFailure'), 'failure');
-    for (const [name, expression] of Object.entries(step.outputs ?? {})) {
-      const read = typeof expression === 'string' ? expression : expression.context;
-      if (typeof read === 'string') this.outputExpression(read, documentPath(where, 'outputs', name, ...(typeof expression === 'string' ? [] : ['context'])), false);
-    }
+    this.actions(step.onSuccess, documentPath(where, 'onSuccess'), false);
+    this.actions(step.onFailure, documentPath(where, 'onFailure'), true);
+    this.outputs(step.outputs, where, false);
     this.callee = undefined;
+    // Stryker disable next-line BooleanLiteral: only workflow outputs are checked after the steps, and they refuse $message and HTTP roots before this flag is read
     this.receiving = false;
   }
 
   private parameters(list: Workflow['parameters'], where: string, stepLevel: boolean, needsLocation = true): Parameter[] {
+    // Stryker disable next-line ArrayDeclaration: the list only feeds pathParameters, which reads the entries with in: path; a stray string has none
     const resolved: Parameter[] = [];
     (list ?? []).forEach((item, index) => {
       const at = documentPath(where, `parameters[${index}]`);
@@ -160,13 +155,14 @@ class WorkflowChecks {
   private actions(
     list: Array<SuccessAction | FailureAction | { reference: string }> | undefined,
     where: string,
-    kind: 'success' | 'failure',
+    /** Failure actions may retry; success actions may not. */
+    retryAllowed: boolean,
   ): void {
     (list ?? []).forEach((item, index) => {
       const at = `${where}[${index}]`;
       const action = this.attempt(() => resolveReusable<SuccessAction | FailureAction>(this.loaded, item, at));
       if (!action) return;
-      if (kind === 'success' && action.type === 'retry') {
+      if (!retryAllowed && action.type === 'retry') {
         this.problem(documentPath(at, 'type'), 'retry is a failure action; use end or goto in onSuccess/successActions');
       }
       if (action.workflowId !== undefined) {
@@ -203,6 +199,15 @@ class WorkflowChecks {
   private value(value: unknown, where: string): void {
     for (const problem of checkValueExpressions(value)) this.problem(where, problem);
     for (const expression of expressionsIn(value)) this.references(expression, where);
+  }
+
+  private outputs(outputs: Workflow['outputs'], where: string, workflowLevel: boolean): void {
+    for (const [name, expression] of Object.entries(outputs ?? {})) {
+      // A Selector Object (1.1) reads its context, which the structure check found to be a string (its type and
+      // selector: see feature-refusals).
+      if (typeof expression === 'string') this.outputExpression(expression, documentPath(where, 'outputs', name), workflowLevel);
+      else this.outputExpression(expression.context, documentPath(where, 'outputs', name, 'context'), workflowLevel);
+    }
   }
 
   private outputExpression(expression: string, where: string, workflowLevel: boolean): void {

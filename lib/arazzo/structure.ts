@@ -48,6 +48,12 @@ const ID = /^[A-Za-z0-9_-]+$/;
 const OUTPUT_NAME = /^[a-zA-Z0-9.\-_]+$/;
 const COMPONENT_KEY = /^[a-zA-Z0-9.\-_]+$/;
 
+/** The form a string field must take, and the message that says it. */
+interface StringFormat {
+  pattern: RegExp;
+  hint: string;
+}
+
 class StructureChecker {
   readonly problems: DocumentProblem[] = [];
 
@@ -82,24 +88,24 @@ class StructureChecker {
     return true;
   }
 
-  requiredString(parent: Record<string, unknown>, key: string, path: string[], pattern?: RegExp, hint?: string): string | undefined {
+  requiredString(parent: Record<string, unknown>, key: string, path: string[], format?: StringFormat): string | undefined {
     const value = parent[key];
     if (value === undefined) {
       this.problem([...path, key], 'is required');
       return undefined;
     }
-    return this.optionalString(parent, key, path, pattern, hint);
+    return this.optionalString(parent, key, path, format);
   }
 
-  optionalString(parent: Record<string, unknown>, key: string, path: string[], pattern?: RegExp, hint?: string): string | undefined {
+  optionalString(parent: Record<string, unknown>, key: string, path: string[], format?: StringFormat): string | undefined {
     const value = parent[key];
     if (value === undefined) return undefined;
     if (typeof value !== 'string') {
       this.problem([...path, key], `must be a string${typeof value === 'number' ? ' (quote it in YAML)' : ''}`);
       return undefined;
     }
-    if (pattern && !pattern.test(value)) {
-      this.problem([...path, key], `"${value}" ${hint ?? `must match ${pattern.source}`}`);
+    if (format && !format.pattern.test(value)) {
+      this.problem([...path, key], `"${value}" ${format.hint}`);
       return undefined;
     }
     return value;
@@ -157,14 +163,14 @@ export function checkArazzoStructure(raw: unknown, file: string): DocumentProble
   check.array(raw, 'sourceDescriptions', [], true)?.forEach((source, index) => {
     const path = [`sourceDescriptions[${index}]`];
     if (!check.object(source, path, 'sourceDescription')) return;
-    const name = check.requiredString(source, 'name', path, ID, 'must use only letters, digits, _ and -');
+    const name = check.requiredString(source, 'name', path, { pattern: ID, hint: 'must use only letters, digits, _ and -' });
     if (name !== undefined) {
       if (names.has(name)) check.problem([...path, 'name'], `"${name}" is used by another source description; names must be unique`);
       names.add(name);
     }
     check.requiredString(source, 'url', path);
-    if (check.minor === '1.1') check.optionalString(source, 'type', path, /^(openapi|asyncapi|arazzo)$/, 'must be openapi, asyncapi or arazzo');
-    else check.optionalString(source, 'type', path, /^(openapi|arazzo)$/, 'must be openapi or arazzo');
+    if (check.minor === '1.1') check.optionalString(source, 'type', path, { pattern: /^(openapi|asyncapi|arazzo)$/, hint: 'must be openapi, asyncapi or arazzo' });
+    else check.optionalString(source, 'type', path, { pattern: /^(openapi|arazzo)$/, hint: 'must be openapi or arazzo' });
   });
 
   const workflowIds = new Set<string>();
@@ -172,7 +178,7 @@ export function checkArazzoStructure(raw: unknown, file: string): DocumentProble
     const id = isRecord(workflow) && typeof workflow.workflowId === 'string' ? workflow.workflowId : undefined;
     const path = [`workflows[${id ?? index}]`];
     if (!check.object(workflow, path, 'workflow')) return;
-    check.requiredString(workflow, 'workflowId', path, ID, 'must use only letters, digits, _ and -');
+    check.requiredString(workflow, 'workflowId', path, { pattern: ID, hint: 'must use only letters, digits, _ and -' });
     if (id !== undefined) {
       if (workflowIds.has(id)) check.problem([...path, 'workflowId'], `"${id}" is used by another workflow; workflowIds must be unique`);
       workflowIds.add(id);
@@ -205,7 +211,7 @@ function checkWorkflow(check: StructureChecker, workflow: Record<string, unknown
     const id = isRecord(step) && typeof step.stepId === 'string' ? step.stepId : undefined;
     const stepPath = [...path, `steps[${id ?? index}]`];
     if (!check.object(step, stepPath, 'step')) return;
-    check.requiredString(step, 'stepId', stepPath, ID, 'must use only letters, digits, _ and - (it is used in $steps.<stepId> expressions)');
+    check.requiredString(step, 'stepId', stepPath, { pattern: ID, hint: 'must use only letters, digits, _ and - (it is used in $steps.<stepId> expressions)' });
     if (id !== undefined) {
       if (stepIds.has(id)) check.problem([...stepPath, 'stepId'], `"${id}" is used by another step of this workflow; stepIds must be unique`);
       stepIds.add(id);
@@ -251,7 +257,7 @@ function checkStep11(check: StructureChecker, step: Record<string, unknown>, pat
   check.array(step, 'dependsOn', path, false)?.forEach((id, index) => {
     if (typeof id !== 'string') check.problem([...path, `dependsOn[${index}]`], 'must be a stepId (string)');
   });
-  check.optionalString(step, 'action', path, /^(send|receive)$/, 'must be send or receive');
+  check.optionalString(step, 'action', path, { pattern: /^(send|receive)$/, hint: 'must be send or receive' });
   check.optionalString(step, 'correlationId', path);
 }
 
@@ -270,17 +276,19 @@ function checkParameters(check: StructureChecker, parent: Record<string, unknown
 function checkParameterFields(check: StructureChecker, parameter: Record<string, unknown>, path: string[]): void {
   check.requiredString(parameter, 'name', path);
   if (check.minor === '1.1') {
-    check.optionalString(parameter, 'in', path, /^(path|query|querystring|header|cookie)$/, 'must be path, query, querystring, header or cookie');
+    check.optionalString(parameter, 'in', path, { pattern: /^(path|query|querystring|header|cookie)$/, hint: 'must be path, query, querystring, header or cookie' });
   } else {
-    check.optionalString(parameter, 'in', path, /^(path|query|header|cookie)$/, 'must be path, query, header or cookie');
+    check.optionalString(parameter, 'in', path, { pattern: /^(path|query|header|cookie)$/, hint: 'must be path, query, header or cookie' });
   }
   if (parameter.value === undefined) check.problem([...path, 'value'], 'is required (a literal or a runtime expression)');
 }
 
 function checkReusable(check: StructureChecker, reusable: Record<string, unknown>, path: string[]): void {
   if (!check.object(reusable, path, 'reusable')) return;
-  check.requiredString(reusable, 'reference', path, /^\$components\.(parameters|successActions|failureActions)\.[a-zA-Z0-9.\-_]+$/,
-    'must be $components.parameters.<name>, $components.successActions.<name> or $components.failureActions.<name>');
+  check.requiredString(reusable, 'reference', path, {
+    pattern: /^\$components\.(parameters|successActions|failureActions)\.[a-zA-Z0-9.\-_]+$/,
+    hint: 'must be $components.parameters.<name>, $components.successActions.<name> or $components.failureActions.<name>',
+  });
 }
 
 function checkActions(
@@ -309,7 +317,7 @@ function checkActionFields(
 ): void {
   check.requiredString(action, 'name', path);
   const types = kind === 'successAction' ? /^(end|goto)$/ : /^(end|goto|retry)$/;
-  check.requiredString(action, 'type', path, types, kind === 'successAction' ? 'must be end or goto' : 'must be end, goto or retry');
+  check.requiredString(action, 'type', path, { pattern: types, hint: kind === 'successAction' ? 'must be end or goto' : 'must be end, goto or retry' });
   check.optionalString(action, 'stepId', path);
   check.optionalString(action, 'workflowId', path);
   if (action.type === 'goto' && action.stepId === undefined && action.workflowId === undefined) {
@@ -334,10 +342,9 @@ function checkCriteriaList(check: StructureChecker, parent: Record<string, unkno
     check.requiredString(criterion, 'condition', criterionPath);
     check.optionalString(criterion, 'context', criterionPath);
     if (isRecord(criterion.type)) {
-      if (check.object(criterion.type, [...criterionPath, 'type'], 'criterionType')) {
-        check.requiredString(criterion.type, 'type', [...criterionPath, 'type']);
-        check.requiredString(criterion.type, 'version', [...criterionPath, 'type']);
-      }
+      check.object(criterion.type, [...criterionPath, 'type'], 'criterionType');
+      check.requiredString(criterion.type, 'type', [...criterionPath, 'type']);
+      check.requiredString(criterion.type, 'version', [...criterionPath, 'type']);
     } else {
       check.optionalString(criterion, 'type', criterionPath);
     }
@@ -351,11 +358,10 @@ function checkOutputs(check: StructureChecker, parent: Record<string, unknown>, 
     if (!OUTPUT_NAME.test(name)) check.problem([...path, 'outputs', name], 'output names may use only letters, digits, ., - and _');
     if (typeof value === 'string') continue;
     if (check.minor === '1.1' && isRecord(value)) {
-      if (check.object(value, [...path, 'outputs', name], 'selector')) {
-        check.requiredString(value, 'context', [...path, 'outputs', name]);
-        check.requiredString(value, 'selector', [...path, 'outputs', name]);
-        if (value.type === undefined) check.problem([...path, 'outputs', name, 'type'], 'is required (jsonpath, xpath or jsonpointer)');
-      }
+      check.object(value, [...path, 'outputs', name], 'selector');
+      check.requiredString(value, 'context', [...path, 'outputs', name]);
+      check.requiredString(value, 'selector', [...path, 'outputs', name]);
+      if (value.type === undefined) check.problem([...path, 'outputs', name, 'type'], 'is required (jsonpath, xpath or jsonpointer)');
       continue;
     }
     check.problem(
