@@ -25,7 +25,6 @@ export function conditionForSyntaxCheck(condition: string): string {
 
 /** The condition with its embedded expressions substituted; undefined when one has no value (the condition fails). */
 export function substituteEmbedded(condition: string, context: ExpressionContext): string | undefined {
-  if (!condition.includes('{$')) return condition;
   let missing = false;
   const text = condition.replace(EMBEDDED, (whole, inner: string) => {
     const parsed = parseExpression(inner);

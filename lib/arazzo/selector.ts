@@ -48,7 +48,8 @@ function kindOf(type: SelectorObject['type'] | undefined): SelectorKind | { fiel
   if (name !== 'jsonpath' && name !== 'jsonpointer' && name !== 'xpath') {
     return { field: 'type', message: `must be jsonpath, jsonpointer or xpath (or an Expression Type Object), not ${JSON.stringify(name ?? null)}` };
   }
-  const version = typeof type === 'object' && type !== null ? type.version : undefined;
+  // A type named by a string has no version: reading one off the string gives undefined.
+  const version = (type as { version?: string }).version;
   if (version !== undefined && !VERSIONS[name].includes(version)) {
     return { field: 'type', message: `version must be ${VERSIONS[name].join(', ')} for ${name}, not ${JSON.stringify(version)}` };
   }
@@ -75,7 +76,6 @@ export function checkSelector(selector: SelectorObject): { field: 'type' | 'sele
 
 /** The selection from the context's value; undefined when it selects nothing or cannot be read. */
 export function applySelector(selector: SelectorObject, contextValue: unknown): unknown {
-  if (contextValue === undefined) return undefined;
   const kind = kindOf(selector.type);
   try {
     if (kind === 'xpath') return selectXPath(selector.selector, contextValue);
@@ -88,7 +88,7 @@ export function applySelector(selector: SelectorObject, contextValue: unknown): 
       return values.length === 0 ? undefined : values.length === 1 ? values[0] : values;
     }
   } catch {
-    return undefined;
+    // a context the selector cannot read selects nothing
   }
   return undefined;
 }

@@ -99,8 +99,9 @@ export function tryResolve<T>(loaded: LoadedArazzo, item: unknown, where: string
   try {
     return resolveReusable<T>(loaded, item as T, where);
   } catch {
-    return undefined; // reported by the compilation checks
+    // reported by the compilation checks
   }
+  return undefined;
 }
 
 /** [from index, to index] of every goto that goes back to the same or an earlier step. */
@@ -185,7 +186,7 @@ function findCycle(dependencies: Map<string, Set<string>>, ids: string[]): strin
     if (state.get(id) === 'visiting') return [...path.slice(path.indexOf(id)), id];
     state.set(id, 'visiting');
     path.push(id);
-    for (const next of dependencies.get(id) ?? []) {
+    for (const next of dependencies.get(id)!) {
       const found = visit(next);
       if (found) return found;
     }
