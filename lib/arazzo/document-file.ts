@@ -42,12 +42,12 @@ export function readDocumentFile(file: string, access: DocumentFileAccess): unkn
   try {
     parsed = parse(text, { prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
   } catch (error) {
-    throw new ArazzoDocumentError(location, `${subject(file, access)} is not valid YAML or JSON (${parseProblem(text, error)}); fix it there`);
+    throw new ArazzoDocumentError(location, `${fileNamed(file, access, ' ')}is not valid YAML or JSON (${parseProblem(text, error)}); fix it there`);
   }
   if (nestingDepth(parsed, MAX_DOCUMENT_DEPTH) > MAX_DOCUMENT_DEPTH) {
     throw new ArazzoDocumentError(
       location,
-      `${subject(file, access)} nests objects and arrays more than ${MAX_DOCUMENT_DEPTH} levels deep; flatten it`,
+      `${fileNamed(file, access, ' ')}nests objects and arrays more than ${MAX_DOCUMENT_DEPTH} levels deep; flatten it`,
     );
   }
   return parsed;
@@ -57,7 +57,7 @@ export function readDocumentFile(file: string, access: DocumentFileAccess): unkn
 export function readGatedText(file: string, access: DocumentFileAccess): string {
   const location = access.field ?? file;
   const refuse = (reason: string): never => {
-    throw new ArazzoDocumentError(location, `${subject(file, access)}: ${reason}`);
+    throw new ArazzoDocumentError(location, `${fileNamed(file, access, ': ')}${reason}`);
   };
   const absolute = resolve(file);
   const underSystemTree = (path: string) => SYSTEM_TREES.find((tree) => isInside(path, tree));
@@ -71,8 +71,8 @@ export function readGatedText(file: string, access: DocumentFileAccess): string 
     real = realpathSync(absolute);
     stats = statSync(real);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return refuse(code === 'ENOENT' || code === 'ENOTDIR' ? `cannot read the ${access.what} (no such file); check the path` : `cannot read the ${access.what} (${code ?? 'error'}); check the path and its permissions`);
+    const code = errnoCode(error);
+    return refuse(code === 'ENOENT' || code === 'ENOTDIR' ? `cannot read the ${access.what} (no such file); check the path` : `cannot read the ${access.what} (${code}); check the path and its permissions`);
   }
   const systemTree = underSystemTree(real);
   if (systemTree !== undefined) return systemTreeRefusal(systemTree);
@@ -94,7 +94,7 @@ export function readGatedText(file: string, access: DocumentFileAccess): string 
   try {
     fd = openSync(real, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
   } catch (error) {
-    return refuse(`cannot read the ${access.what} (${(error as NodeJS.ErrnoException).code ?? 'error'}); check its permissions`);
+    return refuse(`cannot read the ${access.what} (${errnoCode(error)}); check its permissions`);
   }
   try {
     const opened = fstatSync(fd);
@@ -118,14 +118,26 @@ export function documentRoots(documentFile: string, allowRoots: readonly string[
   return [resolve(documentFile, '..'), ...allowRoots.map((root) => resolve(root))];
 }
 
-function subject(file: string, access: DocumentFileAccess): string {
-  if (access.reference === undefined || access.reference === file) return file;
-  return `"${access.reference}" (${file})`;
+/**
+ * The file as a message names it after the location, then `separator`: nothing when the location is the file
+ * itself (a file the operator named), else the file as the field wrote it.
+ */
+function fileNamed(file: string, access: DocumentFileAccess, separator: string): string {
+  if (access.field === undefined) return '';
+  const reference = access.reference ?? file;
+  if (reference === file) return `${file}${separator}`;
+  return `"${reference}" (${file})${separator}`;
+}
+
+/** Node's file-system calls fail with an ErrnoException, which always has a code. */
+function errnoCode(error: unknown): string {
+  return String((error as NodeJS.ErrnoException).code);
 }
 
 function realRoot(root: string): string | undefined {
   try {
     return realpathSync(resolve(root));
+    // Stryker disable next-line BlockStatement: an empty catch block returns undefined as well
   } catch {
     return undefined;
   }
@@ -141,20 +153,22 @@ function kindOf(stats: Stats): string {
   if (stats.isDirectory()) return 'a directory';
   if (stats.isFIFO()) return 'a named pipe';
   if (stats.isSocket()) return 'a socket';
-  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device';
-  return 'not a regular file';
+  // What is left once stat has followed links: a character or block device (Linux has no other kind of file).
+  return 'a device';
 }
 
-/** Where and what kind of syntax error, from the parser's own wording (which never quotes the text). */
+/**
+ * Where and what kind of syntax error, in the parser's own wording up to its first colon: what follows one
+ * quotes the document (`Block scalar header includes extra characters: |<the rest of the line>`).
+ */
 function parseProblem(text: string, error: unknown): string {
   if (error instanceof YAMLParseError) {
     const [line, column] = lineAndColumn(text, error.pos[0]);
     if (error.code === 'RESOURCE_EXHAUSTION') return `line ${line}, column ${column}: nested too deeply to parse`;
-    const message = error.message.split('\n')[0]!.slice(0, 100);
-    return `line ${line}, column ${column}: ${message} [${error.code}]`;
+    return `line ${line}, column ${column}: ${error.message.split(':')[0]} [${error.code}]`;
   }
   // Anything else (an unresolved alias, say) names document text in its message, so only its kind is given.
-  return error instanceof Error ? `${error.name} while parsing` : 'unreadable';
+  return `${(error as Error).name} while parsing`;
 }
 
 function lineAndColumn(text: string, offset: number): [number, number] {
