@@ -30,12 +30,6 @@ export function stepLocation(loaded: LoadedArazzo, workflow: Workflow, step: Ste
  */
 export function resolveStepOperation(loaded: LoadedArazzo, workflow: Workflow, step: Step): ResolvedOperation {
   const where = stepLocation(loaded, workflow, step);
-  if (step.workflowId !== undefined) {
-    throw new ArazzoDocumentError(
-      documentPath(where, 'workflowId'),
-      'steps that run another workflow are not supported; inline that workflow\'s steps or compile it as its own state machine',
-    );
-  }
   if (step.operationId !== undefined) return resolveOperationId(loaded, step.operationId, documentPath(where, 'operationId'));
   if (step.operationPath !== undefined) return resolveOperationPath(loaded, step.operationPath, documentPath(where, 'operationPath'));
   throw new ArazzoDocumentError(where, 'needs an operationId or operationPath saying which API operation it calls');
@@ -62,7 +56,6 @@ function resolveOperationId(loaded: LoadedArazzo, operationId: string, where: st
   }
   const id = qualified ? qualified[2] : operationId;
   const matches = candidates.flatMap((source) => source.operations.filter((operation) => operation.operationId === id));
-  if (matches.length === 1) return matches[0];
   if (matches.length > 1) {
     const names = [...new Set(matches.map((match) => match.sourceDescription))];
     throw new ArazzoDocumentError(
@@ -72,6 +65,7 @@ function resolveOperationId(loaded: LoadedArazzo, operationId: string, where: st
         : `"${id}" is the operationId of several operations in ${names[0]}; operationIds must be unique, or use operationPath`,
     );
   }
+  if (matches.length === 1) return matches[0];
   const known = candidates.flatMap((source) => source.operations.map((operation) => operation.operationId)).filter((x) => x !== undefined);
   throw new ArazzoDocumentError(
     where,

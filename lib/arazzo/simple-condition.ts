@@ -23,7 +23,7 @@ export type ComparisonOperator = '==' | '!=' | '<' | '<=' | '>' | '>=';
 
 export type SimpleNode =
   | { kind: 'literal'; value: null | boolean | number | string }
-  | { kind: 'expression'; text: string; parsed: ParsedExpression }
+  | { kind: 'expression'; parsed: ParsedExpression }
   | { kind: 'index'; target: SimpleNode; index: number | string }
   | { kind: 'property'; target: SimpleNode; name: string }
   | { kind: 'not'; operand: SimpleNode }
@@ -243,23 +243,21 @@ class Parser {
    * property operator here, so the longest prefix that parses is the expression and the rest properties.
    */
   private expression(text: string, at: number): SimpleNode {
-    const whole = parseExpression(text);
-    if ('expression' in whole) {
-      this.expressions.push(text);
-      return { kind: 'expression', text, parsed: whole.expression };
+    // After a `#` comes a JSON Pointer, in which `.` is an ordinary character: such an expression is read whole.
+    const segments = text.includes('#') ? [text] : text.split('.');
+    for (let take = segments.length; take >= 1; take--) {
+      const expression = segments.slice(0, take).join('.');
+      const parsed = parseExpression(expression);
+      if (!('expression' in parsed)) continue;
+      const names = segments.slice(take);
+      if (names.some((name) => !/^[A-Za-z_][A-Za-z0-9_-]*$/.test(name))) break;
+      this.expressions.push(expression);
+      let node: SimpleNode = { kind: 'expression', parsed: parsed.expression };
+      for (const name of names) node = { kind: 'property', target: node, name };
+      return node;
     }
-    if (!text.includes('#')) {
-      for (let dot = text.lastIndexOf('.'); dot > 0; dot = text.lastIndexOf('.', dot - 1)) {
-        const prefix = parseExpression(text.slice(0, dot));
-        if (!('expression' in prefix)) continue;
-        const names = text.slice(dot + 1).split('.');
-        if (names.some((name) => !/^[A-Za-z_][A-Za-z0-9_-]*$/.test(name))) break;
-        this.expressions.push(text.slice(0, dot));
-        let node: SimpleNode = { kind: 'expression', text: text.slice(0, dot), parsed: prefix.expression };
-        for (const name of names) node = { kind: 'property', target: node, name };
-        return node;
-      }
-    }
+    // The whole text was tried first (take = segments.length), and did not parse.
+    const whole = parseExpression(text) as { error: string };
     throw new ConditionSyntaxError(`${whole.error} (position ${at + 1})`);
   }
 }
@@ -318,6 +316,7 @@ function compare(operator: ComparisonOperator, left: unknown, right: unknown): b
   if (operator === '==') return looseEqual(left, right);
   if (operator === '!=') return !looseEqual(left, right);
   const order = looseOrder(left, right);
+  // Stryker disable next-line ConditionalExpression: every comparison of undefined with 0 is false, as is this return
   if (order === undefined) return false;
   switch (operator) {
     case '<':

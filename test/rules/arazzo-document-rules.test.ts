@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ArazzoDocumentError, loadArazzo, validateForCompilation, type LoadedArazzo } from '../../lib/arazzo/load.ts';
+import { findWorkflow, listOrNone } from '../../lib/arazzo/lookups.ts';
 import { checkArazzoStructure } from '../../lib/arazzo/structure.ts';
 import type { Step, Workflow } from '../../lib/arazzo/types.ts';
 import { fixture, projectRoot } from '../support/compile-fixture.ts';
@@ -199,5 +200,43 @@ describe('document structure', () => {
       'outputs › id › selector: is required',
       'outputs › id › type: is required (jsonpath, xpath or jsonpointer)',
     ]);
+  });
+});
+
+describe('look-ups', () => {
+  it('an unknown workflowId is refused at workflows, listing the ids', () => {
+    const loaded = loadArazzo(fixture('shop-order.arazzo.yml'));
+    loaded.document.workflows.push({ ...loaded.document.workflows[0], workflowId: 'refund' });
+    expect(() => findWorkflow(loaded, 'ghost')).toThrow(/› workflows: has no workflow "ghost"; choose one of "place-order", "refund"$/);
+  });
+
+  it('an operationPath may start with its source description\'s url as written or as resolved', () => {
+    for (const base of ['./shop-openapi.yml', 'resolved']) {
+      const problems = shopProblems((_w, step, loaded) => {
+        step('receipt').operationPath = `${base === 'resolved' ? loaded.sources.shop.url : base}#/paths/~1orders~1{orderId}/get`;
+        delete step('receipt').operationId;
+      });
+      expect(problems, base).toEqual([]);
+    }
+  });
+
+  it('an operationPath pointer that is not valid percent-encoding is read as written', () => {
+    const problems = shopProblems((_w, step) => {
+      step('receipt').operationPath = '{$sourceDescriptions.shop.url}#/paths/%E0/get';
+      delete step('receipt').operationId;
+    });
+    expect(problems).toEqual([expect.stringMatching(/^steps\[receipt\] › operationPath: .*\/paths\/%E0\/get/)]);
+  });
+
+  it('an unknown operationId lists the sources searched and the operationIds they have', () => {
+    const problems = shopProblems((_w, step) => (step('receipt').operationId = 'nope'));
+    expect(problems).toEqual([expect.stringMatching(/^steps\[receipt\] › operationId: "nope" is not an operationId in shop; known operationIds: "/)]);
+  });
+
+  it('a list of names shows at most 30, and says none when empty', () => {
+    const names = (count: number) => Array.from({ length: count }, (_, i) => `n${i}`);
+    expect(listOrNone([])).toBe('none');
+    expect(listOrNone(names(30))).toBe(names(30).map((n) => `"${n}"`).join(', '));
+    expect(listOrNone(names(31))).toBe(`${names(30).map((n) => `"${n}"`).join(', ')}, …`);
   });
 });
