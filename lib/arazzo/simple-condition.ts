@@ -46,6 +46,14 @@ type Token =
 
 class ConditionSyntaxError extends Error {}
 
+/**
+ * Bounds on what a document may ask of the parser and evaluator, both recursive: without them a condition of
+ * 20,000 `(` or `!` overflows the stack (RangeError) instead of being refused with a message. Real conditions
+ * are a few dozen characters and a few levels deep.
+ */
+export const MAX_CONDITION_LENGTH = 4096;
+export const MAX_CONDITION_NESTING = 64;
+
 /** Characters that end a runtime expression inside a condition (operators, grouping, quotes, whitespace). */
 const EXPRESSION_END = /[\s()[\]=!<>&|',]/;
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
@@ -115,6 +123,7 @@ function tokenize(text: string): Token[] {
 
 class Parser {
   private position = 0;
+  private depth = 0;
   readonly expressions: string[] = [];
 
   constructor(private readonly tokens: Token[]) {}
@@ -181,10 +190,23 @@ class Parser {
 
   private unary(): SimpleNode {
     if (this.isOp('!')) {
-      this.take();
-      return { kind: 'not', operand: this.unary() };
+      const token = this.take();
+      return { kind: 'not', operand: this.nested(token, () => this.unary()) };
     }
     return this.postfix(this.primary());
+  }
+
+  /** Parses a `(` group or a `!` operand one level deeper, refusing nesting past MAX_CONDITION_NESTING. */
+  private nested(token: Token, parse: () => SimpleNode): SimpleNode {
+    if (this.depth >= MAX_CONDITION_NESTING) {
+      throw new ConditionSyntaxError(
+        `"(" and "!" nest more than ${MAX_CONDITION_NESTING} deep at position ${token.at + 1}; split the condition into several criteria (a step's criteria must all hold)`,
+      );
+    }
+    this.depth++;
+    const node = parse();
+    this.depth--;
+    return node;
   }
 
   private postfix(target: SimpleNode): SimpleNode {
@@ -227,7 +249,7 @@ class Parser {
         return this.expression(token.value, token.at);
       case 'op':
         if (token.value === '(') {
-          const inner = this.or();
+          const inner = this.nested(token, () => this.or());
           if (!this.isOp(')')) throw new ConditionSyntaxError(`missing ")" for the "(" at position ${token.at + 1}`);
           this.take();
           return inner;
@@ -265,12 +287,19 @@ class Parser {
 /** Parses a simple condition; a syntax problem comes back as a message saying where and what to write. */
 export function parseSimpleCondition(condition: string): SimpleCondition | { error: string } {
   try {
+    if (condition.length > MAX_CONDITION_LENGTH) {
+      throw new ConditionSyntaxError(
+        `it is ${condition.length} characters long, above the limit of ${MAX_CONDITION_LENGTH}; split it into several criteria (a step's criteria must all hold)`,
+      );
+    }
     const parser = new Parser(tokenize(condition));
     const root = parser.parse();
     return { root, expressions: parser.expressions };
   } catch (error) {
     if (error instanceof ConditionSyntaxError) {
-      return { error: `"${condition}" is not a valid simple condition: ${error.message}` };
+      // The reason comes after the quoted condition, so a long condition is clipped to keep the reason in view.
+      const shown = condition.length > 100 ? `${condition.slice(0, 80)}…` : condition;
+      return { error: `"${shown}" is not a valid simple condition: ${error.message}` };
     }
     throw error;
   }

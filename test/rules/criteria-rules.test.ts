@@ -5,6 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { checkCriterion, evaluateCriterion } from '../../lib/arazzo/criteria.ts';
 import type { ExpressionContext } from '../../lib/arazzo/expressions.ts';
+import { ArazzoExpressionError } from '../../lib/arazzo/errors.ts';
+import { MAX_CONDITION_LENGTH, MAX_CONDITION_NESTING } from '../../lib/arazzo/simple-condition.ts';
 
 const context: ExpressionContext = {
   inputs: { name: 'Zed', count: '12', flag: true, empty: '', tags: ['a', 'B'], owner: { id: 7, name: 'Ada' } },
@@ -143,5 +145,56 @@ describe('criterion types', () => {
     expect(checkCriterion({ condition: '$', context: '$response.body', type: 'jmespath' } as never)).toBe(
       'type: type must be simple, regex, jsonpath or xpath, not "jmespath"',
     );
+  });
+});
+
+describe('hostile simple conditions (document → compiler and step runner)', () => {
+  const groups = (depth: number) => `${'('.repeat(depth)}$statusCode == 200${')'.repeat(depth)}`;
+  const nots = (count: number) => `${'!'.repeat(count)}false`;
+
+  it('nest ( and ! up to 64 deep, and are refused one level deeper, naming the position and the fix', () => {
+    expect(MAX_CONDITION_NESTING).toBe(64);
+    expect(checkCriterion({ condition: groups(64) })).toBeUndefined();
+    expect(holds(groups(64))).toBe(true);
+    expect(holds(nots(64))).toBe(false);
+    expect(holds(nots(63))).toBe(true);
+    expect(checkCriterion({ condition: groups(65) })).toMatch(
+      /nest more than 64 deep at position 65; split the condition into several criteria \(a step's criteria must all hold\)$/,
+    );
+    expect(checkCriterion({ condition: nots(65) })).toMatch(/nest more than 64 deep at position 65;/);
+    expect(checkCriterion({ condition: `${'!('.repeat(33)}true${')'.repeat(33)}` })).toMatch(/at position 65;/);
+    // Depth is counted where it is: 64 groups one after another are one level each.
+    expect(holds(Array.from({ length: 64 }, () => '($statusCode == 200)').join(' && '))).toBe(true);
+  });
+
+  it('20,000 levels of ( or ! are refused with a message, never a stack overflow', () => {
+    for (const condition of [groups(20_000), nots(20_000)]) {
+      expect(checkCriterion({ condition })).toMatch(/is not a valid simple condition/);
+      expect(() => holds(condition)).toThrow(ArazzoExpressionError);
+    }
+  });
+
+  it('are at most 4,096 characters: the longest chains within the limit evaluate, one character more is refused', () => {
+    expect(MAX_CONDITION_LENGTH).toBe(4096);
+    const chain = `${'true && '.repeat(509)}$statusCode == 200`;
+    const padded = chain.padEnd(MAX_CONDITION_LENGTH, ' ');
+    expect(checkCriterion({ condition: padded })).toBeUndefined();
+    expect(holds(padded)).toBe(true);
+    const properties = `!$response.body${'.a'.repeat(2040)}`;
+    expect(properties.length).toBeLessThanOrEqual(MAX_CONDITION_LENGTH);
+    expect(holds(properties)).toBe(true);
+    expect(checkCriterion({ condition: `${padded} ` })).toMatch(
+      /it is 4097 characters long, above the limit of 4096; split it into several criteria/,
+    );
+  });
+
+  it('quote a long condition clipped, so the reason stays in a message of at most 400 characters', () => {
+    const condition = `$statusCode = 200 ${'&& true '.repeat(100)}`;
+    const message = checkCriterion({ condition }) ?? '';
+    expect(message).toBe(
+      `condition: "${condition.slice(0, 80)}…" is not a valid simple condition: unexpected "=" at position 13`,
+    );
+    expect(message.length).toBeLessThanOrEqual(400);
+    expect(checkCriterion({ condition: `${'x'.repeat(100)}` })).toContain(`"${'x'.repeat(100)}"`);
   });
 });
