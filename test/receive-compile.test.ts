@@ -4,9 +4,13 @@
  * And what the deployment must say for it: where the run's callback URL goes, before the receive step.
  * Generic documents (test/fixtures/receive), nothing Civitai-specific.
  */
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
 import { loadArazzo } from '../lib/arazzo/load.ts';
+import { compileWorkflowSet } from '../lib/compile/compile-document.ts';
 import type { AslState } from '../lib/compile/asl.ts';
 import type { CompileOptions } from '../lib/compile/compile-options.ts';
 import { compileWorkflow } from '../lib/compile/compile-workflow.ts';
@@ -87,5 +91,32 @@ describe('a receive step is refused at synth', () => {
     expect(() => compile({ callbacks: { ...CALLBACKS, url: { step: 'readOrder', in: 'query', name: 'notify' } } })).toThrow(
       /deployment option callbacks\.url\.step: names step 'readOrder', which does not run before the receive step 'awaitConfirmation'/,
     );
+  });
+});
+
+describe('a receive step in a workflow another workflow runs', () => {
+  const scratch = mkdtempSync(path.join(tmpdir(), 'receive-child-'));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+  cpSync(path.dirname(document), scratch, { recursive: true });
+  const composed = parse(readFileSync(document, 'utf8'));
+  composed.workflows.unshift({
+    workflowId: 'orderAndConfirm',
+    inputs: { type: 'object', properties: { item: { type: 'string' } } },
+    steps: [{ stepId: 'confirm', workflowId: 'confirmOrder', parameters: [{ name: 'item', value: '$inputs.item' }] }],
+  });
+  const file = path.join(scratch, 'composed.arazzo.yml');
+  writeFileSync(file, stringify(composed));
+
+  // A called workflow is a nested execution without the run's callback URL; `callbacks` names the deployed workflow's steps.
+  it('is refused at the step, saying to move it into the deployed workflow or deploy the called one, with or without callbacks', () => {
+    const refusal = `${file} › workflows[confirmOrder] › steps[awaitConfirmation]: is a receive step in workflow confirmOrder, which workflow orderAndConfirm runs; only the deployed workflow's steps can wait for the run's callback, so move the receive step into workflow orderAndConfirm, or deploy confirmOrder on its own (deployment option workflowId)`;
+    const serverUrls = { orders: 'https://orders.example.test' };
+    expect(() => compileWorkflowSet(loadArazzo(file), { serverUrls })).toThrow(refusal);
+    expect(() => compileWorkflowSet(loadArazzo(file), { serverUrls, callbacks: CALLBACKS })).toThrow(refusal);
+  });
+
+  it('deployed on its own, the same workflow compiles', () => {
+    const set = compileWorkflowSet(loadArazzo(file), { workflowId: 'confirmOrder', serverUrls: { orders: 'https://orders.example.test' }, callbacks: CALLBACKS });
+    expect(set.root.definition.States['Receive awaitConfirmation']).toMatchObject({ Resource: WAIT_FOR_TASK_TOKEN });
   });
 });

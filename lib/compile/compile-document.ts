@@ -7,6 +7,7 @@ import { ArazzoDocumentError } from '../arazzo/errors.ts';
 import type { LoadedArazzo } from '../arazzo/load.ts';
 import { buildWorkflowGraph, resolveWorkflowReference, type WorkflowEdge, type WorkflowGraph, type WorkflowNode } from '../arazzo/workflow-graph.ts';
 import type { Step } from '../arazzo/types.ts';
+import { isReceiveStep } from '../arazzo/receive-steps.ts';
 import { passThroughInputs, stepCallInputs } from './child-workflow.ts';
 import type { CompileOptions } from './compile-options.ts';
 import { compileWorkflow, type CompiledWorkflow } from './compile-workflow.ts';
@@ -48,6 +49,7 @@ export function compileWorkflowSet(loaded: LoadedArazzo, options: CompileOptions
   for (const key of graph.order) {
     const node = graph.nodes.get(key)!;
     const isRoot = key === graph.root;
+    if (!isRoot) refuseReceiveStepInCalledWorkflow(node, graph.nodes.get(graph.root)!.workflow.workflowId);
     const nodeOptions: CompileOptions = isRoot
       ? options
       : {
@@ -89,6 +91,20 @@ export function compileWorkflowSet(loaded: LoadedArazzo, options: CompileOptions
     root: compiled.get(graph.root)!,
     children: graph.order.filter((key) => key !== graph.root).map((key) => compiled.get(key)!),
   };
+}
+
+/**
+ * A run has one callback URL, which the deployment's `callbacks` option puts in a request of the deployed
+ * workflow, so only that workflow's steps can wait for it; a called workflow runs as a nested execution without one.
+ */
+function refuseReceiveStepInCalledWorkflow(node: WorkflowNode, rootId: string): void {
+  const receive = node.workflow.steps.find(isReceiveStep);
+  if (receive === undefined) return;
+  const { workflowId } = node.workflow;
+  throw new ArazzoDocumentError(
+    `${node.loaded.file} › workflows[${workflowId}] › steps[${receive.stepId}]`,
+    `is a receive step in workflow ${workflowId}, which workflow ${rootId} runs; only the deployed workflow's steps can wait for the run's callback, so move the receive step into workflow ${rootId}, or deploy ${workflowId} on its own (deployment option workflowId)`,
+  );
 }
 
 /**
