@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pinSources } from '../lib/arazzo/pin-sources.ts';
 import { lockFileOf } from '../lib/arazzo/pinned-sources.ts';
+import { MAX_MESSAGE_LINE } from '../lib/arazzo/errors.ts';
 import { runCli } from './support/cli.ts';
 import { compileFile, projectRoot } from './support/compile-fixture.ts';
 import { startTestServer, type TestServer } from './support/http-server.ts';
@@ -44,7 +45,27 @@ describe('remote source descriptions', () => {
 
   it('are refused at synth until pinned, saying which command fetches them', () => {
     const file = documentUsing(`${server.baseUrl}/specs/pets.yml`);
-    expect(() => compileFile(file)).toThrow(/sourceDescriptions\[0\] › url: http:\/\/127\.0\.0\.1:\d+\/specs\/pets\.yml is a remote source description and synth never reads the network; .*npm run compile -- --pin-sources .*find\.arazzo\.yml/);
+    expect(() => compileFile(file)).toThrow(/sourceDescriptions\[0\] › url: http:\/\/127\.0\.0\.1:\d+\/specs\/pets\.yml is a remote source description and synth never reads the network; find\.arazzo\.yml\.sources\.lock\.json does not exist\.\nFetch it once into a pinned copy with: npm run compile -- --pin-sources \S*find\.arazzo\.yml$/);
+  });
+
+  it('with a long URL, are refused with the URL clipped and the command whole, on a line of its own within the line cap', async () => {
+    const long = `${server.baseUrl}/specs/${'v'.repeat(300)}/pets.yml`;
+    const file = documentUsing(long);
+    const command = `npm run compile -- --pin-sources ${path.relative(process.cwd(), file)}`;
+    const refusal = () => {
+      try {
+        compileFile(file);
+      } catch (error) {
+        return (error as Error).message.split('\n');
+      }
+      throw new Error('expected the compiler to refuse the document');
+    };
+    const [first, second] = refusal();
+    expect(first).toContain(`url: ${long.slice(0, 100)}… is a remote source description and synth never reads the network; find.arazzo.yml.sources.lock.json does not exist.`);
+    expect(second).toBe(`Fetch it once into a pinned copy with: ${command}`);
+    expect(first!.length).toBeLessThanOrEqual(MAX_MESSAGE_LINE);
+    writeFileSync(lockFileOf(file), JSON.stringify({ sources: { pets: { url: `${long}?v=2`, file: 'pinned-sources/pets.yml', sha256: '0'.repeat(64) } } }));
+    expect(refusal()[0]).toMatch(new RegExp(`; the pinned copy of "pets" was fetched from another URL, ${long.slice(0, 100)}…\\.$`));
   });
 
   it('compile offline from the pinned copy, whose digest is recorded next to the document', async () => {
@@ -64,7 +85,9 @@ describe('remote source descriptions', () => {
     await pinSources(file);
     const copy = path.join(path.dirname(file), 'pinned-sources/pets.yml');
     writeFileSync(copy, readFileSync(copy, 'utf8').replace('/pets:', '/animals:'));
-    expect(() => compileFile(file)).toThrow(/the pinned copy pinned-sources\/pets\.yml of .* changed since it was pinned\. Re-pin it on purpose with: npm run compile -- --pin-sources/);
+    expect(() => compileFile(file)).toThrow(
+      /the pinned copy pinned-sources\/pets\.yml of .* changed since it was pinned \(SHA-256 [0-9a-f]{12}…, find\.arazzo\.yml\.sources\.lock\.json records [0-9a-f]{12}…\)\.\nRe-pin it on purpose with: npm run compile -- --pin-sources \S*find\.arazzo\.yml$/,
+    );
   });
 
   it('fetch only https (plain http only from loopback), and refuse an answer that is not a description', async () => {

@@ -31,6 +31,11 @@ export class ArazzoDocumentError extends Error {
   }
 }
 
+/** Quotes at most `max` characters of document content in a message, marking a cut with `…`. */
+export function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
 /** A message line may quote document content; a 480 KB value must not come back as a 480 KB message. */
 export const MAX_MESSAGE_LINE = 400;
 const MAX_LISTED_PROBLEMS = 50;

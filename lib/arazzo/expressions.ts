@@ -6,7 +6,7 @@
  */
 import { applySelector, isSelectorObject, type SelectorObject } from './selector.ts';
 import { JSONPointer, UNDEFINED, type JSONValue } from 'json-p3';
-import { ArazzoExpressionError } from './errors.ts';
+import { ArazzoExpressionError, clip } from './errors.ts';
 import { memoizeParse } from './memo.ts';
 
 export interface ExpressionContext {
@@ -512,9 +512,8 @@ function notAnExpression(text: string): string {
   const root = /^\$([A-Za-z][A-Za-z0-9_]*)/.exec(text)![1];
   const known = ['url', 'method', 'statusCode', 'request', 'response', 'inputs', 'outputs', 'steps', 'workflows', 'sourceDescriptions', 'components', 'message', 'self'];
   const near = known.find((k) => k === `${root}s` || k.toLowerCase() === root.toLowerCase() || `${k}s` === root);
-  const quoted = text.length > 60 ? `${text.slice(0, 60)}…` : text;
   return (
-    `"${quoted}" looks like a runtime expression but is not one` +
+    `"${clip(text, 60)}" looks like a runtime expression but is not one` +
     (near ? ` (did you mean $${near}${text.slice(root.length + 1)}?)` : '') +
     ': expressions start with $url, $method, $statusCode, $request., $response., $inputs., $outputs., $steps., ' +
     '$workflows., $sourceDescriptions., $components., $message. or $self; to send such text as it is, pass it as a workflow input'

@@ -8,6 +8,7 @@
  */
 import { RE2JS } from 're2js';
 import { memoizeParse } from './memo.ts';
+import { clip } from './errors.ts';
 
 export interface LinearRegex {
   /** Whether the pattern matches anywhere in `text` (like RegExp.prototype.test without flags). */
@@ -54,7 +55,7 @@ function refusal(pattern: string, reason: string): string {
 }
 
 function quote(pattern: string): string {
-  return JSON.stringify(pattern.length > QUOTED_PATTERN_LENGTH ? `${pattern.slice(0, QUOTED_PATTERN_LENGTH)}…` : pattern);
+  return JSON.stringify(clip(pattern, QUOTED_PATTERN_LENGTH));
 }
 
 /** `\uXXXX` (ECMA-262, common in JSON Schema) → `\x{XXXX}` (RE2); every other escape is kept as written. */

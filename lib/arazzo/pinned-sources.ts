@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { basename, dirname, join, relative } from 'node:path';
 import { readGatedText } from './document-file.ts';
-import { ArazzoDocumentError } from './errors.ts';
+import { ArazzoDocumentError, clip } from './errors.ts';
 
 export const PINNED_SOURCES_DIRECTORY = 'pinned-sources';
 
@@ -36,6 +36,9 @@ export function sha256(bytes: string | Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
+/** How many characters of a URL or file name a message quotes. */
+const URL_SHOWN = 100;
+
 /** The command that (re)pins a document's remote sources, for messages. */
 export function pinCommand(documentFile: string): string {
   return `npm run compile -- --pin-sources ${relative(process.cwd(), documentFile) || documentFile}`;
@@ -51,7 +54,8 @@ export function pinnedSourcePath(documentFile: string, name: string, url: string
   const notPinned = (why: string): never => {
     throw new ArazzoDocumentError(
       field,
-      `${shown} is a remote source description and synth never reads the network; ${why}. Fetch it once into a pinned copy with: ${pinCommand(documentFile)}`,
+      // URLs clipped and the command on a line of its own, so a long URL or path cannot push the fix past the line cap.
+      `${clip(shown, URL_SHOWN)} is a remote source description and synth never reads the network; ${why}.\nFetch it once into a pinned copy with: ${pinCommand(documentFile)}`,
     );
   };
   let lock: SourcesLock;
@@ -64,16 +68,15 @@ export function pinnedSourcePath(documentFile: string, name: string, url: string
   }
   const pinned = lock.sources?.[name];
   if (pinned === undefined) return notPinned(`${basename(lockFile)} has no copy of source description "${name}"`);
-  if (pinned.url !== url) return notPinned(`the pinned copy of "${name}" was fetched from ${pinned.url}, not ${url}`);
+  if (pinned.url !== url) return notPinned(`the pinned copy of "${name}" was fetched from another URL, ${clip(pinned.url, URL_SHOWN)}`);
   const copy = join(dirname(documentFile), pinned.file);
   const text = readGatedText(copy, { what: `pinned copy of source description "${name}"`, roots, field, reference: pinned.file });
   const digest = sha256(text);
   if (digest !== pinned.sha256) {
     throw new ArazzoDocumentError(
       field,
-      // The fix first and the digests abbreviated, so the message stays within the error-length cap.
-      `the pinned copy ${pinned.file} of ${url} changed since it was pinned. Re-pin it on purpose with: ${pinCommand(documentFile)} ` +
-        `(SHA-256 ${digest.slice(0, 12)}…, ${basename(lockFile)} records ${pinned.sha256.slice(0, 12)}…)`,
+      `the pinned copy ${clip(pinned.file, URL_SHOWN)} of ${clip(url, URL_SHOWN)} changed since it was pinned ` +
+        `(SHA-256 ${digest.slice(0, 12)}…, ${basename(lockFile)} records ${pinned.sha256.slice(0, 12)}…).\nRe-pin it on purpose with: ${pinCommand(documentFile)}`,
     );
   }
   return copy;

@@ -18,6 +18,7 @@
  * No Node imports: the step runner uses this at run time.
  */
 import { evaluateParsed, parseExpression, type ExpressionContext, type ParsedExpression } from './expressions.ts';
+import { clip } from './errors.ts';
 
 export type ComparisonOperator = '==' | '!=' | '<' | '<=' | '>' | '>=';
 
@@ -298,8 +299,7 @@ export function parseSimpleCondition(condition: string): SimpleCondition | { err
   } catch (error) {
     if (error instanceof ConditionSyntaxError) {
       // The reason comes after the quoted condition, so a long condition is clipped to keep the reason in view.
-      const shown = condition.length > 100 ? `${condition.slice(0, 80)}…` : condition;
-      return { error: `"${shown}" is not a valid simple condition: ${error.message}` };
+      return { error: `"${clip(condition, 80)}" is not a valid simple condition: ${error.message}` };
     }
     throw error;
   }
