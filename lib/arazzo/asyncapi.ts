@@ -9,6 +9,7 @@
 import { JSONPointer, type JSONValue } from 'json-p3';
 import { ArazzoDocumentError, documentPath } from './errors.ts';
 import { isRecord } from './json-values.ts';
+import { decodeFragment, decodeFragmentToken } from './pointer-tokens.ts';
 
 export interface AsyncApiMessage {
   /** The message's key where it is declared (channel messages or components.messages). */
@@ -129,14 +130,14 @@ class Reader {
     }
     const channelRef = isRecord(operation.channel) ? operation.channel.$ref : undefined;
     const channelKey = typeof channelRef === 'string' ? /^#\/channels\/([^/]+)$/.exec(channelRef)?.[1] : undefined;
-    const channel = channelKey === undefined ? undefined : channels[decodeToken(channelKey)];
+    const channel = channelKey === undefined ? undefined : channels[decodeFragmentToken(channelKey)];
     if (!channel) {
       throw new ArazzoDocumentError(documentPath(where, 'channel'), 'must be a reference to a channel of this description, e.g. $ref: "#/channels/<name>"');
     }
     const listed = Array.isArray(operation.messages) ? operation.messages : [];
     const messages = listed.map((item, index) => {
       const at = documentPath(where, `messages[${index}]`);
-      const name = isRecord(item) && typeof item.$ref === 'string' ? decodeToken(item.$ref.split('/').pop()!) : `${index}`;
+      const name = isRecord(item) && typeof item.$ref === 'string' ? decodeFragmentToken(item.$ref.split('/').pop()!) : `${index}`;
       return this.message(name, item, at);
     });
     // An http binding on the operation says it is a webhook as well as one on the channel does.
@@ -202,14 +203,3 @@ function recordOf(value: unknown): Record<string, unknown> {
   return isRecord(value) ? value : {};
 }
 
-function decodeFragment(fragment: string): string {
-  try {
-    return decodeURIComponent(fragment);
-  } catch {
-    return fragment;
-  }
-}
-
-function decodeToken(token: string): string {
-  return decodeFragment(token).replace(/~1/g, '/').replace(/~0/g, '~');
-}

@@ -7,6 +7,7 @@ import { ArazzoDocumentError, documentPath } from './errors.ts';
 import { linearRegExpEngine } from './linear-regex.ts';
 import type { JsonSchema } from './types.ts';
 import { isRecord } from './json-values.ts';
+import { unescapeToken } from './pointer-tokens.ts';
 
 /**
  * The document's workflow input schema minus the secret inputs (removed from properties and required).
@@ -140,7 +141,7 @@ function fieldName(instancePath: string): string {
   // The empty token before the first `/` (and an empty path) joins as ''.
   return instancePath
     .split('/')
-    .map((token) => token.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map(unescapeToken)
     .reduce((path, token) => (/^\d+$/.test(token) ? `${path}[${token}]` : joinField(path, token)), '');
 }
 

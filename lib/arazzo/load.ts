@@ -14,6 +14,7 @@ import { applyOverlay, loadOverlay } from './overlay.ts';
 import { checkArazzoStructure } from './structure.ts';
 import type { ArazzoDocument, JsonSchema, ResolvedOperation } from './types.ts';
 import { isRecord } from './json-values.ts';
+import { unescapeToken } from './pointer-tokens.ts';
 
 export { ArazzoDocumentError } from './errors.ts';
 export { validateForCompilation } from './compilation-checks.ts';
@@ -140,7 +141,7 @@ function inlineInputSchemas(document: ArazzoDocument, file: string): void {
     if (!isRecord(schema)) return schema;
     const ref = schema.$ref;
     if (typeof ref === 'string' && ref.startsWith('#/components/inputs/')) {
-      const name = ref.slice('#/components/inputs/'.length).replace(/~1/g, '/').replace(/~0/g, '~');
+      const name = unescapeToken(ref.slice('#/components/inputs/'.length));
       if (!Object.hasOwn(components, name)) {
         throw new ArazzoDocumentError(
           documentPath(where, '$ref'),

@@ -6,6 +6,7 @@ import type { LoadedArazzo, LoadedSource } from './load.ts';
 import { operationAtPointer } from './openapi.ts';
 import type { ReusableObject, ResolvedOperation, Step, Workflow } from './types.ts';
 import { isRecord } from './json-values.ts';
+import { decodeFragment } from './pointer-tokens.ts';
 
 /** The named workflow, or the first one. An unknown id is an error listing the ids. */
 export function findWorkflow(loaded: LoadedArazzo, workflowId?: string): Workflow {
@@ -104,14 +105,6 @@ function resolveOperationPath(loaded: LoadedArazzo, operationPath: string, where
   return found;
 }
 
-/** URI fragments may percent-encode characters (RFC 6901 § 6). */
-function decodeFragment(fragment: string): string {
-  try {
-    return decodeURIComponent(fragment);
-  } catch {
-    return fragment;
-  }
-}
 
 const REUSABLE = /^\$components\.(parameters|successActions|failureActions)\.(.+)$/;
 

@@ -11,6 +11,7 @@ import { parseExpression } from './expressions.ts';
 import type { LoadedArazzo, LoadedSource } from './load.ts';
 import { listOrNone, stepLocation } from './lookups.ts';
 import type { Step, Workflow } from './types.ts';
+import { decodeFragmentToken } from './pointer-tokens.ts';
 
 /** What a receive step waits for. */
 export interface ReceiveTarget {
@@ -122,7 +123,7 @@ function findChannel(loaded: LoadedArazzo, step: Step, at: string): FoundChannel
     const match = /^\{\$sourceDescriptions\.([^.}]+)\.url\}#\/channels\/([^/]+)$/.exec(step.channelPath);
     if (!match) throw new ArazzoDocumentError(where, `"${step.channelPath}" must be {$sourceDescriptions.<name>.url}#/channels/<channel>`);
     const source = asyncApiSource(loaded, match[1], where);
-    const key = decodeToken(match[2]);
+    const key = decodeFragmentToken(match[2]);
     const channel = source.asyncapi!.channels[key];
     if (!channel) throw new ArazzoDocumentError(where, `${source.name} has no channel "${key}"; its channels are ${listOrNone(Object.keys(source.asyncapi!.channels))}`);
     return { source, field: 'channelPath', channel, messages: channel.messages };
@@ -150,7 +151,7 @@ function operationReference(loaded: LoadedArazzo, step: Step, field: 'operationI
   if (qualified) return [qualified[1]!, qualified[2]!];
   if (field === 'operationPath') {
     const pointer = /^\{\$sourceDescriptions\.([^.}]+)\.url\}#\/operations\/([^/]+)$/.exec(text);
-    if (pointer) return [pointer[1]!, decodeToken(pointer[2]!)];
+    if (pointer) return [pointer[1]!, decodeFragmentToken(pointer[2]!)];
     throw new ArazzoDocumentError(where, `"${text}" must be {$sourceDescriptions.<name>.url}#/operations/<operationId> for an AsyncAPI operation`);
   }
   const asyncSources = Object.values(loaded.sources).filter((source) => source.type === 'asyncapi');
@@ -189,12 +190,3 @@ function attempt<T>(lookup: () => T, report: (location: string, message: string)
   }
 }
 
-function decodeToken(token: string): string {
-  let decoded = token;
-  try {
-    decoded = decodeURIComponent(token);
-  } catch {
-    // kept as written
-  }
-  return decoded.replace(/~1/g, '/').replace(/~0/g, '~');
-}

@@ -6,6 +6,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { JsonSchema } from '../arazzo/types.ts';
+import { escapeToken, unescapeToken } from '../arazzo/pointer-tokens.ts';
 
 export const DRAFT_04_URI = 'http://json-schema.org/draft-04/schema#';
 
@@ -115,7 +116,7 @@ function translate(schema: unknown, at: string, walk: Walk, isRoot = false): Jso
   const applyIf: JsonSchema[] = [];
   for (const [keyword, value] of Object.entries(source)) {
     if (ANNOTATIONS.has(keyword) || keyword.startsWith('x-')) continue;
-    const here = `${at}/${escapePointer(keyword)}`;
+    const here = `${at}/${escapeToken(keyword)}`;
     if (SAME_IN_DRAFT_04.has(keyword)) {
       out[keyword] = value;
     } else if (Object.hasOwn(REFUSED, keyword)) {
@@ -204,7 +205,7 @@ function translate(schema: unknown, at: string, walk: Walk, isRoot = false): Jso
 function translateMap(value: unknown, at: string, walk: Walk): JsonSchema {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw refuse(walk, at, 'must be an object of schemas');
   const out: JsonSchema = {};
-  for (const [name, subschema] of Object.entries(value)) out[name] = translate(subschema, `${at}/${escapePointer(name)}`, walk);
+  for (const [name, subschema] of Object.entries(value)) out[name] = translate(subschema, `${at}/${escapeToken(name)}`, walk);
   return out;
 }
 
@@ -262,7 +263,7 @@ function mergeDependencies(source: JsonSchema, out: JsonSchema, at: string, walk
     }
     for (const [name, names] of Object.entries(required)) {
       if (!Array.isArray(names) || !names.every((n) => typeof n === 'string')) {
-        throw refuse(walk, `${at}/dependentRequired/${escapePointer(name)}`, 'must be an array of property names');
+        throw refuse(walk, `${at}/dependentRequired/${escapeToken(name)}`, 'must be an array of property names');
       }
       dependencies[name] = names;
     }
@@ -291,7 +292,7 @@ function inline(ref: string, at: string, walk: Walk): JsonSchema {
     throw refuse(walk, `${at}/$ref`, `"$ref": "${ref}" is recursive, which draft-04 models cannot express without references; bound the nesting and inline it`);
   }
   const container = walk.root[match[1]];
-  const name = unescapePointer(match[2]);
+  const name = unescapeToken(match[2]);
   const target =
     typeof container === 'object' && container !== null && Object.hasOwn(container, name)
       ? (container as JsonSchema)[name]
@@ -320,10 +321,3 @@ function refuse(walk: Walk, at: string, why: string): SchemaTranslationError {
   return new SchemaTranslationError(`${walk.where}: cannot translate ${at} to API Gateway's draft-04 model: ${why}.`);
 }
 
-function escapePointer(token: string): string {
-  return token.replaceAll('~', '~0').replaceAll('/', '~1');
-}
-
-function unescapePointer(token: string): string {
-  return token.replaceAll('~1', '/').replaceAll('~0', '~');
-}

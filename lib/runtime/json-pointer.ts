@@ -3,6 +3,7 @@
  * Writing creates missing intermediate objects, so a target such as `/metadata/key` works on a payload
  * that has no `metadata` yet.
  */
+import { unescapeToken } from '../arazzo/pointer-tokens.ts';
 
 type Container = Record<string, unknown> | unknown[];
 
@@ -16,7 +17,7 @@ export function parseJsonPointer(pointer: string): string[] {
   return text
     .slice(1)
     .split('/')
-    .map((token) => token.replace(/~1/g, '/').replace(/~0/g, '~'));
+    .map(unescapeToken);
 }
 
 /**

@@ -16,6 +16,7 @@ import { chooseRoute, type StepCounters, type StepOutcome } from './choose-route
 import { takeRoute, type RouteTaken } from './loop-control.ts';
 import type { WorkflowCallDeps } from './workflow-call.ts';
 import { isRecord } from '../arazzo/json-values.ts';
+import { unescapeToken } from '../arazzo/pointer-tokens.ts';
 
 export interface ReceiveDeps extends WorkflowCallDeps {
   /** Epoch milliseconds. */
@@ -130,7 +131,7 @@ function correlates(plan: StepPlan, expected: string | undefined, message: Recei
     value = resolvePointer(message.payload, location.pointer);
   } else {
     const [name, ...rest] = location.pointer.split('/').slice(1);
-    const header = message.headers[(name ?? '').replace(/~1/g, '/').replace(/~0/g, '~').toLowerCase()];
+    const header = message.headers[unescapeToken(name ?? '').toLowerCase()];
     value = rest.length === 0 ? header : undefined;
   }
   return (typeof value === 'string' || typeof value === 'number') && String(value) === expected;
