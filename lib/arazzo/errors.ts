@@ -31,6 +31,9 @@ export class ArazzoDocumentError extends Error {
   }
 }
 
+/** How many characters of a URL or file name a message quotes. */
+export const URL_SHOWN = 100;
+
 /** Quotes at most `max` characters of document content in a message, marking a cut with `…`. */
 export function clip(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;

@@ -7,7 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { readAsyncApi, type AsyncApiDescription } from './asyncapi.ts';
 import { documentBaseUri } from './base-uri.ts';
 import { documentRoots, readDocumentFile, readGatedText } from './document-file.ts';
-import { ArazzoDocumentError, documentPath, problemsError } from './errors.ts';
+import { ArazzoDocumentError, clip, documentPath, problemsError, URL_SHOWN } from './errors.ts';
 import { openApiOperations } from './openapi.ts';
 import { pinnedSourcePath } from './pinned-sources.ts';
 import { applyOverlay, loadOverlay } from './overlay.ts';
@@ -83,6 +83,11 @@ export function loadArazzo(file: string, options?: LoadArazzoOptions): LoadedAra
   return { file, document, sources, roots, ...(options?.overlay ? { overlay: options.overlay } : {}) };
 }
 
+/** How messages name a source: its URL as written, or resolved against $self where the document has one; clipped. */
+function shownSource(url: string, resolved: URL, base: URL): string {
+  return base.protocol === 'file:' ? clip(url, URL_SHOWN) : `${clip(resolved.href, URL_SHOWN)} (resolved against $self ${clip(base.href, URL_SHOWN)})`;
+}
+
 /** An overlay that names the document it was written for must be applied to that document. */
 function checkOverlayExtends(extendsRef: string | undefined, overlayFile: string, file: string): void {
   if (extendsRef === undefined) return;
@@ -108,12 +113,11 @@ function loadSource(file: string, source: { name: string; url: string; type?: st
   if (resolved.protocol !== 'file:' && resolved.protocol !== 'https:' && resolved.protocol !== 'http:') {
     throw new ArazzoDocumentError(
       documentPath(where, 'url'),
-      `${resolved.href}${base.protocol === 'file:' ? '' : ` (resolved against $self ${base.href})`} cannot be read at synth time; give an https:// URL (pinned with --pin-sources) or a path next to the document`,
+      `${shownSource(url, resolved, base)} cannot be read at synth time; give an https:// URL (pinned with --pin-sources) or a path next to the document`,
     );
   }
   // A remote description is read from its pinned copy (checked against its digest), never from the network.
-  const shown = base.protocol === 'file:' ? url : `${resolved.href} (resolved against $self ${base.href})`;
-  const path = resolved.protocol === 'file:' ? fileURLToPath(resolved) : pinnedSourcePath(file, name, url, documentPath(where, 'url'), roots, shown);
+  const path = resolved.protocol === 'file:' ? fileURLToPath(resolved) : pinnedSourcePath(file, name, url, documentPath(where, 'url'), roots, shownSource(url, resolved, base));
   if (type === 'arazzo') {
     // Read through the gate now, so a source outside the roots is refused here, naming the field.
     readGatedText(path, { what: `source description "${name}"`, roots, field: documentPath(where, 'url'), reference: url });

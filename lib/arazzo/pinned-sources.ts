@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { basename, dirname, join, relative } from 'node:path';
 import { readGatedText } from './document-file.ts';
-import { ArazzoDocumentError, clip } from './errors.ts';
+import { ArazzoDocumentError, clip, URL_SHOWN } from './errors.ts';
 
 export const PINNED_SOURCES_DIRECTORY = 'pinned-sources';
 
@@ -36,9 +36,6 @@ export function sha256(bytes: string | Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** How many characters of a URL or file name a message quotes. */
-const URL_SHOWN = 100;
-
 /** The command that (re)pins a document's remote sources, for messages. */
 export function pinCommand(documentFile: string): string {
   return `npm run compile -- --pin-sources ${relative(process.cwd(), documentFile) || documentFile}`;
@@ -48,14 +45,14 @@ export function pinCommand(documentFile: string): string {
  * The local copy of a remote source description, checked against its recorded digest; an error saying which
  * command fetches it when there is none. `field` is the document path of the source's `url`.
  */
-/** `shown` is how messages name the source (its URL resolved against $self, where the document has one). */
-export function pinnedSourcePath(documentFile: string, name: string, url: string, field: string, roots: readonly string[], shown = url): string {
+/** `shown` is how messages name the source (its URL resolved against $self, where the document has one), clipped. */
+export function pinnedSourcePath(documentFile: string, name: string, url: string, field: string, roots: readonly string[], shown: string): string {
   const lockFile = lockFileOf(documentFile);
   const notPinned = (why: string): never => {
     throw new ArazzoDocumentError(
       field,
       // URLs clipped and the command on a line of its own, so a long URL or path cannot push the fix past the line cap.
-      `${clip(shown, URL_SHOWN)} is a remote source description and synth never reads the network; ${why}.\nFetch it once into a pinned copy with: ${pinCommand(documentFile)}`,
+      `${shown} is a remote source description and synth never reads the network; ${why}.\nFetch it once into a pinned copy with: ${pinCommand(documentFile)}`,
     );
   };
   let lock: SourcesLock;
