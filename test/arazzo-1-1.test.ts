@@ -100,6 +100,17 @@ describe('Arazzo 1.1 reading rules', () => {
     );
   });
 
+  it('quotes a long $self and the URL resolved against it in 100 characters each', () => {
+    const folder = `https://workflows.example.test/${'p'.repeat(120)}`;
+    const file = variant((d) => {
+      d.$self = `${folder}/purchase.arazzo.yml`;
+      d.sourceDescriptions[0].url = 'pet-store.openapi.yml';
+    });
+    expect(() => loadArazzo(file, { allowRoots: [specFixtures] })).toThrow(
+      `sourceDescriptions[0] › url: ${folder.slice(0, 100)}… (resolved against $self ${folder.slice(0, 100)}…) is a remote source description`,
+    );
+  });
+
   it('refuses a $self with a fragment, and $self read in a document that declares none', () => {
     const fragment = variant((d) => {
       d.$self = 'https://workflows.example.test/purchase.arazzo.yml#top';
