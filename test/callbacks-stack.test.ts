@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readAppConfig } from '../lib/app-config.ts';
@@ -99,6 +99,21 @@ describe('the shipped stack with callbacks on', () => {
 
   it('reports no unacknowledged cdk-nag finding', () => {
     expect(unacknowledgedNagFindings((app) => synthShippedStack(on(), app))).toBe('');
+  });
+
+  it('says why, in a sentence, for every cdk-nag finding it acknowledges', () => {
+    const stack = synthShippedStack(on());
+    const acknowledged = stack.node.findAll().flatMap((construct) =>
+      construct.node.metadata
+        .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+        .flatMap((entry) => Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({ where: `${construct.node.path} ${id}`, reason }))),
+    );
+    expect(acknowledged.map((entry) => entry.where)).toEqual(expect.arrayContaining([expect.stringMatching(/callbacks\/{token}\/POST Annotation::AwsSolutions-APIG4$/), expect.stringMatching(/callbacks\/{token}\/POST Annotation::AwsSolutions-COG4$/)]));
+    for (const { where, reason } of acknowledged) expect(reason.length, where).toBeGreaterThanOrEqual(40);
+    // The one unsigned route: why it needs no IAM or Cognito authorizer.
+    for (const { reason } of acknowledged.filter((entry) => /callbacks\/\{token\}/.test(entry.where))) {
+      expect(reason).toMatch(/^The remote API that calls back cannot sign requests: the route is authenticated by the per-run 256-bit token .* throttled on its own\.$/);
+    }
   });
 });
 

@@ -56,6 +56,13 @@ describe('the plans a deployment may run (plan-digests.ts)', () => {
     expect(() => planOrigin('{"request":{}}')).toThrow('a step plan in the definition has no request.url');
   });
 
+  it('defines the identifier the step runner reads, as a JavaScript string literal of the JSON text', () => {
+    const handler = readFileSync(path.join(projectRoot, 'lambdas/step-runner/handler.ts'), 'utf8');
+    const plans = { digests: ['ab'], origins: ['https://api.test'] };
+    expect(deployedPlansDefine(plans)).toEqual({ __ARAZZO_DEPLOYED_PLANS__: JSON.stringify(JSON.stringify(plans)) });
+    expect(handler).toContain('declare const __ARAZZO_DEPLOYED_PLANS__: string | undefined;');
+  });
+
   it('holds a set whose text is exactly the limit, and refuses one character more', () => {
     const withOrigin = (length: number) => ({ digests: [], origins: ['o'.repeat(length)] });
     const room = MAX_DEPLOYED_PLANS_TEXT - JSON.stringify(withOrigin(0)).length;

@@ -24,7 +24,10 @@ describe('a Task whose Parameters pass 256 KiB', () => {
   it('is refused naming the three largest such Tasks, largest first, each with its Parameters in KiB', () => {
     const over = MAX_TASK_PARAMETERS_BYTES;
     const message = refusal({ a: task(sized(over + 1024)), b: task(sized(over + 3 * 1024)), c: task(sized(over + 2 * 1024)), d: task(sized(over + 512)), small: task('x') });
-    expect(message).toContain("the Parameters of 4 Tasks exceed Step Functions' 256 KiB limit for a state's input: b (259.0 KiB), c (258.0 KiB), a (257.0 KiB); ");
+    expect(message).toBe(
+      "doc.yml: the Parameters of 4 Tasks exceed Step Functions' 256 KiB limit for a state's input: b (259.0 KiB), c (258.0 KiB), a (257.0 KiB); " +
+        'shorten the literal values (request bodies, parameter values, criteria) of those steps, or pass large text as a workflow input',
+    );
   });
 
   it('alone is "a Task"', () => {

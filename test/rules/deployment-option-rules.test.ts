@@ -3,8 +3,10 @@
  * end actions named in failureEnds, the history budget of the loop limit, string bounds, wait policies, and where
  * a callback URL goes and which step it wakes. Each document is compiled inside its test.
  */
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { loadArazzo } from '../../lib/arazzo/load.ts';
 import type { CompileOptions } from '../../lib/compile/compile-options.ts';
 import { compileWorkflow } from '../../lib/compile/compile-workflow.ts';
@@ -43,6 +45,19 @@ describe('failureEnds', () => {
 });
 
 describe('serverUrls', () => {
+  it('is required for a source description that declares no server, and then is the base URL', () => {
+    const scratch = mkdtempSync(path.join(tmpdir(), 'no-server-'));
+    onTestFinished(() => rmSync(scratch, { recursive: true, force: true }));
+    cpSync(path.dirname(shop), scratch, { recursive: true });
+    const openapi = path.join(scratch, 'shop-openapi.yml');
+    writeFileSync(openapi, readFileSync(openapi, 'utf8').replace(/^servers:\n {2}- url: .*\n/m, ''));
+    const file = path.join(scratch, 'shop-order.arazzo.yml');
+    expect(() => compileFile(file)).toThrow(
+      "workflows[place-order] › steps[create]: source description shop declares no server; set the deployment option serverUrls.shop to the API's base URL (e.g. https://api.example.com)",
+    );
+    expect(compileFile(file, { serverUrls: { shop: 'https://shop.example.test/v2' } }).plans[0]!.request.url).toMatch(/^https:\/\/shop\.example\.test\/v2\//);
+  });
+
   it('naming a source description the document does not have is refused, listing those it has', () => {
     expect(compileOrders({ serverUrls: { order: 'https://orders.example.test' } })).toThrow(
       "deployment option serverUrls.order: names source description 'order', which the document does not have; source descriptions: orders, orderEvents (",

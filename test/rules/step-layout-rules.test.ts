@@ -73,6 +73,18 @@ describe('a goto in a dependsOn layout', () => {
     );
   });
 
+  it('is the only action a layout places: a step after the join may end the workflow or hand the run to another workflow', () => {
+    const file = petReport((document, steps) => {
+      document.workflows.push({ workflowId: 'count', steps: [{ stepId: 'inventory', operationId: 'getInventory' }] });
+      steps.report!.onSuccess = [
+        { name: 'handOff', type: 'goto', workflowId: 'count', criteria: [{ condition: '$statusCode == 202' }] },
+        { name: 'done', type: 'end' },
+      ];
+    });
+    const after = compile(file).definition.States['After report'] as { Choices: Array<{ StringEquals: string; Next: string }> };
+    expect(after.Choices.map((choice) => choice.StringEquals)).toEqual(expect.arrayContaining(['handOff', 'done']));
+  });
+
   it('forward to the very next step of the workflow skips nothing and compiles', () => {
     const { definition } = compile(chain(['x', 'y'], 'y'));
     expect(definition.States['After x']).toMatchObject({ Choices: expect.arrayContaining([expect.objectContaining({ StringEquals: 'skipAhead', Next: 'y' })]) });
