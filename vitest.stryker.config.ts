@@ -17,7 +17,14 @@ import base from './vitest.config.ts';
 import { FastFirstSequencer } from './test/mutation/fast-first-sequencer.ts';
 import { useKeptThreadsPool } from './test/mutation/kept-thread-pool.ts';
 
-export const OUT_OF_PROCESS_TESTS = ['test/compile-cli.test.ts', 'test/local-cli.test.ts', 'test/docs-diagram.test.ts', 'test/security/foreign-plan.test.ts'];
+export const OUT_OF_PROCESS_TESTS = [
+  'test/compile-cli.test.ts',
+  'test/local-cli.test.ts',
+  'test/docs-diagram.test.ts',
+  'test/security/foreign-plan.test.ts',
+  'test/spec-documents-cli.test.ts',
+  'test/cli-bundle.test.ts',
+];
 export const MEASUREMENTS = ['test/rules/poll-cost.test.ts'];
 
 export default mergeConfig(

@@ -5,8 +5,15 @@
  */
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
-/** Files that take seconds (most synthesize a CDK app), slowest last. */
-export const SLOW_TESTS = ['arazzo-load', 'compile-workflow', 'civitai-simulator', 'http-api-nag', 'readme', 'http-api-construct', 'stack', 'response-bounds', 'local-run', 'double-charge', 'poll-cost'];
+/**
+ * Files whose tests take a tenth of a second or more each (a CDK synthesis, a local run), by time per test, slowest
+ * last (vitest's JSON report of the suite, 30 Nov 2026); a basename matches in any folder.
+ */
+export const SLOW_TESTS = [
+  'arazzo-load', 'compile-workflow', 'civitai-simulator', 'callbacks-wake', 'double-charge', 'parallel-steps', 'compile-limits', 'http-api-nag',
+  'receive-run', 'compose-workflows', 'input-bounds', 'callbacks', 'http-api-construct', 'response-bounds', 'local-run', 'stack',
+  'compose-compile', 'outage', 'civitai-callback-document', 'readme', 'callbacks-stack', 'template-hardening', 'pin-sources', 'poll-cost',
+];
 
 const rank = (spec: TestSpecification): number => {
   const name = spec.moduleId.split('/').pop()?.replace(/\.test\.ts$/, '') ?? '';
