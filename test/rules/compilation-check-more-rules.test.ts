@@ -142,6 +142,12 @@ describe('$inputs.<name> must be a declared input when the inputs schema is clos
     expect(reading({ type: 'object' })).toEqual([]);
   });
 
+  it('properties: null is reported once, as an invalid schema, and reading an input from it is not a second problem', () => {
+    expect(reading({ type: 'object', properties: null } as unknown as Workflow['inputs'])).toEqual([
+      'inputs: is not a valid JSON Schema (draft 2020-12): schema is invalid: data/properties must be object',
+    ]);
+  });
+
   it('additionalProperties true or a schema, or patternProperties, admit undeclared names', () => {
     expect(reading({ type: 'object', properties, additionalProperties: true })).toEqual([]);
     expect(reading({ type: 'object', properties, additionalProperties: { type: 'string' } })).toEqual([]);
