@@ -36,6 +36,8 @@ class WorkflowChecks {
   private readonly steps: Map<string, Step>;
   /** While checking a workflow step: the workflow it runs, whose outputs `$outputs` reads there. */
   private callee: Workflow | undefined;
+  /** While checking a workflow step, its parameters included: the id of the workflow it runs (it makes no HTTP call). */
+  private runsWorkflowId: string | undefined;
   /** While checking a step: whether it is an AsyncAPI receive step (reads `$message`, makes no HTTP call). */
   private receiving = false;
 
@@ -90,6 +92,8 @@ class WorkflowChecks {
     // An AsyncAPI step's operation and fields are checked by checkAsyncApiStep (feature-refusals).
     const asyncApi = isAsyncApiStep(this.loaded, step);
     const callee = runsWorkflow ? this.attempt(() => calledWorkflow(this.loaded, step, where)) : undefined;
+    // Before the parameters: they are read when the step starts, and no HTTP call happens then or after.
+    this.runsWorkflowId = step.workflowId;
     const operation = runsWorkflow || asyncApi ? undefined : this.attempt(() => resolveStepOperation(this.loaded, this.workflow, step));
     const parameters = this.parameters(step.parameters, where, true, !runsWorkflow);
     if (operation) this.pathParameters(operation, [...parameters, ...workflowParameters], where);
@@ -117,6 +121,7 @@ class WorkflowChecks {
     this.actions(step.onFailure, documentPath(where, 'onFailure'), true);
     this.outputs(step.outputs, where, false);
     this.callee = undefined;
+    this.runsWorkflowId = undefined;
     // Stryker disable next-line BooleanLiteral: only workflow outputs are checked after the steps, and they refuse $message and HTTP roots before this flag is read
     this.receiving = false;
   }
@@ -249,8 +254,8 @@ class WorkflowChecks {
       if (!declaresPrefix(declared, e.path)) {
         this.problem(where, `"${expression}": workflow ${owner.workflowId} declares no output "${e.path[0]}"; its outputs are ${listOrNone(declared)}`);
       }
-    } else if (this.callee !== undefined && (e.root === 'request' || e.root === 'response' || e.root === 'url' || e.root === 'method')) {
-      this.problem(where, `"${expression}": a step that runs workflow ${this.callee.workflowId} makes no HTTP call; read the workflow's outputs with $outputs.<name>`);
+    } else if (this.runsWorkflowId !== undefined && (e.root === 'request' || e.root === 'response' || e.root === 'url' || e.root === 'method')) {
+      this.problem(where, `"${expression}": a step that runs workflow ${this.runsWorkflowId} makes no HTTP call; read the workflow's outputs with $outputs.<name>`);
     } else if (e.root === 'message' && !this.receiving) {
       this.problem(where, `"${expression}": only a receive step (action: receive) has a message; read it there and pass it on with an output`);
     } else if (this.receiving && httpOnlyRoot(expression)) {

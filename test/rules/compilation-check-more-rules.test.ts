@@ -119,6 +119,20 @@ describe('a step that runs a workflow makes no HTTP call', () => {
     }
     expect(withWorkflowStep('$steps.create.outputs.orderId')).toEqual([]);
   });
+
+  it('nor may the parameters it passes to the workflow, which are read when it starts', () => {
+    const passing = (value: string) =>
+      problemsOf(({ document, workflow }) => {
+        document.workflows.push({ workflowId: 'child', steps: [{ stepId: 'only', operationId: 'getReceipt', parameters: [{ name: 'orderId', in: 'path', value: '$inputs.given' }] }] });
+        workflow.steps.push({ stepId: 'sub', workflowId: 'child', parameters: [{ name: 'given', value }] });
+      });
+    for (const expression of ['$request.header.X-Token', '$response.body#/id', '$url', '$method']) {
+      expect(passing(expression), expression).toEqual([
+        `steps[sub] › parameters[0] › value: "${expression}": a step that runs workflow child makes no HTTP call; read the workflow's outputs with $outputs.<name>`,
+      ]);
+    }
+    expect(passing('$steps.create.outputs.orderId')).toEqual([]);
+  });
 });
 
 describe('$inputs.<name> must be a declared input when the inputs schema is closed', () => {
