@@ -126,6 +126,26 @@ describe('callbacks', () => {
     expect(compileOrders({ callbacks: { ...CALLBACKS, wakes: 'place' } })).toThrow("deployment option callbacks.wakes: names step 'place', which has no goto action back to itself");
   });
 
+  it('must wake a step that loops back on itself: a goto to another step or an end does not; the workflow\'s own goto does', () => {
+    const waking = (onSuccess: unknown[], successActions?: unknown[]) => () => {
+      const loaded = loadArazzo(shop);
+      const workflow = loaded.document.workflows[0]!;
+      workflow.steps.find((step) => step.stepId === 'poll')!.onSuccess = onSuccess as never;
+      if (successActions) workflow.successActions = successActions as never;
+      return compileWorkflow(loaded, { callbacks: { url: { step: 'create', in: 'header', name: 'X-Callback' }, wakes: 'poll' } });
+    };
+    const refusal = "deployment option callbacks.wakes: names step 'poll', which has no goto action back to itself";
+    expect(waking([{ name: 'shipped', type: 'goto', stepId: 'receipt' }, { name: 'rejected', type: 'end' }])).toThrow(refusal);
+    // stepId matters only to a goto (Arazzo 1.0.1 § Success Action Object): an end that names the step does not loop.
+    expect(waking([{ name: 'stop', type: 'end', stepId: 'poll' }])).toThrow(refusal);
+    const { definition } = waking([{ name: 'pending', type: 'goto', stepId: 'poll' }])();
+    // The console shows which step's request carried the URL that can end the wait early.
+    expect(definition.States['Wait before poll']).toMatchObject({
+      Comment: "Seconds chosen by the step runner (as a Wait), ended early by a callback to this run's URL (sent by create).",
+    });
+    expect(waking([], [{ name: 'pending', type: 'goto', stepId: 'poll' }])).not.toThrow();
+  });
+
   it('in a workflow with a receive step must wake that step, even when the step it names polls', () => {
     const pollsItself = (steps: Array<Record<string, unknown>>) => {
       steps[2]!.onSuccess = [{ name: 'again', type: 'goto', stepId: 'readOrder', criteria: [{ condition: '$statusCode == 202' }] }];
