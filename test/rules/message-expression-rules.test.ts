@@ -10,5 +10,6 @@ describe('$message.payload.<a>.<b> (the form of the spec’s own receive-step ex
     expect(parseExpression('$message.payload.order.id')).toEqual({ expression: { root: 'message', source: 'payload', pointer: '/order/id' } });
     const context = { inputs: {}, steps: {}, message: { headers: {}, payload: { order: { id: 'o-1' } } } };
     expect(evaluateExpression('$message.payload.order.id', context)).toBe('o-1');
+    expect(evaluateExpression('$message.payload.order.total', context)).toBeUndefined();
   });
 });
