@@ -18,23 +18,25 @@ describe('parseJsonOrUndefined', () => {
   });
 });
 
+/** A memoized parse (text → its length) with room for two texts, and the list of texts it actually parsed. */
+function lengthParseWithRoomForTwo(): { parse: (text: string) => number; parsed: string[] } {
+  const parsed: string[] = [];
+  const parse = memoizeParse((text: string) => {
+    parsed.push(text);
+    return text.length;
+  }, 2);
+  return { parse, parsed };
+}
+
 describe('a memoized parse', () => {
   it('parses each text once while the cache has room', () => {
-    const parsed: string[] = [];
-    const parse = memoizeParse((text: string) => {
-      parsed.push(text);
-      return text.length;
-    }, 2);
+    const { parse, parsed } = lengthParseWithRoomForTwo();
     expect([parse('a'), parse('bb'), parse('a'), parse('bb')]).toEqual([1, 2, 1, 2]);
     expect(parsed).toEqual(['a', 'bb']);
   });
 
   it('holds at most maxEntries texts: when full it starts again, so an earlier text is parsed anew', () => {
-    const parsed: string[] = [];
-    const parse = memoizeParse((text: string) => {
-      parsed.push(text);
-      return text.length;
-    }, 2);
+    const { parse, parsed } = lengthParseWithRoomForTwo();
     parse('a');
     parse('bb');
     expect(parse('ccc')).toBe(3);
