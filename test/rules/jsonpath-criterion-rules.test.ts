@@ -8,7 +8,7 @@ import type { ExpressionContext } from '../../lib/arazzo/expressions.ts';
 const jsonpath = (condition: string) => ({ condition, type: 'jsonpath' as const, context: '$response.body' });
 
 describe('a jsonpath criterion', () => {
-  it('does not hold when its context has no value, even a condition that nothing satisfies', () => {
+  it('does not hold when its context has no value, even a condition an absent value would satisfy (!$.done)', () => {
     const noBody: ExpressionContext = { inputs: {}, steps: {}, response: { headers: {}, body: undefined } };
     for (const condition of ['!$.done', '$.a == $.b', '$[?$.a == $.b]']) {
       expect(evaluateCriterion(jsonpath(condition), noBody), condition).toBe(false);
