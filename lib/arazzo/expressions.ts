@@ -5,7 +5,7 @@
  * Used at synth time by the compiler and at run time by the step runner, so no Node imports here.
  */
 import { applySelector, isSelectorObject, type SelectorObject } from './selector.ts';
-import { JSONPointer, UNDEFINED, type JSONValue } from 'json-p3';
+import { JSONPointer, type JSONValue } from 'json-p3';
 import { ArazzoExpressionError, clip } from './errors.ts';
 import { memoizeParse } from './memo.ts';
 
@@ -298,8 +298,8 @@ export function resolvePointer(value: unknown, pointer: string | undefined): unk
   if (value === undefined) return undefined;
   const compiled = compilePointer(pointer);
   try {
-    const found = compiled.resolve(value as JSONValue, UNDEFINED);
-    return (found as unknown) === UNDEFINED ? undefined : found;
+    // With no fallback, a pointer that finds nothing throws (json-p3 reads UNDEFINED as no fallback): the catch below.
+    return compiled.resolve(value as JSONValue);
     // Stryker disable next-line BlockStatement: an emptied catch falls off the end of the function, which returns undefined too
   } catch {
     return undefined;

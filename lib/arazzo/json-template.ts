@@ -58,10 +58,12 @@ export function readJsonTemplate(text: string): JsonTemplateResult {
       out += char;
       continue;
     }
-    if (char === '{' && text[i + 1] === '$') {
+    if (text.startsWith('{$', i)) {
       const end = text.indexOf('}', i);
+      // With no closing brace, inner is '', which is no expression (one starts with '$').
+      // Stryker disable next-line StringLiteral: any text without a leading '$' is no expression either
       const inner = end === -1 ? '' : text.slice(i + 1, end);
-      if (end !== -1 && !inner.includes('{') && 'expression' in parseExpression(inner)) {
+      if (!inner.includes('{') && 'expression' in parseExpression(inner)) {
         out += JSON.stringify(`{${inner}}`);
         i = end;
         continue;

@@ -10,7 +10,7 @@
  * left out of requests). In a 1.0 document the same object is a literal, so a plan marks the steps whose
  * values hold Selector Objects (StepPlan.selectors). Used at synth time and by the step runner.
  */
-import { jsonpath, jsonpointer, UNDEFINED, type JSONValue } from 'json-p3';
+import { jsonpath, jsonpointer, type JSONValue } from 'json-p3';
 import type { CriterionExpressionType } from './types.ts';
 import { checkXPath, selectXPath } from './xml.ts';
 
@@ -79,10 +79,8 @@ export function applySelector(selector: SelectorObject, contextValue: unknown): 
   const kind = kindOf(selector.type);
   try {
     if (kind === 'xpath') return selectXPath(selector.selector, contextValue);
-    if (kind === 'jsonpointer') {
-      const found: unknown = jsonpointer.resolve(selector.selector, contextValue as JSONValue, UNDEFINED);
-      return found === UNDEFINED ? undefined : found;
-    }
+    // With no fallback, a pointer that finds nothing throws (json-p3 reads UNDEFINED as no fallback): the catch below.
+    if (kind === 'jsonpointer') return jsonpointer.resolve(selector.selector, contextValue as JSONValue);
     if (kind === 'jsonpath') {
       const values = jsonpath.query(selector.selector, contextValue as JSONValue).values();
       return values.length === 0 ? undefined : values.length === 1 ? values[0] : values;
