@@ -4,7 +4,7 @@
  */
 import { ConditionalCheckFailedException, DeleteItemCommand, DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { dynamoDbCallbackStore } from '../lambdas/callbacks/dynamodb-store.ts';
 
 const client = new DynamoDBClient({ region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
@@ -16,10 +16,12 @@ const failed = () => new ConditionalCheckFailedException({ message: 'The conditi
 const message = { payload: { status: 'succeeded' }, headers: {} };
 const NOW = { N: '1700000000' };
 
+let loads = 0;
 beforeEach(async () => {
   dynamo.reset();
-  vi.resetModules();
-  const { dynamoDbCallbackStore } = await import('../lambdas/callbacks/dynamodb-store.ts');
+  // A module of its own for each test (the query), and only this one: vi.resetModules() would load the whole engine again.
+  const fresh = `../lambdas/callbacks/dynamodb-store.ts?test=${++loads}`;
+  const { dynamoDbCallbackStore } = (await import(/* @vite-ignore */ fresh)) as typeof import('../lambdas/callbacks/dynamodb-store.ts');
   store = dynamoDbCallbackStore('callbacks', { client, now: () => 1_700_000_000_000 });
 });
 

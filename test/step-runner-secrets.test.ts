@@ -192,9 +192,12 @@ describe('a step run with the secret from Secrets Manager', () => {
     const plan = { ...fetchWidget, request: { ...fetchWidget.request, url: `${server.baseUrl}/widgets/1` } };
     // What the construct's bundling bakes in (esbuild define); a bundle without it runs no plan at all.
     vi.stubGlobal(DEPLOYED_PLANS_GLOBAL, JSON.stringify(deployedFor(plan)));
-    vi.resetModules();
     try {
-      const { handler } = await import('../lambdas/step-runner/handler.ts');
+      // The handler builds its runner when its module loads, so it is loaded afresh (a query makes it a module of its own),
+      // but only it: vi.resetModules() would load the whole engine again inside this test, crediting every module-level
+      // line to it, and Stryker would then test those lines' mutants with it instead of leaving them as static.
+      const fresh = '../lambdas/step-runner/handler.ts?fresh-for-this-test';
+      const { handler } = (await import(/* @vite-ignore */ fresh)) as typeof import('../lambdas/step-runner/handler.ts');
       const next = await handler({ plan: JSON.stringify(plan), state, executionId: 'exec-2' });
 
       expect(next.control.route).toBe(Route.next);

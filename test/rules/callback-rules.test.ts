@@ -284,8 +284,10 @@ describe('the deployed callback function', () => {
     const stdout = vi.spyOn(console, 'log').mockImplementation(() => undefined);
     const dynamo = mockClient(DynamoDBClient).on(UpdateItemCommand).resolves({});
     try {
-      vi.resetModules();
-      const { handler } = await import('../../lambdas/callbacks/handler.ts');
+      // Its module reads the environment when it loads: it alone is loaded afresh (vi.resetModules() would load the
+      // whole engine again inside this test, and Stryker would test every module-level mutant with it).
+      const fresh = '../../lambdas/callbacks/handler.ts?fresh-for-this-test';
+      const { handler } = (await import(/* @vite-ignore */ fresh)) as typeof import('../../lambdas/callbacks/handler.ts');
       const invoke = (body: string) => handler({ httpMethod: 'POST', requestContext: {}, pathParameters: { token: 'not-a-token' }, headers: {}, body, isBase64Encoded: false } as unknown as APIGatewayProxyEvent);
       expect(await invoke('x'.repeat(10))).toMatchObject({ statusCode: 202 });
       expect(await invoke('x'.repeat(11))).toMatchObject({ statusCode: 413 });
