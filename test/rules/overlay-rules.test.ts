@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { ArazzoDocumentError } from '../../lib/arazzo/errors.ts';
 import { applyOverlay, loadOverlay, type OverlayDocument } from '../../lib/arazzo/overlay.ts';
+import { documentError } from '../support/document-variant.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'overlay-rules-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -23,15 +23,7 @@ function write(content: unknown): string {
 const HEAD = { overlay: '1.0.0', info: { title: 't', version: '1' } };
 const overlay = (actions: unknown[], extra: Record<string, unknown> = {}): OverlayDocument => ({ ...HEAD, ...extra, actions }) as OverlayDocument;
 
-function thrown(run: () => unknown): ArazzoDocumentError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ArazzoDocumentError) return error;
-    throw error;
-  }
-  throw new Error('expected an ArazzoDocumentError');
-}
+const thrown = documentError;
 
 describe('an overlay file', () => {
   it('that is not an object is refused as a whole, saying what an overlay holds', () => {
