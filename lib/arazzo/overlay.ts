@@ -6,7 +6,7 @@
  *   the ones Overlay 1.1.0 spells out for the same wording: a primitive replaces a primitive, an array is
  *   concatenated to an array, an object merges into an object, and any other pairing is an error.
  * - `update` on an array appends the value as one entry (1.0.0: "an entry to append to the array").
- * - `remove: true` removes each selected node from its containing object or array.
+ * - `remove: true` removes each selected node from its containing object or array, once even when selected twice.
  * - A target that selects nothing is an error here (the spec allows it): an overlay that silently stops
  *   matching after the document changes would hide drift.
  * The input document is never mutated.
@@ -91,17 +91,17 @@ function checkOverlay(raw: unknown, file: string): DocumentProblem[] {
 /** Applies the overlay's actions in order to a copy of `document`; `where` names the overlay in errors. */
 export function applyOverlay(document: unknown, overlay: OverlayDocument, where?: string): unknown {
   const origin = where ?? overlay.file ?? 'overlay';
-  const root = { value: structuredClone(document) as JSONValue };
+  const copy = structuredClone(document) as JSONValue;
   overlay.actions.forEach((action, index) => {
     const location = documentPath(origin, `actions[${index}]`);
-    const nodes = selectNodes(root.value, action.target, location);
+    const nodes = selectNodes(copy, action.target, location);
     if (action.remove === true) {
-      removeNodes(root, nodes, location);
+      removeNodes(copy, nodes, location);
     } else {
       for (const node of nodes) updateNode(node, action.update, location);
     }
   });
-  return root.value;
+  return copy;
 }
 
 function selectNodes(document: JSONValue, target: string, location: string): JSONPathNode[] {
@@ -162,30 +162,27 @@ function mergeInto(target: Record<string, JSONValue>, update: Record<string, unk
   }
 }
 
-function removeNodes(root: { value: JSONValue }, nodes: JSONPathNode[], location: string): void {
-  // Deepest first, and array entries from the highest index down, so no removal shifts or detaches a later one.
-  const ordered = [...nodes].sort((a, b) => {
-    if (a.location.length !== b.location.length) return b.location.length - a.location.length;
-    const ai = a.location[a.location.length - 1];
-    const bi = b.location[b.location.length - 1];
-    return typeof ai === 'number' && typeof bi === 'number' ? bi - ai : 0;
-  });
-  for (const node of ordered) {
+function removeNodes(root: JSONValue, nodes: JSONPathNode[], location: string): void {
+  // Every container is found before anything is removed, so no removal shifts or detaches what another one
+  // names; a node the target selects twice is removed once, and an array loses its entries from the highest index down.
+  const arrayEntries = new Map<JSONValue[], Set<number>>();
+  const objectMembers: Array<[Record<string, JSONValue>, string]> = [];
+  for (const node of nodes) {
     if (node.location.length === 0) {
       throw new ArazzoDocumentError(documentPath(location, 'target'), 'cannot remove the whole document ($)');
     }
-    const parentLocation = node.location.slice(0, -1);
-    let parent: unknown = root.value;
-    for (const key of parentLocation) {
-      parent = typeof parent === 'object' && parent !== null ? (parent as Record<string | number, unknown>)[key] : undefined;
-    }
+    const parent = node.location.slice(0, -1).reduce((value, key) => (value as Record<string | number, JSONValue>)[key], root);
     const key = node.location[node.location.length - 1];
-    if (Array.isArray(parent) && typeof key === 'number') {
-      parent.splice(key, 1);
-    } else if (isRecord(parent)) {
-      delete parent[String(key)];
+    if (Array.isArray(parent)) {
+      arrayEntries.set(parent, (arrayEntries.get(parent) ?? new Set<number>()).add(key as number));
+    } else {
+      objectMembers.push([parent as Record<string, JSONValue>, String(key)]);
     }
   }
+  for (const [array, indexes] of arrayEntries) {
+    for (const index of [...indexes].sort((a, b) => b - a)) array.splice(index, 1);
+  }
+  for (const [object, key] of objectMembers) delete object[key];
 }
 
 function describe(value: unknown): string {

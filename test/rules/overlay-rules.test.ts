@@ -108,3 +108,30 @@ describe('applying an overlay', () => {
     );
   });
 });
+
+describe('remove: true', () => {
+  const list = () => ({ items: [{ n: 'a' }, { n: 'b' }, { n: 'c' }] });
+  const remove = (document: unknown, target: string) => applyOverlay(document, overlay([{ target, remove: true }]));
+
+  it('removes a node that the target selects twice only once', () => {
+    expect(remove(list(), '$.items[0,0]')).toEqual({ items: [{ n: 'b' }, { n: 'c' }] });
+    expect(remove(list(), '$.items[0,-3]')).toEqual({ items: [{ n: 'b' }, { n: 'c' }] });
+    expect(remove(list(), "$['items','items'][1]")).toEqual({ items: [{ n: 'a' }, { n: 'c' }] });
+  });
+
+  it('removes every selected entry of an array, whatever order the target lists them in', () => {
+    expect(remove(list(), '$.items[0,2]')).toEqual({ items: [{ n: 'b' }] });
+    expect(remove(list(), '$.items[2,0]')).toEqual({ items: [{ n: 'b' }] });
+    expect(remove({ a: [{ n: 0 }, { n: 1 }, { n: 2 }, { n: 3 }], b: { x: { n: 'x' } } }, "$['a','b'][?@.n != 1 && @.n != 2]")).toEqual({
+      a: [{ n: 1 }, { n: 2 }],
+      b: {},
+    });
+  });
+
+  it('removes a node and a node inside it, and leaves the entries after it alone', () => {
+    const document = {
+      items: [{ n: 'a' }, { drop: true, children: [{ drop: true }, { n: 'b1' }] }, { children: [{ n: 'c0' }, { n: 'c1' }] }],
+    };
+    expect(remove(document, '$..[?@.drop]')).toEqual({ items: [{ n: 'a' }, { children: [{ n: 'c0' }, { n: 'c1' }] }] });
+  });
+});
