@@ -1,12 +1,13 @@
 /**
  * OpenAPI Overlay Specification 1.0.0, applied to any YAML/JSON document (here: Arazzo documents).
  *
- * - Actions apply in order; `target` is an RFC 9535 JSONPath query that must select objects or arrays.
+ * - Actions apply in order; `target` is an RFC 9535 JSONPath query that must select objects or arrays. A node it
+ *   selects more than once is updated or removed once.
  * - `update` on an object merges recursively. Overlay 1.0.0 only says "recursively merged"; the rules used are
  *   the ones Overlay 1.1.0 spells out for the same wording: a primitive replaces a primitive, an array is
  *   concatenated to an array, an object merges into an object, and any other pairing is an error.
  * - `update` on an array appends the value as one entry (1.0.0: "an entry to append to the array").
- * - `remove: true` removes each selected node from its containing object or array, once even when selected twice.
+ * - `remove: true` removes each selected node from its containing object or array.
  * - A target that selects nothing is an error here (the spec allows it): an overlay that silently stops
  *   matching after the document changes would hide drift.
  * The input document is never mutated.
@@ -107,7 +108,8 @@ export function applyOverlay(document: unknown, overlay: OverlayDocument, where?
 function selectNodes(document: JSONValue, target: string, location: string): JSONPathNode[] {
   let nodes: JSONPathNode[];
   try {
-    nodes = jsonpath.query(target, document).nodes;
+    // A node the query reaches twice ($['info','info']) is one node: update or remove it once.
+    nodes = [...new Map(jsonpath.query(target, document).nodes.map((node) => [node.getPath(), node])).values()];
   } catch (error) {
     throw new ArazzoDocumentError(documentPath(location, 'target'), `is not an RFC 9535 JSONPath query: ${(error as Error).message}`);
   }
@@ -164,7 +166,7 @@ function mergeInto(target: Record<string, JSONValue>, update: Record<string, unk
 
 function removeNodes(root: JSONValue, nodes: JSONPathNode[], location: string): void {
   // Every container is found before anything is removed, so no removal shifts or detaches what another one
-  // names; a node the target selects twice is removed once, and an array loses its entries from the highest index down.
+  // names; an entry reached by two paths is removed once, and an array loses its entries from the highest index down.
   const arrayEntries = new Map<JSONValue[], Set<number>>();
   const objectMembers: Array<[Record<string, JSONValue>, string]> = [];
   for (const node of nodes) {

@@ -135,3 +135,11 @@ describe('remove: true', () => {
     expect(remove(document, '$..[?@.drop]')).toEqual({ items: [{ n: 'a' }, { children: [{ n: 'c0' }, { n: 'c1' }] }] });
   });
 });
+
+describe('update', () => {
+  it('changes a node that the target selects twice only once', () => {
+    const document = { info: { tags: ['a'] }, items: [{ n: 0 }] };
+    expect(applyOverlay(document, overlay([{ target: "$['info','info']", update: { tags: ['b'] } }]))).toEqual({ ...document, info: { tags: ['a', 'b'] } });
+    expect(applyOverlay(document, overlay([{ target: "$['items','items']", update: { n: 1 } }]))).toEqual({ ...document, items: [{ n: 0 }, { n: 1 }] });
+  });
+});
