@@ -10,7 +10,7 @@
  * - `remove: true` removes each selected node from its containing object or array.
  * - A target that selects nothing is an error here (the spec allows it): an overlay that silently stops
  *   matching after the document changes would hide drift.
- * The input document is never mutated.
+ * The input document is never mutated, and a value a YAML alias repeats is changed only where the target points.
  */
 import { jsonpath, type JSONValue, type JSONPathNode } from 'json-p3';
 import { readDocumentFile } from './document-file.ts';
@@ -92,7 +92,7 @@ function checkOverlay(raw: unknown, file: string): DocumentProblem[] {
 /** Applies the overlay's actions in order to a copy of `document`; `where` names the overlay in errors. */
 export function applyOverlay(document: unknown, overlay: OverlayDocument, where?: string): unknown {
   const origin = where ?? overlay.file ?? 'overlay';
-  const copy = structuredClone(document) as JSONValue;
+  const copy = treeCopy(document);
   overlay.actions.forEach((action, index) => {
     const location = documentPath(origin, `actions[${index}]`);
     const nodes = selectNodes(copy, action.target, location);
@@ -133,7 +133,7 @@ function selectNodes(document: JSONValue, target: string, location: string): JSO
 function updateNode(node: JSONPathNode, update: unknown, location: string): void {
   const target = node.value;
   if (Array.isArray(target)) {
-    target.push(structuredClone(update) as JSONValue);
+    target.push(treeCopy(update));
     return;
   }
   if (!isRecord(update)) {
@@ -148,7 +148,7 @@ function updateNode(node: JSONPathNode, update: unknown, location: string): void
 function mergeInto(target: Record<string, JSONValue>, update: Record<string, unknown>, path: string, location: string): void {
   for (const [key, value] of Object.entries(update)) {
     const existing = Object.hasOwn(target, key) ? target[key] : undefined;
-    const copy = structuredClone(value) as JSONValue;
+    const copy = treeCopy(value);
     if (existing === undefined || (isPrimitive(existing) && isPrimitive(value))) {
       target[key] = copy;
     } else if (Array.isArray(existing) && Array.isArray(value)) {
@@ -191,6 +191,16 @@ function describe(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (value === null) return 'null';
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+/**
+ * A copy in which every place holds a value of its own. A YAML alias parses to the very object its anchor does
+ * (and structuredClone keeps that sharing), so an update through one place would change the others too.
+ */
+function treeCopy(value: unknown): JSONValue {
+  if (Array.isArray(value)) return value.map(treeCopy);
+  if (isRecord(value)) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, treeCopy(item)]));
+  return value as JSONValue;
 }
 
 function isPrimitive(value: unknown): boolean {

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { applyOverlay, loadOverlay, type OverlayDocument } from '../../lib/arazzo/overlay.ts';
 import { documentError } from '../support/document-variant.ts';
 
@@ -141,5 +141,25 @@ describe('update', () => {
     const document = { info: { tags: ['a'] }, items: [{ n: 0 }] };
     expect(applyOverlay(document, overlay([{ target: "$['info','info']", update: { tags: ['b'] } }]))).toEqual({ ...document, info: { tags: ['a', 'b'] } });
     expect(applyOverlay(document, overlay([{ target: "$['items','items']", update: { n: 1 } }]))).toEqual({ ...document, items: [{ n: 0 }, { n: 1 }] });
+  });
+});
+
+describe('YAML aliases', () => {
+  it('an update through one place an anchored value is used changes only that place', () => {
+    const document = parse('x: &shared {tags: [1]}\ny: *shared\nlist: &entries [{n: 1}]\nagain: *entries\n');
+    expect(applyOverlay(document, overlay([{ target: '$.x', update: { tags: [2] } }, { target: '$.list', update: { n: 2 } }]))).toEqual({
+      x: { tags: [1, 2] },
+      y: { tags: [1] },
+      list: [{ n: 1 }, { n: 2 }],
+      again: [{ n: 1 }],
+    });
+    expect(applyOverlay(document, overlay([{ target: "$['x','y']", update: { tags: [2] } }]))).toMatchObject({ x: { tags: [1, 2] }, y: { tags: [1, 2] } });
+  });
+
+  it('the places an aliased update value lands in change one at a time', () => {
+    const merged = write(`${stringify(HEAD)}actions:\n  - target: $.info\n    update: {inner: {a: &v {n: 1}, b: *v}}\n  - target: $.info.inner.a\n    update: {n: 2}\n`);
+    expect(applyOverlay({ info: {} }, loadOverlay(merged))).toEqual({ info: { inner: { a: { n: 2 }, b: { n: 1 } } } });
+    const appended = write(`${stringify(HEAD)}actions:\n  - target: $.list\n    update: [&v {n: 1}, *v]\n  - target: $.list[0][0]\n    update: {n: 2}\n`);
+    expect(applyOverlay({ list: [] }, loadOverlay(appended))).toEqual({ list: [[{ n: 2 }, { n: 1 }]] });
   });
 });
