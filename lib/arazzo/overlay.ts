@@ -1,7 +1,8 @@
 /**
  * OpenAPI Overlay Specification 1.0.0, applied to any YAML/JSON document (here: Arazzo documents).
  *
- * - Actions apply in order; `target` is an RFC 9535 JSONPath query that must select objects or arrays.
+ * - Actions apply in order; `target` is an RFC 9535 JSONPath query that must select objects or arrays. A node it
+ *   selects more than once is updated or removed once.
  * - `update` on an object merges recursively. Overlay 1.0.0 only says "recursively merged"; the rules used are
  *   the ones Overlay 1.1.0 spells out for the same wording: a primitive replaces a primitive, an array is
  *   concatenated to an array, an object merges into an object, and any other pairing is an error.
@@ -9,7 +10,7 @@
  * - `remove: true` removes each selected node from its containing object or array.
  * - A target that selects nothing is an error here (the spec allows it): an overlay that silently stops
  *   matching after the document changes would hide drift.
- * The input document is never mutated.
+ * The input document is never mutated, and a value a YAML alias repeats is changed only where the target points.
  */
 import { jsonpath, type JSONValue, type JSONPathNode } from 'json-p3';
 import { readDocumentFile } from './document-file.ts';
@@ -91,23 +92,24 @@ function checkOverlay(raw: unknown, file: string): DocumentProblem[] {
 /** Applies the overlay's actions in order to a copy of `document`; `where` names the overlay in errors. */
 export function applyOverlay(document: unknown, overlay: OverlayDocument, where?: string): unknown {
   const origin = where ?? overlay.file ?? 'overlay';
-  const root = { value: structuredClone(document) as JSONValue };
+  const copy = treeCopy(document);
   overlay.actions.forEach((action, index) => {
     const location = documentPath(origin, `actions[${index}]`);
-    const nodes = selectNodes(root.value, action.target, location);
+    const nodes = selectNodes(copy, action.target, location);
     if (action.remove === true) {
-      removeNodes(root, nodes, location);
+      removeNodes(copy, nodes, location);
     } else {
       for (const node of nodes) updateNode(node, action.update, location);
     }
   });
-  return root.value;
+  return copy;
 }
 
 function selectNodes(document: JSONValue, target: string, location: string): JSONPathNode[] {
   let nodes: JSONPathNode[];
   try {
-    nodes = jsonpath.query(target, document).nodes;
+    // A node the query reaches twice ($['info','info']) is one node: update or remove it once.
+    nodes = [...new Map(jsonpath.query(target, document).nodes.map((node) => [node.getPath(), node])).values()];
   } catch (error) {
     throw new ArazzoDocumentError(documentPath(location, 'target'), `is not an RFC 9535 JSONPath query: ${(error as Error).message}`);
   }
@@ -131,7 +133,7 @@ function selectNodes(document: JSONValue, target: string, location: string): JSO
 function updateNode(node: JSONPathNode, update: unknown, location: string): void {
   const target = node.value;
   if (Array.isArray(target)) {
-    target.push(structuredClone(update) as JSONValue);
+    target.push(treeCopy(update));
     return;
   }
   if (!isRecord(update)) {
@@ -146,7 +148,7 @@ function updateNode(node: JSONPathNode, update: unknown, location: string): void
 function mergeInto(target: Record<string, JSONValue>, update: Record<string, unknown>, path: string, location: string): void {
   for (const [key, value] of Object.entries(update)) {
     const existing = Object.hasOwn(target, key) ? target[key] : undefined;
-    const copy = structuredClone(value) as JSONValue;
+    const copy = treeCopy(value);
     if (existing === undefined || (isPrimitive(existing) && isPrimitive(value))) {
       target[key] = copy;
     } else if (Array.isArray(existing) && Array.isArray(value)) {
@@ -162,36 +164,43 @@ function mergeInto(target: Record<string, JSONValue>, update: Record<string, unk
   }
 }
 
-function removeNodes(root: { value: JSONValue }, nodes: JSONPathNode[], location: string): void {
-  // Deepest first, and array entries from the highest index down, so no removal shifts or detaches a later one.
-  const ordered = [...nodes].sort((a, b) => {
-    if (a.location.length !== b.location.length) return b.location.length - a.location.length;
-    const ai = a.location[a.location.length - 1];
-    const bi = b.location[b.location.length - 1];
-    return typeof ai === 'number' && typeof bi === 'number' ? bi - ai : 0;
-  });
-  for (const node of ordered) {
+function removeNodes(root: JSONValue, nodes: JSONPathNode[], location: string): void {
+  // Every container is found before anything is removed, so no removal shifts or detaches what another one
+  // names; an entry reached by two paths is removed once, and an array loses its entries from the highest index down.
+  const arrayEntries = new Map<JSONValue[], Set<number>>();
+  const objectMembers: Array<[Record<string, JSONValue>, string]> = [];
+  for (const node of nodes) {
     if (node.location.length === 0) {
       throw new ArazzoDocumentError(documentPath(location, 'target'), 'cannot remove the whole document ($)');
     }
-    const parentLocation = node.location.slice(0, -1);
-    let parent: unknown = root.value;
-    for (const key of parentLocation) {
-      parent = typeof parent === 'object' && parent !== null ? (parent as Record<string | number, unknown>)[key] : undefined;
-    }
+    const parent = node.location.slice(0, -1).reduce((value, key) => (value as Record<string | number, JSONValue>)[key], root);
     const key = node.location[node.location.length - 1];
-    if (Array.isArray(parent) && typeof key === 'number') {
-      parent.splice(key, 1);
-    } else if (isRecord(parent)) {
-      delete parent[String(key)];
+    if (Array.isArray(parent)) {
+      arrayEntries.set(parent, (arrayEntries.get(parent) ?? new Set<number>()).add(key as number));
+    } else {
+      objectMembers.push([parent as Record<string, JSONValue>, String(key)]);
     }
   }
+  for (const [array, indexes] of arrayEntries) {
+    for (const index of [...indexes].sort((a, b) => b - a)) array.splice(index, 1);
+  }
+  for (const [object, key] of objectMembers) delete object[key];
 }
 
 function describe(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (value === null) return 'null';
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+/**
+ * A copy in which every place holds a value of its own. A YAML alias parses to the very object its anchor does
+ * (and structuredClone keeps that sharing), so an update through one place would change the others too.
+ */
+function treeCopy(value: unknown): JSONValue {
+  if (Array.isArray(value)) return value.map(treeCopy);
+  if (isRecord(value)) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, treeCopy(item)]));
+  return value as JSONValue;
 }
 
 function isPrimitive(value: unknown): boolean {
