@@ -201,6 +201,7 @@ export function checkExpression(expression: string): string | undefined {
         return `"${expression}": a response has no ${e.source} parameters; use $request.${e.source}.<name>`;
       }
       return undefined;
+    // Stryker disable next-line ConditionalExpression: an emptied default falls off the end of the function, which returns undefined too
     default:
       return undefined;
   }
@@ -292,18 +293,17 @@ function lookupDotted(value: unknown, path: string[]): unknown {
 
 const compilePointer = memoizeParse((pointer: string) => new JSONPointer(pointer));
 
-/** RFC 6901 resolution; a missing target (or no value at all) is undefined. */
+/** RFC 6901 resolution; a missing target (or no value at all) is undefined. The empty pointer is the value itself. */
 export function resolvePointer(value: unknown, pointer: string | undefined): unknown {
-  if (pointer === undefined || pointer === '') return value;
-  if (value === undefined) return undefined;
+  if (pointer === undefined) return value;
   const compiled = compilePointer(pointer);
   try {
-    // With no fallback, a pointer that finds nothing throws (json-p3 reads UNDEFINED as no fallback): the catch below.
     return compiled.resolve(value as JSONValue);
-    // Stryker disable next-line BlockStatement: an emptied catch falls off the end of the function, which returns undefined too
   } catch {
-    return undefined;
+    // With no fallback (json-p3 reads UNDEFINED as none), a pointer that finds nothing, or meets no value or a
+    // scalar on its way, throws: that is undefined, below.
   }
+  return undefined;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -340,11 +340,12 @@ export function splitTemplate(text: string): TemplatePart[] {
     const inner = match[1];
     const parsed = parseExpression(inner);
     if (!('expression' in parsed)) continue;
-    if (match.index > last) parts.push(...splitBare(text.slice(last, match.index)));
+    // An empty slice (nothing between two expressions) splits into no parts.
+    parts.push(...splitBare(text.slice(last, match.index)));
     parts.push({ expression: inner, parsed: parsed.expression });
     last = match.index + match[0].length;
   }
-  if (last < text.length) parts.push(...splitBare(text.slice(last)));
+  parts.push(...splitBare(text.slice(last)));
   return parts;
 }
 
@@ -370,6 +371,7 @@ function splitBare(text: string): TemplatePart[] {
  */
 function wholeExpression(text: string): ParsedExpression | undefined {
   const trimmed = text.trim();
+  // Stryker disable next-line ConditionalExpression,StringLiteral: the parse refuses text without a leading $ and the {$ branch needs one; this return keeps literal text out of the parse cache
   if (!trimmed.startsWith('$') && !trimmed.startsWith('{$')) return undefined;
   const exact = parseExpression(trimmed);
   if ('expression' in exact) return exact.expression;
@@ -421,6 +423,7 @@ export function resolveEncoded(text: string, context: ExpressionContext, encode:
 function resolveString(text: string, context: ExpressionContext, encode: (value: string) => string = (value) => value): unknown {
   const whole = wholeExpression(text);
   if (whole !== undefined) return evaluateParsed(whole, context);
+  // Stryker disable next-line ConditionalExpression,StringLiteral: text without a $ splits into itself alone, so this return only spares the scan
   if (!text.includes('$')) return text;
   const parts = splitTemplate(text);
   let out = '';
@@ -444,7 +447,7 @@ export function expressionsIn(value: unknown): string[] {
       const trimmed = item.trim();
       if (wholeExpression(item) !== undefined) {
         found.push(trimmed.startsWith('{') ? trimmed.slice(1, -1) : trimmed);
-      } else if (item.includes('$')) {
+      } else {
         for (const part of splitTemplate(item)) if ('expression' in part) found.push(part.expression);
       }
     } else if (Array.isArray(item)) {
