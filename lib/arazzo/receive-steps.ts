@@ -29,9 +29,20 @@ export interface ReceiveTarget {
 const SEND_REFUSAL =
   'action send (publishing an AsyncAPI message) is not supported: this runner waits for messages (action: receive on an HTTP webhook) but publishes none; call the API through an OpenAPI operation instead';
 
+const STRAY_CORRELATION_ID =
+  'only a receive step (action: receive on an AsyncAPI operation or channel) matches a message by its correlationId; this step receives none, so remove it';
+
 /** Whether the step is an AsyncAPI step: it says action/channelPath/correlationId, or names an operation of an asyncapi source. */
 export function isAsyncApiStep(loaded: LoadedArazzo, step: Step): boolean {
-  if (step.action !== undefined || step.channelPath !== undefined || step.correlationId !== undefined) return true;
+  return step.correlationId !== undefined || isMessageStep(loaded, step);
+}
+
+/**
+ * Whether the step sends or receives a message: an AsyncAPI step other than an API call (or a workflow step) that
+ * merely carries a correlationId, which is refused on its own and checked otherwise as the call it is.
+ */
+export function isMessageStep(loaded: LoadedArazzo, step: Step): boolean {
+  if (step.action !== undefined || step.channelPath !== undefined) return true;
   return asyncApiSourceNamed(loaded, step) !== undefined;
 }
 
@@ -62,8 +73,12 @@ export function checkAsyncApiStep(loaded: LoadedArazzo, workflow: Workflow, step
     report(documentPath(at, 'action'), SEND_REFUSAL);
     return;
   }
+  if (!isMessageStep(loaded, step)) {
+    report(documentPath(at, 'correlationId'), STRAY_CORRELATION_ID);
+    return;
+  }
   if (step.action === undefined) {
-    // isAsyncApiStep, which callers ask first, holds: the step says channelPath or correlationId, or names an asyncapi source.
+    // isMessageStep holds: the step says channelPath, or names an asyncapi source (and may say correlationId too).
     const field = step.channelPath !== undefined ? 'channelPath' : step.correlationId !== undefined ? 'correlationId' : asyncApiSourceNamed(loaded, step)!.field;
     report(documentPath(at, field), 'an AsyncAPI step needs action: receive (wait for a message on an HTTP webhook); action send is not supported');
     return;

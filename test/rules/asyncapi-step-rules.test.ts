@@ -9,6 +9,8 @@ import { resolveReceiveTarget } from '../../lib/arazzo/receive-steps.ts';
 import { receiveDocumentProblems, receiveStepOf, withReceiveDocument } from '../support/receive-document.ts';
 
 const NEEDS_RECEIVE = 'an AsyncAPI step needs action: receive (wait for a message on an HTTP webhook); action send is not supported';
+const STRAY_CORRELATION_ID =
+  'only a receive step (action: receive on an AsyncAPI operation or channel) matches a message by its correlationId; this step receives none, so remove it';
 const NO_HTTP_CALL = 'a receive step makes no HTTP call; read what it received with $message.payload#/<pointer> or $message.header.<name>';
 
 /** The problems when the receive step names what it waits on by `field` alone: no operationId, action or correlationId. */
@@ -35,9 +37,16 @@ describe('a step is an AsyncAPI step when it says action, channelPath or correla
     expect(problems).toEqual([`steps[awaitConfirmation] › channelPath: ${NEEDS_RECEIVE}`]);
   });
 
-  it('a correlationId on an OpenAPI operation step is refused at correlationId rather than ignored', () => {
-    const problems = receiveDocumentProblems((document) => (document.workflows[0].steps[2].correlationId = '$steps.place.outputs.orderId'));
-    expect(problems).toContain(`steps[readOrder] › correlationId: ${NEEDS_RECEIVE}`);
+  it('a correlationId on an OpenAPI operation step is refused at correlationId, saying only a receive step takes one; the step is checked as the API call it is', () => {
+    const stray = receiveDocumentProblems((document) => (document.workflows[0].steps[2].correlationId = '$steps.place.outputs.orderId'));
+    expect(stray).toEqual([`steps[readOrder] › correlationId: ${STRAY_CORRELATION_ID}`]);
+    const unknownOperation = receiveDocumentProblems((document) => {
+      Object.assign(document.workflows[0].steps[2], { correlationId: '$steps.place.outputs.orderId', operationId: '$sourceDescriptions.orders.readOrder' });
+    });
+    expect(unknownOperation).toEqual([
+      'steps[readOrder] › operationId: "readOrder" is not an operationId in orders; known operationIds: "placeOrder", "getOrder"',
+      `steps[readOrder] › correlationId: ${STRAY_CORRELATION_ID}`,
+    ]);
   });
 });
 
