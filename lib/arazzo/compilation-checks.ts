@@ -14,7 +14,7 @@ import { checkSchemaPatterns } from './linear-regex.ts';
 import type { LoadedArazzo } from './load.ts';
 import { findWorkflow, listOrNone, resolveReusable, resolveStepOperation } from './lookups.ts';
 import { parseSimpleCondition } from './simple-condition.ts';
-import { httpOnlyRoot, isAsyncApiStep } from './receive-steps.ts';
+import { httpOnlyRoot, isMessageStep } from './receive-steps.ts';
 import { checkStepOrder } from './step-order-checks.ts';
 import { checkArazzoStructure } from './structure.ts';
 import type { Criterion, FailureAction, Parameter, ResolvedOperation, Step, SuccessAction, Workflow } from './types.ts';
@@ -89,8 +89,9 @@ class WorkflowChecks {
   private step(step: Step, workflowParameters: Parameter[]): void {
     const where = documentPath(this.where, `steps[${step.stepId}]`);
     const runsWorkflow = step.workflowId !== undefined;
-    // An AsyncAPI step's operation and fields are checked by checkAsyncApiStep (feature-refusals).
-    const asyncApi = isAsyncApiStep(this.loaded, step);
+    // A message step's operation and fields are checked by checkAsyncApiStep (feature-refusals); an API call with a
+    // stray correlationId is refused there for that field alone, and checked here as the call it is.
+    const asyncApi = isMessageStep(this.loaded, step);
     const callee = runsWorkflow ? this.attempt(() => calledWorkflow(this.loaded, step, where)) : undefined;
     // Before the parameters: they are read when the step starts, and no HTTP call happens then or after.
     this.runsWorkflowId = step.workflowId;

@@ -29,9 +29,20 @@ export interface ReceiveTarget {
 const SEND_REFUSAL =
   'action send (publishing an AsyncAPI message) is not supported: this runner waits for messages (action: receive on an HTTP webhook) but publishes none; call the API through an OpenAPI operation instead';
 
+const STRAY_CORRELATION_ID =
+  'only a receive step (action: receive on an AsyncAPI operation or channel) matches a message by its correlationId; this step receives none, so remove it';
+
 /** Whether the step is an AsyncAPI step: it says action/channelPath/correlationId, or names an operation of an asyncapi source. */
 export function isAsyncApiStep(loaded: LoadedArazzo, step: Step): boolean {
-  if (step.action !== undefined || step.channelPath !== undefined || step.correlationId !== undefined) return true;
+  return step.correlationId !== undefined || isMessageStep(loaded, step);
+}
+
+/**
+ * Whether the step sends or receives a message: an AsyncAPI step other than an API call (or a workflow step) that
+ * merely carries a correlationId, which is refused on its own and checked otherwise as the call it is.
+ */
+export function isMessageStep(loaded: LoadedArazzo, step: Step): boolean {
+  if (step.action !== undefined || step.channelPath !== undefined) return true;
   return asyncApiSourceNamed(loaded, step) !== undefined;
 }
 
@@ -41,7 +52,9 @@ export function isReceiveStep(step: Step): boolean {
 }
 
 function asyncApiSourceNamed(loaded: LoadedArazzo, step: Step): { source: LoadedSource; field: 'operationId' | 'operationPath' } | undefined {
+  // Stryker disable next-line ConditionalExpression: exec reads an absent operationId as the text "undefined", which does not match (load refuses one that is not a string)
   const qualified = typeof step.operationId === 'string' ? /^\$sourceDescriptions\.([^.]+)\./.exec(step.operationId) : null;
+  // Stryker disable next-line ConditionalExpression: exec reads an absent operationPath as the text "undefined", which does not match (load refuses one that is not a string)
   const viaPath = typeof step.operationPath === 'string' ? /^\{?\$sourceDescriptions\.([^.}]+)[.}]/.exec(step.operationPath) : null;
   for (const [match, field] of [[qualified, 'operationId'], [viaPath, 'operationPath']] as const) {
     const source = match ? loaded.sources[match[1]] : undefined;
@@ -60,8 +73,12 @@ export function checkAsyncApiStep(loaded: LoadedArazzo, workflow: Workflow, step
     report(documentPath(at, 'action'), SEND_REFUSAL);
     return;
   }
+  if (!isMessageStep(loaded, step)) {
+    report(documentPath(at, 'correlationId'), STRAY_CORRELATION_ID);
+    return;
+  }
   if (step.action === undefined) {
-    // isAsyncApiStep, which callers ask first, holds: the step says channelPath or correlationId, or names an asyncapi source.
+    // isMessageStep holds: the step says channelPath, or names an asyncapi source (and may say correlationId too).
     const field = step.channelPath !== undefined ? 'channelPath' : step.correlationId !== undefined ? 'correlationId' : asyncApiSourceNamed(loaded, step)!.field;
     report(documentPath(at, field), 'an AsyncAPI step needs action: receive (wait for a message on an HTTP webhook); action send is not supported');
     return;
@@ -147,6 +164,7 @@ function findChannel(loaded: LoadedArazzo, step: Step, at: string): FoundChannel
  */
 function operationReference(loaded: LoadedArazzo, step: Step, field: 'operationId' | 'operationPath', where: string): [string, string] {
   const text = step[field]!;
+  // Stryker disable next-line Regex: with the s flag, (.+) runs to the end of the text anyway, so the $ changes nothing
   const qualified = /^\$sourceDescriptions\.([^.]+)\.(.+)$/s.exec(text);
   if (qualified) return [qualified[1]!, qualified[2]!];
   if (field === 'operationPath') {
@@ -167,7 +185,8 @@ function operationReference(loaded: LoadedArazzo, step: Step, field: 'operationI
 function asyncApiSource(loaded: LoadedArazzo, name: string, where: string): LoadedSource {
   const source = loaded.sources[name];
   if (!source) throw new ArazzoDocumentError(where, `names no source description "${name}"; the document has ${listOrNone(Object.keys(loaded.sources))}`);
-  if (source.type !== 'asyncapi' || source.asyncapi === undefined) {
+  // An asyncapi source always carries its description (load.ts reads it or refuses the document); no other source has one.
+  if (source.asyncapi === undefined) {
     throw new ArazzoDocumentError(where, `"${name}" is an ${source.type === 'arazzo' ? 'Arazzo' : 'OpenAPI'} source description; a receive step waits on a channel of an asyncapi one`);
   }
   return source;
