@@ -12,7 +12,7 @@ export const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 
 /** Lists the operations of an OpenAPI 3.x document. `where` is the source file, for errors. */
 export function openApiOperations(document: unknown, sourceDescription: string, where: string): ResolvedOperation[] {
   if (!isRecord(document)) throw new ArazzoDocumentError(where, 'is not an OpenAPI description (expected an object)');
-  if (typeof document.openapi !== 'string' || !/^3\.\d+\.\d+/.test(document.openapi)) {
+  if (typeof document.openapi !== 'string' || !/^3\.\d+\.\d/.test(document.openapi)) {
     const found = document.swagger !== undefined ? `Swagger ${versionText(document.swagger)}` : versionText(document.openapi);
     throw new ArazzoDocumentError(
       documentPath(where, 'openapi'),
@@ -45,7 +45,7 @@ export function openApiOperations(document: unknown, sourceDescription: string, 
  * is the request URL. Undefined when none is declared (the deployment must then supply a base URL).
  */
 function firstServer(servers: unknown): string | undefined {
-  if (!Array.isArray(servers) || servers.length === 0 || !isRecord(servers[0])) return undefined;
+  if (!Array.isArray(servers) || !isRecord(servers[0])) return undefined;
   const server = servers[0];
   if (typeof server.url !== 'string') return undefined;
   const variables = isRecord(server.variables) ? server.variables : {};
