@@ -170,19 +170,19 @@ export function checkCriterionField(criterion: Criterion): CriterionProblem | un
     const problem = checkExpression(criterion.context);
     if (problem) return { field: 'context', message: problem };
   }
-  if (kind !== 'simple' && criterion.context === undefined) {
+  if (kind === 'simple') return simpleConditionProblem(criterion.condition);
+  if (criterion.context === undefined) {
     return {
       field: 'context',
       message: `a ${kind} criterion needs a context (the value the condition applies to), e.g. context: ${kind === 'regex' ? '$statusCode' : '$response.body'}`,
     };
   }
-  if (kind !== 'simple') {
-    for (const embedded of embeddedExpressions(criterion.condition)) {
-      const problem = checkExpression(embedded.text);
-      if (problem) return { field: 'condition', message: problem };
-    }
+  // Only a regex, jsonpath or xpath condition embeds {$…} expressions; in a simple one, text in quotes is text.
+  for (const embedded of embeddedExpressions(criterion.condition)) {
+    const problem = checkExpression(embedded.text);
+    if (problem) return { field: 'condition', message: problem };
   }
-  const condition = kind === 'simple' ? criterion.condition : conditionForSyntaxCheck(criterion.condition);
+  const condition = conditionForSyntaxCheck(criterion.condition);
   switch (kind) {
     case 'regex': {
       const regex = compileLinearRegex(condition);
@@ -196,16 +196,17 @@ export function checkCriterionField(criterion: Criterion): CriterionProblem | un
       const problem = checkXPath(condition);
       return problem === undefined ? undefined : { field: 'condition', message: problem };
     }
-    case 'simple': {
-      const parsed = simpleCondition(criterion.condition);
-      if ('error' in parsed) return { field: 'condition', message: parsed.error };
-      for (const expression of parsed.expressions) {
-        const problem = checkExpression(expression);
-        if (problem) return { field: 'condition', message: problem };
-      }
-      return undefined;
-    }
   }
+}
+
+function simpleConditionProblem(condition: string): CriterionProblem | undefined {
+  const parsed = simpleCondition(condition);
+  if ('error' in parsed) return { field: 'condition', message: parsed.error };
+  for (const expression of parsed.expressions) {
+    const problem = checkExpression(expression);
+    if (problem) return { field: 'condition', message: problem };
+  }
+  return undefined;
 }
 
 /**

@@ -32,7 +32,8 @@ export function publicInputSchema(
   const secrets = new Set(secretInputs);
   schema.properties = Object.fromEntries(Object.entries(properties).filter(([name]) => !secrets.has(name)));
   if (Array.isArray(schema.required)) {
-    schema.required = schema.required.filter((name) => typeof name !== 'string' || !secrets.has(name));
+    // A name that is not a string is never in secrets, so it is kept.
+    schema.required = schema.required.filter((name) => !secrets.has(name as string));
   }
   return schema;
 }
@@ -75,7 +76,14 @@ export function boundStrings(schema: JsonSchema, max: number): JsonSchema {
 
 // Formats are annotations in draft 2020-12 unless a vocabulary asserts them; unknown keywords (`x-…`,
 // `example`) are common in documents, so strict mode would refuse valid documents. Patterns run on RE2.
-const AJV_OPTIONS = { allErrors: true, strict: false, validateFormats: false, logger: false, code: { regExp: linearRegExpEngine } } as const;
+const AJV_OPTIONS = {
+  allErrors: true,
+  strict: false,
+  // Stryker disable next-line BooleanLiteral: no format is registered (no ajv-formats), and with strict off ajv skips an unknown format either way
+  validateFormats: false,
+  logger: false,
+  code: { regExp: linearRegExpEngine },
+} as const;
 // A schema is checked against the meta-schema once, at compile time (checkInputSchema, with the meta-schemas
 // loaded). A run validates inputs against a schema that passed, on an instance without them: loading and compiling
 // the meta-schemas on every start (step runner, npm start) costs about 0.2 s of CPU. Both are made on first use.

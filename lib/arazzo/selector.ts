@@ -38,7 +38,7 @@ export function isSelectorObject(value: unknown): value is SelectorObject {
 /** Whether a value holds a Selector Object anywhere. */
 export function containsSelector(value: unknown): boolean {
   if (isSelectorObject(value)) return true;
-  if (Array.isArray(value)) return value.some(containsSelector);
+  // An array's values are its entries.
   if (typeof value === 'object' && value !== null) return Object.values(value).some(containsSelector);
   return false;
 }

@@ -72,6 +72,7 @@ function tokenize(text: string): Token[] {
     }
     if (c === '$') {
       let end = i + 1;
+      // Stryker disable next-line EqualityOperator: one step past the end reads text[end] as "undefined", which has no end character, and the slice is the same
       while (end < text.length && !EXPRESSION_END.test(text[end])) end++;
       tokens.push({ type: 'expression', value: text.slice(i, end), at: i });
       i = end;
@@ -81,6 +82,7 @@ function tokenize(text: string): Token[] {
       let value = '';
       let j = i + 1;
       for (;;) {
+        // Stryker disable next-line EqualityOperator: at j === text.length the loop reads no quote, steps on, and throws the same error one step later
         if (j >= text.length) throw new ConditionSyntaxError(`unterminated string starting at position ${i + 1}`);
         if (text[j] === "'") {
           if (text[j + 1] === "'") {

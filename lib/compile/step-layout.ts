@@ -171,7 +171,8 @@ export function checkLayout(layout: StepLayout, plans: StepPlan[], dependencies:
         const does = action.workflowId !== undefined ? `hands the run to workflow ${action.workflowId}` : 'ends the workflow';
         refuse(`${what} ${does}, but ${branch}, where that would stop only its branch; do it from a step that depends on ${plan.stepId}, ${orInOrder}`);
       }
-      if (action.type !== 'goto' || action.stepId === undefined) continue;
+      // Only a goto's plan carries a stepId (plan-step.ts).
+      if (action.stepId === undefined) continue;
       const to = placed.get(action.stepId)!;
       if (to.sequence !== from.sequence) {
         const target = to.branch !== undefined ? `runs in a parallel branch (${to.branch})` : 'runs outside the parallel branches';

@@ -64,6 +64,12 @@ describe('the refused patterns of a JSON Schema', () => {
     expect(checkSchemaPatterns([{ type: 'string' }, { pattern: '(a)\\1' }])).toEqual([{ path: ['[1]', 'pattern'], message: BACKREFERENCE }]);
   });
 
+  it('inside a list of subschemas are named by the keyword and index, under the path that leads there', () => {
+    expect(checkSchemaPatterns({ properties: { a: { allOf: [{ type: 'string' }, { pattern: '(a)\\1' }] } } })).toEqual([
+      { path: ['properties', 'a', 'allOf[1]', 'pattern'], message: BACKREFERENCE },
+    ]);
+  });
+
   it('include those under a property that is itself called pattern', () => {
     expect(checkSchemaPatterns({ properties: { pattern: { type: 'string', pattern: '(a)\\1' } } })).toEqual([
       { path: ['properties', 'pattern', 'pattern'], message: BACKREFERENCE },
