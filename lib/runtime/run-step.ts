@@ -395,7 +395,7 @@ function evaluateAll(expressions: Record<string, string | SelectorObject>, conte
     try {
       value = evaluateExpression(expression, context);
     } catch {
-      value = undefined;
+      // An output that cannot be evaluated is null, like one that finds nothing: `value` is still undefined here.
     }
     values[name] = value === undefined ? null : value;
   }
