@@ -159,6 +159,21 @@ describe('the cause of a failed run, when it is large', () => {
     expect(state.control.cause.length).toBeLessThanOrEqual(32_768);
     expect(JSON.parse(state.control.cause)).toEqual({ message: message.slice(0, 32_768 - 2_000), step: 'poll', statusCode: null });
   });
+
+  it('fits however many characters of the message JSON escapes (quotes, backslashes, control characters in an input\'s name): the message is cut by its escaped length', async () => {
+    const name = '"\\\u0001'.repeat(4_000);
+    const plan = stepPlan({ index: 0, inputSchema: { type: 'object', additionalProperties: false } });
+    const { state } = await run(plan, { state: initialRunState({ [name]: 1 }) });
+    const full = `invalid workflow inputs: ${name}: is not a declared input`;
+    expect(state.control.route).toBe(Route.invalidInputs);
+    expect(state.control.cause.length).toBeLessThanOrEqual(32_768);
+    const { message } = causeOf(state);
+    expect(full.startsWith(message)).toBe(true);
+    // As much of the message as fits in 30,768 escaped characters.
+    const escaped = (text: string) => JSON.stringify(text).length - 2;
+    expect(escaped(message)).toBeLessThanOrEqual(30_768);
+    expect(escaped(full.slice(0, message.length + 1))).toBeGreaterThan(30_768);
+  });
 });
 
 describe('an XPath replacement in an XML request body', () => {
