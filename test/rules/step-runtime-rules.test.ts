@@ -228,6 +228,21 @@ describe('the origin check of a request', () => {
   });
 });
 
+describe('the origins a deployment calls', () => {
+  it('are http(s) only: the opaque origin "null" a join plan adds to the list lets no other scheme through', () => {
+    const join = stepPlan({ stepId: 'together', join: { branches: [] }, request: { method: 'JOIN', url: 'join:branches', parameters: [], timeoutMs: 1000 } });
+    const deployed = deployedFor(join, stepPlan(), stepPlan({ request: { method: 'GET', url: 'http://127.0.0.1:8080/jobs', parameters: [], timeoutMs: 1000 } }));
+    expect(deployed.origins).toContain('null');
+    for (const url of ['data:text/plain,hello', 'file:///etc/hostname']) {
+      expect(() => checkDeployedOrigin(url, deployed)).toThrow(
+        expect.objectContaining({ name: Errors.planNotDeployed, message: `refused a request to a ${new URL(url).protocol} URL; the step runner calls only the http(s) origins its deployment compiled in` }),
+      );
+    }
+    expect(() => checkDeployedOrigin('https://api.test/jobs/1', deployed)).not.toThrow();
+    expect(() => checkDeployedOrigin('http://127.0.0.1:8080/jobs', deployed)).not.toThrow();
+  });
+});
+
 describe('an answer the runner refused', () => {
   it('may have been acted on: the server answered, whatever it was', () => {
     expect(mayHaveActed({ kind: 'refused', refusal: Refusals.responseTooLarge, detail: 'HTTP 200 with a body over 10 bytes', status: 503 })).toBe(true);
