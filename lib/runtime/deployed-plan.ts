@@ -31,12 +31,17 @@ export function checkDeployedPlan(planText: unknown, deployed: DeployedPlans): s
 
 /** Throws unless `url` goes to an origin the deployment compiled in. */
 export function checkDeployedOrigin(url: string, deployed: DeployedPlans): void {
-  let origin: string;
+  let parsed: URL;
   try {
-    origin = new URL(url).origin;
+    parsed = new URL(url);
   } catch {
     throw new PlanNotDeployedError('the request URL is not an absolute URL; the step runner calls only the origins its deployment compiled in');
   }
+  // Any other scheme's origin is the opaque "null", which the deployed origins hold too (join and workflow-call plans).
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new PlanNotDeployedError(`refused a request to a ${parsed.protocol} URL; the step runner calls only the http(s) origins its deployment compiled in`);
+  }
+  const origin = parsed.origin;
   if (!deployed.origins.includes(origin)) {
     throw new PlanNotDeployedError(`refused a request to ${origin}, an origin this deployment did not compile in (it calls ${deployed.origins.join(', ') || 'none'})`);
   }

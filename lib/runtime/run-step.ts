@@ -395,7 +395,7 @@ function evaluateAll(expressions: Record<string, string | SelectorObject>, conte
     try {
       value = evaluateExpression(expression, context);
     } catch {
-      value = undefined;
+      // An output that cannot be evaluated is null, like one that finds nothing: `value` is still undefined here.
     }
     values[name] = value === undefined ? null : value;
   }
@@ -426,7 +426,20 @@ function cause(
       : `omitted: the cause would exceed ${limit} characters (a thrown cause is escaped again inside Lambda's error)`;
   const brief = JSON.stringify({ message, step: stepId, statusCode, outputs, steps: note, lastStep: { ...lastStep, outputs: note }, ...outage });
   if (brief.length <= limit) return brief;
-  return JSON.stringify({ message: message.slice(0, limit - 2_000), step: stepId, statusCode, ...outage });
+  // Cut by the escaped length: a quote or a backslash takes two characters in the JSON, a control character six.
+  return JSON.stringify({ message: fittingStart(message, limit - 2_000), step: stepId, statusCode, ...outage });
+}
+
+/** The longest start of `text`, in whole code points, whose JSON string form (quotes aside) takes at most `room` characters. */
+function fittingStart(text: string, room: number): string {
+  let used = 0;
+  let end = 0;
+  for (const char of text) {
+    used += JSON.stringify(char).length - 2;
+    if (used > room) break;
+    end += char.length;
+  }
+  return text.slice(0, end);
 }
 
 /** What went wrong with the call, for the log: transient trouble, or an answer the runner refused. */
