@@ -36,7 +36,7 @@ function phase(which: 'start' | 'finish', plan: ReturnType<typeof receivePlan>, 
 }
 
 /** The state the finish phase reads: the wait under way (for order o-7 unless said otherwise) and what it delivered. */
-const delivered = (receive: Partial<ReceiveState> & { message?: unknown }): RunState => ({
+const delivered = (receive: Omit<Partial<ReceiveState>, 'message'> & { message?: unknown }): RunState => ({
   ...initialRunState({}),
   receive: { correlationId: 'o-7', deadline: T0 + 600_000, timeoutSeconds: 600, ...receive } as ReceiveState,
 });
