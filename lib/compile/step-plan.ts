@@ -269,7 +269,7 @@ export interface ReceivePlan {
   correlationId?: unknown;
   /** Where a message carries its correlation ID (AsyncAPI `correlationId.location`). */
   correlation?: { in: 'payload' | 'header'; pointer: string };
-  /** Header names the message may bring into `$message.header.<name>` (lower case); others are dropped. */
+  /** Header names the message may bring into `$message.header.<name>` (lower case), besides content-type and a correlation header; others are dropped. */
   headers: string[];
   /** Arazzo `timeout` in whole seconds (at least 1): no matching message by then fails the step. */
   timeoutSeconds: number;

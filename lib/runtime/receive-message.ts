@@ -4,10 +4,11 @@
  * start: evaluates the step's correlationId (the message it waits for) and the deadline its `timeout` sets,
  * and routes `awaitMessage`, so the definition enters the durable wait.
  * finish: reads what the wait left in `state.receive`: a message, or nothing (the wait timed out). A message
- * is untrusted input: only the headers the AsyncAPI message declares are kept, a message over the size bound
- * fails the step, and one whose correlation ID is not this step's changes nothing (the step waits again for
- * the time left). Then it routes like any step: successCriteria and outputs read `$message.payload` and
- * `$message.header.<name>`; no message within the timeout fails the step, so onFailure applies.
+ * is untrusted input: only the headers the AsyncAPI message declares (in its headers or as its correlation ID's
+ * location) are kept, a message over the size bound fails the step, and one whose correlation ID is not this
+ * step's changes nothing (the step waits again for the time left). Then it routes like any step: successCriteria
+ * and outputs read `$message.payload` and `$message.header.<name>`; no message within the timeout fails the step,
+ * so onFailure applies.
  */
 import { evaluateCriteria } from '../arazzo/criteria.ts';
 import { resolvePointer, resolveValue, type ExpressionContext } from '../arazzo/expressions.ts';
@@ -106,7 +107,9 @@ function judge(
 export function checkMessage(plan: StepPlan, raw: unknown): { message: ReceivedMessage } | { problem: string } {
   const receive = plan.receive!;
   if (!isRecord(raw)) return { problem: 'the callback delivered no message object' };
-  const allowed = new Set([...receive.headers, 'content-type']);
+  // The header the AsyncAPI message carries its correlation ID in is declared by that location, listed in its headers or not.
+  const correlationHeader = receive.correlation?.in === 'header' ? [headerLocation(receive.correlation.pointer).name] : [];
+  const allowed = new Set([...receive.headers, 'content-type', ...correlationHeader]);
   const headers: Record<string, string> = {};
   if (isRecord(raw.headers)) {
     for (const [name, value] of Object.entries(raw.headers)) {
@@ -130,11 +133,16 @@ function correlates(plan: StepPlan, expected: string | undefined, message: Recei
   if (location.in === 'payload') {
     value = resolvePointer(message.payload, location.pointer);
   } else {
-    const [name, ...rest] = location.pointer.split('/').slice(1);
-    const header = message.headers[unescapeToken(name ?? '').toLowerCase()];
-    value = rest.length === 0 ? header : undefined;
+    const { name, deeper } = headerLocation(location.pointer);
+    value = deeper ? undefined : message.headers[name];
   }
   return (typeof value === 'string' || typeof value === 'number') && String(value) === expected;
+}
+
+/** A `$message.header#/<name>` location: the header's name in lower case, and whether it points deeper (a header is a string: nothing there). */
+function headerLocation(pointer: string): { name: string; deeper: boolean } {
+  const [name, ...rest] = pointer.split('/').slice(1);
+  return { name: unescapeToken(name ?? '').toLowerCase(), deeper: rest.length > 0 };
 }
 
 function awaiting(state: RunState, counters: StepCounters): RouteTaken {

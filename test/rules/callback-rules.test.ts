@@ -138,6 +138,14 @@ describe('the registrar', () => {
     }
   });
 
+  it('refuses an invoke with no event at all (null or absent) by naming every field, not with a TypeError', async () => {
+    for (const nothing of [null, undefined]) {
+      await expect(registerWait(nothing as unknown as WakeWaitEvent, world())).rejects.toThrow(
+        'the wake-up wait event lacks taskToken, executionId, waitId, timeoutSeconds;',
+      );
+    }
+  });
+
   it('arms a wait of one second, the shortest a Task timeout can be', async () => {
     expect(await registerWait(event({ timeoutSeconds: 1 }), world())).toEqual({ outcome: 'armed' });
   });
