@@ -141,10 +141,10 @@ function errnoCode(error: unknown): string {
 function realRoot(root: string): string | undefined {
   try {
     return realpathSync(resolve(root));
-    // Stryker disable next-line BlockStatement: an empty catch block returns undefined as well
   } catch {
-    return undefined;
+    // a root that cannot be resolved is no root
   }
+  return undefined;
 }
 
 /** Both paths are absolute and normalized; a directory is inside itself (`relative` gives ''). */
