@@ -11,7 +11,8 @@ import { DEPLOYED_PLANS_GLOBAL } from '../../lib/compile/plan-digests.ts';
 import { initialRunState, Route, type StepPlan } from '../../lib/compile/step-plan.ts';
 import { deployedFor } from '../support/deployed.ts';
 import { json, startTestServer } from '../support/http-server.ts';
-// Loaded once with the file, so the fresh load inside the test evaluates the handler module alone.
+// Loaded once with the file, so the fresh load inside the test evaluates the handler module alone. Its query is its
+// own: mutation runs share one module graph across files (isolate: false), where another file's fresh load is cached.
 import '../../lambdas/step-runner/handler.ts';
 
 const CALLBACK_BASE_URL = 'https://hooks.example.test/callbacks';
@@ -50,7 +51,7 @@ describe('the step runner Lambda', () => {
       vi.stubEnv('CALLBACK_BASE_URL', CALLBACK_BASE_URL);
       const plan = submitPlan(server.baseUrl);
       vi.stubGlobal(DEPLOYED_PLANS_GLOBAL, JSON.stringify(deployedFor(plan)));
-      const fresh = '../../lambdas/step-runner/handler.ts?fresh-for-this-test';
+      const fresh = '../../lambdas/step-runner/handler.ts?fresh-for-the-callback-rule';
       const { handler } = (await import(/* @vite-ignore */ fresh)) as typeof import('../../lambdas/step-runner/handler.ts');
       const next = await handler({ plan: JSON.stringify(plan), state: initialRunState(), executionId: 'exec-cb' });
 
