@@ -4,29 +4,8 @@
  * must be a declared input. Each case edits the sound shop-order document in memory and reads the problems.
  */
 import { describe, expect, it } from 'vitest';
-import { ArazzoDocumentError, loadArazzo, validateForCompilation } from '../../lib/arazzo/load.ts';
-import type { ArazzoDocument, Criterion, Step, Workflow } from '../../lib/arazzo/types.ts';
-import { fixture } from '../support/compile-fixture.ts';
-
-interface Edit {
-  workflow: Workflow;
-  document: ArazzoDocument;
-  step: (id: string) => Step;
-}
-
-/** The problems of the shop-order document after `edit`, each without the path up to the workflow. */
-function problemsOf(edit: (at: Edit) => void): string[] {
-  const loaded = loadArazzo(fixture('shop-order.arazzo.yml'));
-  const workflow = loaded.document.workflows[0];
-  edit({ workflow, document: loaded.document, step: (id) => workflow.steps.find((s) => s.stepId === id)! });
-  try {
-    validateForCompilation(loaded, 'place-order');
-    return [];
-  } catch (error) {
-    if (!(error instanceof ArazzoDocumentError)) throw error;
-    return error.problems.map((p) => p.replace(/^.*?workflows\[place-order\] › /, ''));
-  }
-}
+import type { Criterion, Workflow } from '../../lib/arazzo/types.ts';
+import { shopOrderProblems as problemsOf } from '../support/shop-order-problems.ts';
 
 const ghostMessage = (expression: string) =>
   `"${expression}" names step "ghost", which is not in workflow place-order; steps are "create", "poll", "receipt"`;

@@ -4,23 +4,14 @@
  * declared name with dots in it. Each case edits the shop-order document inside the `it`.
  */
 import { describe, expect, it } from 'vitest';
-import { ArazzoDocumentError, loadArazzo, validateForCompilation } from '../../lib/arazzo/load.ts';
-import type { Workflow } from '../../lib/arazzo/types.ts';
-import { fixture } from '../support/compile-fixture.ts';
+import { shopOrderProblems } from '../support/shop-order-problems.ts';
 
 /** The problems when the workflow also declares `properties` (its schema stays closed) and outputs `echoed: <expression>`. */
 function problemsReading(expression: string, properties: Record<string, unknown>): string[] {
-  const loaded = loadArazzo(fixture('shop-order.arazzo.yml'));
-  const workflow: Workflow = loaded.document.workflows[0];
-  workflow.inputs = { type: 'object', properties: { ...(workflow.inputs!.properties as Record<string, unknown>), ...properties } };
-  workflow.outputs = { echoed: expression };
-  try {
-    validateForCompilation(loaded, 'place-order');
-    return [];
-  } catch (error) {
-    if (!(error instanceof ArazzoDocumentError)) throw error;
-    return error.problems.map((p) => p.replace(/^.*?workflows\[place-order\] › /, ''));
-  }
+  return shopOrderProblems(({ workflow }) => {
+    workflow.inputs = { type: 'object', properties: { ...(workflow.inputs!.properties as Record<string, unknown>), ...properties } };
+    workflow.outputs = { echoed: expression };
+  });
 }
 
 describe('$inputs.<name> against a closed inputs schema', () => {
